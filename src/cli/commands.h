@@ -1,0 +1,17 @@
+// Each subcommand lives in its own file and registers itself on the CLI11 app.
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace astrolake::cli {
+
+void add_generate(CLI::App& app);
+void add_import(CLI::App& app);
+void add_info(CLI::App& app);
+void add_head(CLI::App& app);
+
+// Catalog root for commands that name catalogs: --root, else $ASTROLAKE_ROOT, else ./catalogs.
+std::string default_root();
+// A path if it exists as a directory, else `root/name`.
+std::string resolve_catalog(const std::string& name_or_path, const std::string& root);
+
+}  // namespace astrolake::cli
