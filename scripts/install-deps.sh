@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what astrolake needs on Debian 12. Idempotent: safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+PKGS=(build-essential cmake pkg-config git
+      libhealpix-cxx-dev libcfitsio-dev libzstd-dev libsnappy-dev zlib1g-dev libpng-dev
+      nlohmann-json3-dev libcli11-dev libgtest-dev libbenchmark-dev
+      python3-numpy python3-astropy python3-pytest nodejs npm)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing Debian packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+fi
+# DuckDB (npm @duckdb/node-api ships its own binary): the interoperability tests and benchmarks use it.
+if [ ! -d tools/duckdb/node_modules/@duckdb/node-api ]; then
+  echo "== installing DuckDB (npm @duckdb/node-api) into tools/duckdb"
+  npm install --silent --no-audit --no-fund --prefix tools/duckdb
+fi
