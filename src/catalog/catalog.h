@@ -1,0 +1,84 @@
+// A HATS catalog opened for reading: its properties, partitions (sorted by spatial index),
+// schema, an optional attached margin, and reading a partition's rows. Opening reads only
+// metadata (properties, partition_info.csv, the _metadata/_common_metadata footers); leaf
+// files are read on demand.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "catalog/partition.h"
+#include "catalog/properties.h"
+#include "parquet/table.h"
+
+namespace astrolake::catalog {
+
+enum class CatalogType { Object, Source, Margin, Map, Association, Index, Unknown };
+const char* type_name(CatalogType t);  // "object", "source", ... as in dataproduct_type
+
+struct OpenOptions {
+  // Attach a margin: for a collection dir, the default_margin unless `margin` names another
+  // (a name from all_margins, or a path). For a plain catalog dir, `margin` (a path) if given.
+  bool with_margin = true;
+  std::string margin;
+};
+
+class Catalog {
+ public:
+  // `dir` may be a HATS catalog (hats.properties, else properties), a collection
+  // (collection.properties), or a legacy hipscat catalog (catalog_info.json). Throws
+  // std::runtime_error naming the path and the problem.
+  static Catalog open(const std::string& dir, const OpenOptions& opts = {});
+
+  const std::string& dir() const { return dir_; }
+  const std::string& dataset_dir() const { return dataset_dir_; }  // dir/dataset, or dir (legacy)
+  const std::string& name() const { return name_; }
+  CatalogType type() const { return type_; }
+  bool legacy() const { return legacy_; }
+  int64_t rows() const { return rows_; }
+  const std::string& ra_column() const { return ra_col_; }
+  const std::string& dec_column() const { return dec_col_; }
+  // Spatial index column (hats_col_healpix, default _healpix_29) and its order; empty for
+  // catalogs without one (maps, indexes, legacy hipscat whose _hipscat_index is not HEALPix).
+  const std::string& healpix_column() const { return healpix_col_; }
+  int healpix_order() const { return healpix_order_; }
+  // hats_cols_default; empty means "all columns".
+  const std::vector<std::string>& default_columns() const { return default_cols_; }
+  // hats_margin_threshold in arcsec (margin catalogs), else 0.
+  double margin_threshold_arcsec() const { return margin_threshold_; }
+
+  const std::vector<Partition>& partitions() const { return parts_; }
+  // Index into partitions() of (order, pixel), or -1.
+  int find_partition(int order, int64_t pixel) const;
+  const std::vector<parquet::Field>& schema() const { return schema_; }
+  const Properties& properties() const { return props_; }
+  // The attached margin catalog, or nullptr.
+  const Catalog* margin() const { return margin_.get(); }
+
+  // Sum of the sizes of all files under dir().
+  uint64_t bytes_on_disk() const;
+  // Fraction of the sphere covered by the (spatial) partitions, and the same in deg^2.
+  double sky_fraction() const;
+  double sky_area_deg2() const;
+
+  // Reads every file of partition i (concatenated, file order); `columns` empty = all.
+  // Throws naming the partition and file if a file is missing or malformed.
+  parquet::Table read_partition(size_t i, const std::vector<std::string>& columns = {}) const;
+
+ private:
+  std::string dir_, dataset_dir_, name_;
+  CatalogType type_ = CatalogType::Unknown;
+  bool legacy_ = false;
+  int64_t rows_ = 0;
+  std::string ra_col_, dec_col_, healpix_col_;
+  int healpix_order_ = 29;
+  std::vector<std::string> default_cols_;
+  double margin_threshold_ = 0;
+  std::vector<Partition> parts_;
+  std::vector<parquet::Field> schema_;
+  Properties props_;
+  std::shared_ptr<const Catalog> margin_;
+};
+
+}  // namespace astrolake::catalog
