@@ -1,5 +1,6 @@
-// Page compression codecs: UNCOMPRESSED, SNAPPY, GZIP, ZSTD (and LZ4_RAW/BROTLI rejected with a
-// clear error). Codec ids are the Parquet thrift CompressionCodec values.
+// Page compression codecs: UNCOMPRESSED, SNAPPY, GZIP, ZSTD; LZ4_RAW can be read but not
+// written; LZO/BROTLI/LZ4 (Hadoop framing) are rejected with a clear error.
+// Codec ids are the Parquet thrift CompressionCodec values.
 #pragma once
 #include <cstdint>
 #include <span>
