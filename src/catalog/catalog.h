@@ -53,6 +53,12 @@ class Catalog {
   int find_partition(int order, int64_t pixel) const;
   const std::vector<parquet::Field>& schema() const { return schema_; }
   const Properties& properties() const { return props_; }
+  // hats_npix_suffix (".parquet", ".parq", or "/" for a directory of files per pixel).
+  const std::string& npix_suffix() const { return npix_suffix_; }
+  // When opened through a collection: its directory and collection.properties (which name
+  // the margins and indexes); empty otherwise.
+  const std::string& collection_dir() const { return collection_dir_; }
+  const Properties& collection_properties() const { return collection_props_; }
   // The attached margin catalog, or nullptr.
   const Catalog* margin() const { return margin_.get(); }
 
@@ -67,17 +73,20 @@ class Catalog {
   parquet::Table read_partition(size_t i, const std::vector<std::string>& columns = {}) const;
 
  private:
+  friend struct Opener;
   std::string dir_, dataset_dir_, name_;
   CatalogType type_ = CatalogType::Unknown;
   bool legacy_ = false;
   int64_t rows_ = 0;
-  std::string ra_col_, dec_col_, healpix_col_;
+  std::string ra_col_, dec_col_, healpix_col_, npix_suffix_ = ".parquet";
   int healpix_order_ = 29;
   std::vector<std::string> default_cols_;
   double margin_threshold_ = 0;
   std::vector<Partition> parts_;
   std::vector<parquet::Field> schema_;
   Properties props_;
+  std::string collection_dir_;
+  Properties collection_props_;
   std::shared_ptr<const Catalog> margin_;
 };
 

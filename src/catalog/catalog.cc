@@ -1,0 +1,495 @@
+#include "catalog/catalog.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "parquet/reader.h"
+
+namespace astrolake::catalog {
+
+namespace fs = std::filesystem;
+
+const char* type_name(CatalogType t) {
+  switch (t) {
+    case CatalogType::Object: return "object";
+    case CatalogType::Source: return "source";
+    case CatalogType::Margin: return "margin";
+    case CatalogType::Map: return "map";
+    case CatalogType::Association: return "association";
+    case CatalogType::Index: return "index";
+    case CatalogType::Unknown: break;
+  }
+  return "unknown";
+}
+
+namespace {
+
+CatalogType parse_type(const std::string& s) {
+  if (s == "object" || s == "catalog") return CatalogType::Object;
+  if (s == "source") return CatalogType::Source;
+  if (s == "margin") return CatalogType::Margin;
+  if (s == "map") return CatalogType::Map;
+  if (s == "association") return CatalogType::Association;
+  if (s == "index") return CatalogType::Index;
+  return CatalogType::Unknown;
+}
+
+bool is_file(const std::string& p) {
+  std::error_code ec;
+  return fs::is_regular_file(p, ec);
+}
+
+bool is_dir(const std::string& p) {
+  std::error_code ec;
+  return fs::is_directory(p, ec);
+}
+
+// Data files in an Npix=p/ directory (hats_npix_suffix "/"): every visible regular file,
+// sorted so reads are deterministic. Names starting with '.' or '_' are writer droppings
+// (e.g. _SUCCESS, .crc) as in Arrow's dataset discovery.
+std::vector<std::string> files_in_pixel_dir(const std::string& d) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(d, ec)) {
+    std::string n = e.path().filename().string();
+    if (n.empty() || n[0] == '.' || n[0] == '_') continue;
+    if (e.is_regular_file(ec)) out.push_back(e.path().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// A _metadata file_path relative to the dataset dir ("Norder=1/Dir=0/Npix=44.parquet";
+// legacy hipscat writes a leading '/').
+std::string normalise_relative(std::string p) {
+  while (!p.empty() && p[0] == '/') p.erase(0, 1);
+  while (p.rfind("./", 0) == 0) p.erase(0, 2);
+  return p;
+}
+
+bool same_field(const parquet::Field& a, const parquet::Field& b) {
+  return a.name == b.name && a.type == b.type && a.list == b.list;
+}
+
+// Appends src's rows to dst (same field). Validity vectors are materialised on the first
+// null so that "empty means no nulls" stays true for both sides.
+void append_column(parquet::Column& dst, const parquet::Column& src) {
+  using parquet::Type;
+  const size_t dst_values = dst.values();
+  const size_t src_values = src.values();
+  const size_t dst_rows = dst.rows();
+  if (dst.field.type == Type::String || dst.field.type == Type::Binary) {
+    if (dst.offsets.empty()) dst.offsets.push_back(0);
+    int64_t base = dst.offsets.back();
+    int64_t src0 = src.offsets.empty() ? 0 : src.offsets[0];
+    for (size_t i = 1; i < src.offsets.size(); i++) dst.offsets.push_back(base + src.offsets[i] - src0);
+    if (!src.offsets.empty())
+      dst.data.append(src.data.data() + src0, size_t(src.offsets.back() - src0));
+  } else {
+    dst.data.append(src.data.data(), src_values * parquet::type_width(dst.field.type));
+  }
+  if (!src.valid.empty() || !dst.valid.empty()) {
+    if (dst.valid.empty()) dst.valid.assign(dst_values, 1);
+    if (src.valid.empty()) dst.valid.insert(dst.valid.end(), src_values, 1);
+    else dst.valid.insert(dst.valid.end(), src.valid.begin(), src.valid.end());
+  }
+  if (dst.field.list) {
+    if (dst.list_offsets.empty()) dst.list_offsets.push_back(0);
+    int64_t base = dst.list_offsets.back();
+    int64_t src0 = src.list_offsets.empty() ? 0 : src.list_offsets[0];
+    for (size_t i = 1; i < src.list_offsets.size(); i++)
+      dst.list_offsets.push_back(base + src.list_offsets[i] - src0);
+    if (!src.list_valid.empty() || !dst.list_valid.empty()) {
+      if (dst.list_valid.empty()) dst.list_valid.assign(dst_rows, 1);
+      if (src.list_valid.empty()) dst.list_valid.insert(dst.list_valid.end(), src.rows(), 1);
+      else dst.list_valid.insert(dst.list_valid.end(), src.list_valid.begin(), src.list_valid.end());
+    }
+  }
+}
+
+}  // namespace
+
+// Builds a Catalog step by step; a friend so the Catalog's fields stay private.
+struct Opener {
+  const OpenOptions& opts;
+
+  Catalog open(const std::string& dir) {
+    if (!is_dir(dir)) throw std::runtime_error("no catalog at " + dir + ": not a directory");
+    if (is_file(dir + "/collection.properties")) return open_collection(dir);
+    if (is_file(dir + "/hats.properties")) return open_hats(dir, Properties::read(dir + "/hats.properties"));
+    if (is_file(dir + "/properties")) return open_hats(dir, Properties::read(dir + "/properties"));
+    if (is_file(dir + "/catalog_info.json")) return open_legacy(dir);
+    throw std::runtime_error("no catalog at " + dir +
+                             ": found none of hats.properties, properties, collection.properties, catalog_info.json");
+  }
+
+  Catalog open_collection(const std::string& dir) {
+    Properties cp = Properties::read(dir + "/collection.properties");
+    std::string primary = cp.get("hats_primary_table_url");
+    if (primary.empty())
+      throw std::runtime_error(dir + "/collection.properties: missing hats_primary_table_url");
+    std::string primary_dir = dir + "/" + primary;
+    if (!is_dir(primary_dir))
+      throw std::runtime_error(dir + "/collection.properties: primary catalog '" + primary + "' not found at " +
+                               primary_dir);
+    Catalog c = Opener{OpenOptions{false, ""}}.open(primary_dir);
+    c.collection_dir_ = dir;
+    c.collection_props_ = cp;
+    if (!opts.with_margin) return c;
+    std::string name = opts.margin.empty() ? cp.get("default_margin") : opts.margin;
+    if (name.empty()) return c;
+    std::vector<std::string> all = split_words(cp.get("all_margins"));
+    std::string path;
+    if (std::find(all.begin(), all.end(), name) != all.end() || is_dir(dir + "/" + name)) {
+      path = dir + "/" + name;
+    } else if (is_dir(name)) {
+      path = name;
+    } else {
+      throw std::runtime_error("collection " + dir + " has no margin '" + name + "' (all_margins: " +
+                               cp.get("all_margins") + ")");
+    }
+    attach_margin(c, path);
+    return c;
+  }
+
+  void attach_margin(Catalog& c, const std::string& margin_dir) {
+    Catalog m = Opener{OpenOptions{false, ""}}.open(margin_dir);
+    if (m.type() != CatalogType::Margin)
+      throw std::runtime_error("cannot attach " + margin_dir + " as the margin of " + c.dir() +
+                               ": it is a " + type_name(m.type()) + " catalog, not a margin");
+    // LSDB's rule: margin rows are appended to partitions, so the columns must line up.
+    const auto& a = c.schema();
+    const auto& b = m.schema();
+    std::string diff;
+    for (size_t i = 0; i < std::max(a.size(), b.size()) && diff.empty(); i++) {
+      if (i >= a.size()) diff = "margin has extra column '" + b[i].name + "'";
+      else if (i >= b.size()) diff = "margin lacks column '" + a[i].name + "'";
+      else if (!same_field(a[i], b[i]))
+        diff = "column " + std::to_string(i) + " is '" + a[i].name + "' " + parquet::type_name(a[i].type) +
+               " in the catalog but '" + b[i].name + "' " + parquet::type_name(b[i].type) + " in the margin";
+    }
+    if (!diff.empty())
+      throw std::runtime_error("margin " + margin_dir + " and catalog " + c.dir() + " must have the same schema: " +
+                               diff);
+    c.margin_ = std::make_shared<const Catalog>(std::move(m));
+  }
+
+  Catalog open_hats(const std::string& dir, Properties props) {
+    Catalog c;
+    c.dir_ = dir;
+    c.dataset_dir_ = dir + "/dataset";
+    c.props_ = std::move(props);
+    const Properties& p = c.props_;
+    c.name_ = p.get("obs_collection", fs::path(dir).filename().string());
+    c.type_ = parse_type(p.get("dataproduct_type"));
+    c.ra_col_ = p.get("hats_col_ra");
+    c.dec_col_ = p.get("hats_col_dec");
+    c.healpix_col_ = p.get("hats_col_healpix", "_healpix_29");
+    c.healpix_order_ = int(p.get_int("hats_col_healpix_order", 29));
+    if (c.healpix_order_ < 0 || c.healpix_order_ > 29)
+      throw std::runtime_error(p.origin() + ": hats_col_healpix_order " + std::to_string(c.healpix_order_) +
+                               " is outside 0..29");
+    c.default_cols_ = split_words(p.get("hats_cols_default"));
+    c.margin_threshold_ = p.get_double("hats_margin_threshold", 0);
+    c.npix_suffix_ = p.get("hats_npix_suffix", ".parquet");
+    if (c.npix_suffix_.empty()) c.npix_suffix_ = ".parquet";
+    load_dataset(c);
+    c.rows_ = p.get_int("hats_nrows", c.rows_);
+    check_rows(c);
+    // Only keep the index column name if the data has it (maps and indexes have none).
+    if (!has_column(c, c.healpix_col_)) c.healpix_col_.clear();
+    if (opts.with_margin && !opts.margin.empty()) attach_margin(c, opts.margin);
+    return c;
+  }
+
+  Catalog open_legacy(const std::string& dir) {
+    std::string info_path = dir + "/catalog_info.json";
+    nlohmann::json j;
+    try {
+      std::ifstream in(info_path);
+      j = nlohmann::json::parse(in);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(info_path + ": not valid JSON: " + e.what());
+    }
+    if (!j.is_object()) throw std::runtime_error(info_path + ": expected a JSON object");
+    // Present the hipscat keys under their HATS names so properties() reads the same.
+    Properties p;
+    auto str = [&](const char* k) -> std::string {
+      if (!j.contains(k)) return "";
+      const auto& v = j[k];
+      if (v.is_string()) return v.get<std::string>();
+      return v.dump();
+    };
+    p.set("obs_collection", str("catalog_name"));
+    p.set("dataproduct_type", str("catalog_type"));
+    if (j.contains("total_rows")) p.set("hats_nrows", str("total_rows"));
+    if (j.contains("ra_column")) p.set("hats_col_ra", str("ra_column"));
+    if (j.contains("dec_column")) p.set("hats_col_dec", str("dec_column"));
+    if (j.contains("primary_catalog")) p.set("hats_primary_table_url", str("primary_catalog"));
+    if (j.contains("margin_threshold")) p.set("hats_margin_threshold", str("margin_threshold"));
+    Properties src = Properties::parse(p.serialize(), info_path);
+    Catalog c;
+    c.legacy_ = true;
+    c.dir_ = dir;
+    c.dataset_dir_ = dir;  // hipscat has no dataset/ level
+    c.props_ = src;
+    c.name_ = src.get("obs_collection", fs::path(dir).filename().string());
+    c.type_ = parse_type(src.get("dataproduct_type"));
+    c.ra_col_ = src.get("hats_col_ra");
+    c.dec_col_ = src.get("hats_col_dec");
+    // _hipscat_index is not a HEALPix pixel, so there is no spatial index column to use.
+    c.healpix_col_.clear();
+    c.margin_threshold_ = src.get_double("hats_margin_threshold", 0);
+    load_dataset(c);
+    c.rows_ = src.get_int("hats_nrows", c.rows_);
+    check_rows(c);
+    if (opts.with_margin && !opts.margin.empty()) attach_margin(c, opts.margin);
+    return c;
+  }
+
+  static bool has_column(const Catalog& c, const std::string& name) {
+    for (const auto& f : c.schema_)
+      if (f.name == name) return true;
+    return false;
+  }
+
+  // Partitions, per-file row counts and the schema from the files under the dataset dir.
+  void load_dataset(Catalog& c) {
+    const std::string& ds = c.dataset_dir_;
+    const std::string meta_path = ds + "/_metadata";
+    const std::string common_path = ds + "/_common_metadata";
+    std::unique_ptr<parquet::FileReader> meta;
+    if (is_file(meta_path)) {
+      try {
+        meta = parquet::FileReader::open(meta_path);
+      } catch (const std::exception& e) {
+        throw std::runtime_error(c.dir_ + ": cannot read dataset/_metadata: " + e.what());
+      }
+    }
+    // Rows per file, keyed by path relative to the dataset dir, in _metadata order.
+    std::vector<std::string> meta_files;
+    std::map<std::string, int64_t> meta_rows;
+    int64_t meta_total = 0;
+    if (meta) {
+      for (int i = 0; i < meta->row_groups(); i++) {
+        const auto& rg = meta->row_group(i);
+        std::string rel = normalise_relative(rg.file_path);
+        if (!meta_rows.count(rel)) meta_files.push_back(rel);
+        meta_rows[rel] += rg.rows;
+        meta_total += rg.rows;
+      }
+    }
+
+    const std::string info_path = c.dir_ + "/partition_info.csv";
+    if (is_file(info_path)) {
+      for (const PixelId& px : read_partition_info(info_path)) {
+        Partition part;
+        part.order = px.order;
+        part.pixel = px.pixel;
+        if (c.legacy_) {
+          part.files.push_back(pixel_path(ds, px.order, px.pixel, ".parquet"));
+        } else if (c.npix_suffix_ == "/") {
+          std::string d = pixel_path(ds, px.order, px.pixel, "/");
+          part.files = files_in_pixel_dir(d);
+          if (part.files.empty()) part.files.push_back(d);  // read_partition reports it missing
+        } else {
+          part.files.push_back(pixel_path(ds, px.order, px.pixel, c.npix_suffix_));
+        }
+        c.parts_.push_back(std::move(part));
+      }
+    } else if (meta) {
+      // Group _metadata's files by pixel; files that are not pixels (index/part.0.parquet)
+      // become one non-spatial partition each.
+      std::map<std::pair<int, int64_t>, size_t> by_pixel;
+      for (const std::string& rel : meta_files) {
+        int order = 0;
+        int64_t pixel = 0;
+        std::string full = ds + "/" + rel;
+        if (parse_pixel_path(rel, order, pixel)) {
+          auto it = by_pixel.find({order, pixel});
+          if (it != by_pixel.end()) {
+            c.parts_[it->second].files.push_back(full);
+            continue;
+          }
+          by_pixel[{order, pixel}] = c.parts_.size();
+          c.parts_.push_back(Partition{order, pixel, {full}, -1});
+        } else {
+          c.parts_.push_back(Partition{-1, -1, {full}, -1});
+        }
+      }
+    } else if (is_dir(ds)) {
+      scan_dataset(c);
+    }
+
+    // Row counts from _metadata, when it covers every file of the partition.
+    if (meta) {
+      for (Partition& part : c.parts_) {
+        int64_t rows = 0;
+        bool known = true;
+        for (const std::string& f : part.files) {
+          std::string rel = f.size() > ds.size() ? f.substr(ds.size() + 1) : f;
+          auto it = meta_rows.find(rel);
+          if (it == meta_rows.end()) { known = false; break; }
+          rows += it->second;
+        }
+        if (known) part.rows = rows;
+      }
+      c.rows_ = meta_total;
+    } else {
+      c.rows_ = -1;
+    }
+    sort_partitions(c.parts_);
+
+    // Schema: _common_metadata, else _metadata, else the first leaf file.
+    std::string schema_error;
+    try {
+      if (is_file(common_path)) {
+        c.schema_ = parquet::FileReader::open(common_path)->schema();
+        return;
+      }
+      if (meta) {
+        c.schema_ = meta->schema();
+        return;
+      }
+      for (const Partition& part : c.parts_) {
+        for (const std::string& f : part.files) {
+          if (is_file(f)) {
+            c.schema_ = parquet::FileReader::open(f)->schema();
+            return;
+          }
+        }
+      }
+    } catch (const std::exception& e) {
+      schema_error = std::string(": ") + e.what();
+    }
+    throw std::runtime_error(c.dir_ + ": catalog schema could not be loaded" +
+                             (schema_error.empty() ? std::string(" (no dataset/_common_metadata, dataset/_metadata "
+                                                                 "or leaf Parquet file)")
+                                                   : schema_error));
+  }
+
+  // No partition_info.csv and no _metadata: find Npix=... entries (or plain .parquet files)
+  // under the dataset dir.
+  void scan_dataset(Catalog& c) {
+    const std::string& ds = c.dataset_dir_;
+    std::map<std::pair<int, int64_t>, size_t> by_pixel;
+    std::vector<std::string> found;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(ds, fs::directory_options::skip_permission_denied, ec);
+         it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec) throw std::runtime_error(ds + ": cannot scan dataset directory: " + ec.message());
+      if (!it->is_regular_file(ec)) continue;
+      std::string n = it->path().filename().string();
+      if (n.empty() || n[0] == '.' || n[0] == '_') continue;
+      found.push_back(it->path().string());
+    }
+    std::sort(found.begin(), found.end());
+    for (const std::string& full : found) {
+      std::string rel = full.substr(ds.size() + 1);
+      int order = 0;
+      int64_t pixel = 0;
+      if (parse_pixel_path(rel, order, pixel)) {
+        auto it = by_pixel.find({order, pixel});
+        if (it != by_pixel.end()) {
+          c.parts_[it->second].files.push_back(full);
+          continue;
+        }
+        by_pixel[{order, pixel}] = c.parts_.size();
+        c.parts_.push_back(Partition{order, pixel, {full}, -1});
+      } else if (rel.size() > 8 && (rel.ends_with(".parquet") || rel.ends_with(".parq"))) {
+        c.parts_.push_back(Partition{-1, -1, {full}, -1});
+      }
+    }
+  }
+
+  // hats_nrows must agree with the row count _metadata gives, when both exist.
+  static void check_rows(Catalog& c) {
+    int64_t counted = 0;
+    bool all_known = !c.parts_.empty();
+    for (const Partition& p : c.parts_) {
+      if (p.rows < 0) { all_known = false; break; }
+      counted += p.rows;
+    }
+    if (all_known && counted != c.rows_)
+      throw std::runtime_error(c.dir_ + ": properties say " + std::to_string(c.rows_) +
+                               " rows but dataset/_metadata counts " + std::to_string(counted) +
+                               " in the listed partitions");
+  }
+};
+
+Catalog Catalog::open(const std::string& dir, const OpenOptions& opts) {
+  std::string d = dir;
+  while (d.size() > 1 && d.back() == '/') d.pop_back();
+  return Opener{opts}.open(d);
+}
+
+int Catalog::find_partition(int order, int64_t pixel) const {
+  for (size_t i = 0; i < parts_.size(); i++)
+    if (parts_[i].order == order && parts_[i].pixel == pixel) return int(i);
+  return -1;
+}
+
+uint64_t Catalog::bytes_on_disk() const {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir_, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code fec;
+    if (it->is_regular_file(fec)) {
+      uint64_t s = it->file_size(fec);
+      if (!fec) total += s;
+    }
+  }
+  return total;
+}
+
+double Catalog::sky_fraction() const {
+  double f = 0;
+  for (const Partition& p : parts_)
+    if (p.order >= 0) f += 1.0 / (12.0 * std::ldexp(1.0, 2 * p.order));
+  return f;
+}
+
+double Catalog::sky_area_deg2() const {
+  const double full_sky = 4 * M_PI * (180 / M_PI) * (180 / M_PI);  // 41252.96 deg^2
+  return sky_fraction() * full_sky;
+}
+
+parquet::Table Catalog::read_partition(size_t i, const std::vector<std::string>& columns) const {
+  if (i >= parts_.size())
+    throw std::out_of_range(dir_ + ": partition " + std::to_string(i) + " out of range (" +
+                            std::to_string(parts_.size()) + " partitions)");
+  const Partition& part = parts_[i];
+  std::string what = part.order >= 0 ? "Norder=" + std::to_string(part.order) + "/Npix=" + std::to_string(part.pixel)
+                                     : part.files.front();
+  parquet::Table out;
+  bool first = true;
+  for (const std::string& f : part.files) {
+    if (!is_file(f))
+      throw std::runtime_error(name_ + ": partition " + what + ": file not found: " + f);
+    parquet::Table t = parquet::FileReader::open(f)->read(columns);
+    if (first) {
+      out = std::move(t);
+      first = false;
+      continue;
+    }
+    if (t.columns.size() != out.columns.size())
+      throw std::runtime_error(name_ + ": partition " + what + ": " + f + " has " + std::to_string(t.columns.size()) +
+                               " columns, the partition's first file has " + std::to_string(out.columns.size()));
+    for (size_t k = 0; k < t.columns.size(); k++) {
+      if (!same_field(t.columns[k].field, out.columns[k].field))
+        throw std::runtime_error(name_ + ": partition " + what + ": " + f + ": column '" + t.columns[k].field.name +
+                                 "' differs from the partition's first file");
+      append_column(out.columns[k], t.columns[k]);
+    }
+  }
+  return out;
+}
+
+}  // namespace astrolake::catalog
