@@ -1,0 +1,211 @@
+// FITS binary (and ASCII) table input through cfitsio. Scalar columns map to scalar fields,
+// fixed vector columns (TFORM "3E") and variable-length arrays ("PD") to list fields.
+// TNULL integers, undefined logicals and NaN floats become nulls. Scaled integer columns
+// (TSCAL/TZERO) are read at their physical type, which cfitsio reports: "I" with
+// TZERO=32768 is uint16, a scaled "J" is double, and so on.
+#include <fitsio.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "catalog/input.h"
+
+namespace astrolake::catalog {
+
+using parquet::Column;
+using parquet::Field;
+using parquet::Table;
+using parquet::Type;
+
+namespace {
+
+struct FitsCol {
+  int num = 0;           // 1-based cfitsio column number
+  int fits_type = 0;     // cfitsio datatype code used for reading
+  int64_t repeat = 1;
+  bool variable = false; // P/Q descriptor column
+  bool bits = false;     // "X" column
+};
+
+class FitsReader : public InputReader {
+ public:
+  FitsReader(const std::string& path, const InputOptions& opts) : opts_(opts) {
+    path_ = path;
+    int status = 0;
+    if (fits_open_table(&f_, path.c_str(), READONLY, &status)) fail("cannot open a FITS table", status);
+    int ncols = 0;
+    LONGLONG nrows = 0;
+    fits_get_num_rowsll(f_, &nrows, &status);
+    fits_get_num_cols(f_, &ncols, &status);
+    if (status) fail("cannot read the table header", status);
+    rows_ = nrows;
+    for (int c = 1; c <= ncols; ++c) add_column(c);
+    // Bytes per row decide the chunk: about 64 MiB of row data at most.
+    int64_t width = 0;
+    for (auto& fc : cols_) width += 8 * std::max<int64_t>(1, fc.repeat);
+    chunk_ = std::max<int64_t>(1, std::min<int64_t>(opts_.chunk_rows, (64 << 20) / std::max<int64_t>(1, width)));
+  }
+  ~FitsReader() override {
+    int status = 0;
+    if (f_) fits_close_file(f_, &status);
+  }
+
+  int64_t total_rows() const override { return rows_; }
+
+  bool next(Table& out) override {
+    out.columns.clear();
+    if (next_row_ >= rows_) return false;
+    int64_t n = std::min(chunk_, rows_ - next_row_);
+    chunk_start_ = next_row_;
+    for (size_t i = 0; i < cols_.size(); ++i) out.columns.push_back(read_column(i, next_row_ + 1, n));
+    next_row_ += n;
+    return true;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what, int status) const {
+    char text[FLEN_STATUS] = {0};
+    fits_get_errstatus(status, text);
+    char msg[FLEN_ERRMSG];
+    std::string detail;
+    while (fits_read_errmsg(msg)) detail += std::string("; ") + msg;  // also clears the stack
+    throw InputError(path_ + ": " + what + ": " + text + detail);
+  }
+
+  void add_column(int c) {
+    int status = 0;
+    char key[FLEN_KEYWORD], name[FLEN_VALUE] = {0};
+    fits_make_keyn("TTYPE", c, key, &status);
+    if (fits_read_key(f_, TSTRING, key, name, nullptr, &status)) {
+      status = 0;
+      std::snprintf(name, sizeof name, "col%d", c);
+    }
+    int type = 0;
+    LONGLONG repeat = 0, width = 0;
+    if (fits_get_eqcoltypell(f_, c, &type, &repeat, &width, &status)) fail("column " + std::to_string(c), status);
+    FitsCol fc;
+    fc.num = c;
+    fc.variable = type < 0;
+    type = std::abs(type);
+    fc.repeat = repeat;
+    Field f;
+    f.name = name;
+    f.nullable = true;
+    switch (type) {
+      case TBIT: f.type = Type::Bool; fc.fits_type = TLOGICAL; fc.bits = true; break;
+      case TBYTE: f.type = Type::UInt8; fc.fits_type = TBYTE; break;
+      case TSBYTE: f.type = Type::Int8; fc.fits_type = TSBYTE; break;
+      case TLOGICAL: f.type = Type::Bool; fc.fits_type = TLOGICAL; break;
+      case TSTRING: f.type = Type::String; fc.fits_type = TSTRING; break;
+      case TUSHORT: f.type = Type::UInt16; fc.fits_type = TUSHORT; break;
+      case TSHORT: f.type = Type::Int16; fc.fits_type = TSHORT; break;
+      case TUINT: case TULONG: f.type = Type::UInt32; fc.fits_type = TUINT; break;
+      case TINT: case TLONG: f.type = Type::Int32; fc.fits_type = TINT; break;
+      case TFLOAT: f.type = Type::Float; fc.fits_type = TFLOAT; break;
+      case TULONGLONG: f.type = Type::UInt64; fc.fits_type = TULONGLONG; break;
+      case TLONGLONG: f.type = Type::Int64; fc.fits_type = TLONGLONG; break;
+      case TDOUBLE: f.type = Type::Double; fc.fits_type = TDOUBLE; break;
+      default:
+        throw InputError(path_ + ": column '" + f.name + "' has an unsupported FITS type (code " +
+                         std::to_string(type) + ", e.g. complex)");
+    }
+    if (type != TSTRING && (fc.variable || repeat != 1)) {
+      if (repeat == 0 && !fc.variable) return;  // "0E": no data at all, nothing to import
+      f.list = true;
+      f.element_nullable = true;
+    }
+    schema_.push_back(f);
+    cols_.push_back(fc);
+  }
+
+  // Appends `count` elements starting at (row, first element) to col's values with validity.
+  void read_values(Column& col, const FitsCol& fc, int64_t row, int64_t count) {
+    if (count == 0) return;
+    int status = 0, anynul = 0;
+    size_t w = parquet::type_width(col.field.type);
+    size_t old = col.data.size();
+    col.data.resize(old + size_t(count) * w);
+    std::vector<char> nulls(size_t(count), 0);
+    if (fc.bits) {
+      // cfitsio reads bits one row at a time.
+      std::vector<char> bits(static_cast<size_t>(count));
+      if (fits_read_col_bit(f_, fc.num, row, 1, count, bits.data(), &status)) fail("column '" + col.field.name + "'", status);
+      for (int64_t i = 0; i < count; ++i) col.data.data()[old + size_t(i)] = bits[size_t(i)] ? 1 : 0;
+    } else {
+      void* dst = col.data.data() + old;
+      if (fits_read_colnull(f_, fc.fits_type, fc.num, row, 1, count, dst, nulls.data(), &anynul, &status))
+        fail("column '" + col.field.name + "' rows from " + std::to_string(row), status);
+      if (col.field.type == Type::Bool) {
+        uint8_t* p = col.data.data() + old;
+        for (int64_t i = 0; i < count; ++i) p[i] = p[i] ? 1 : 0;
+      }
+    }
+    // NaN floats are nulls too (cfitsio flags them, but be explicit about it).
+    if (col.field.type == Type::Double || col.field.type == Type::Float) {
+      for (int64_t i = 0; i < count; ++i) {
+        double v = col.field.type == Type::Double ? reinterpret_cast<double*>(col.data.data() + old)[i]
+                                                  : reinterpret_cast<float*>(col.data.data() + old)[i];
+        if (std::isnan(v)) nulls[size_t(i)] = 1, anynul = 1;
+      }
+    }
+    if (anynul && col.valid.empty()) col.valid.assign(old / std::max<size_t>(1, w), 1);
+    if (!col.valid.empty())
+      for (int64_t i = 0; i < count; ++i) col.valid.push_back(nulls[size_t(i)] ? 0 : 1);
+  }
+
+  Column read_column(size_t i, int64_t first_row, int64_t n) {
+    const FitsCol& fc = cols_[i];
+    Column col(schema_[i]);
+    int status = 0;
+    if (col.field.type == Type::String) {
+      for (int64_t r = 0; r < n; ++r) {
+        int64_t len = fc.repeat;
+        if (fc.variable) {
+          LONGLONG l = 0, off = 0;
+          if (fits_read_descriptll(f_, fc.num, first_row + r, &l, &off, &status)) fail("column '" + col.field.name + "'", status);
+          len = l;
+        }
+        std::string s(size_t(len) + 1, '\0');
+        char* arr[1] = {s.data()};
+        int anynul = 0;
+        char nulstr[] = "";
+        if (fits_read_col_str(f_, fc.num, first_row + r, 1, 1, nulstr, arr, &anynul, &status))
+          fail("column '" + col.field.name + "' row " + std::to_string(first_row + r), status);
+        size_t e = std::strlen(s.c_str());
+        while (e > 0 && s[e - 1] == ' ') --e;  // FITS pads strings with blanks
+        col.push_string(std::string_view(s.data(), e));
+      }
+      return col;
+    }
+    if (!col.field.list) {
+      read_values(col, fc, first_row, n);
+      return col;
+    }
+    col.list_offsets.push_back(0);
+    if (!fc.variable) {
+      read_values(col, fc, first_row, n * fc.repeat);
+      for (int64_t r = 0; r < n; ++r) col.list_offsets.push_back((r + 1) * fc.repeat);
+      return col;
+    }
+    for (int64_t r = 0; r < n; ++r) {
+      LONGLONG len = 0, off = 0;
+      if (fits_read_descriptll(f_, fc.num, first_row + r, &len, &off, &status)) fail("column '" + col.field.name + "'", status);
+      read_values(col, fc, first_row + r, len);
+      col.list_offsets.push_back(col.list_offsets.back() + len);
+    }
+    return col;
+  }
+
+  InputOptions opts_;
+  fitsfile* f_ = nullptr;
+  int64_t rows_ = 0, next_row_ = 0, chunk_ = 65536;
+  std::vector<FitsCol> cols_;
+};
+
+}  // namespace
+
+std::unique_ptr<InputReader> open_fits(const std::string& path, const InputOptions& opts) {
+  return std::make_unique<FitsReader>(path, opts);
+}
+
+}  // namespace astrolake::catalog
