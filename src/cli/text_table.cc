@@ -123,7 +123,7 @@ std::string format_cell(const Column& c, size_t row) {
   const int64_t shown = n > 3 ? 2 : n;
   for (int64_t i = 0; i < shown; i++) {
     if (i) s += ", ";
-    s += value_at(c, size_t(b + i));
+    s += cut(value_at(c, size_t(b + i)), 16);  // keep the item count visible
   }
   if (n > 3) s += ", … " + std::to_string(n) + " items";
   return s + "]";
@@ -144,7 +144,9 @@ void print_tables(std::FILE* out, const std::vector<parquet::Table>& pieces, siz
   for (const parquet::Table& t : pieces) {
     for (size_t r = 0; r < t.rows() && rows < max_rows; r++, rows++) {
       for (size_t c = 0; c < ncol && c < t.columns.size(); c++) {
-        std::string s = cut(printable(format_cell(t.columns[c], r)), 40);
+        const parquet::Column& col = t.columns[c];
+        std::string s = printable(format_cell(col, r));
+        if (!col.field.list) s = cut(s, 40);  // list cells are already bounded
         width[c] = std::max(width[c], display_width(s));
         cells[c].push_back(std::move(s));
       }
