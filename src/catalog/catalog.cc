@@ -430,8 +430,19 @@ Catalog Catalog::open(const std::string& dir, const OpenOptions& opts) {
 }
 
 int Catalog::find_partition(int order, int64_t pixel) const {
-  for (size_t i = 0; i < parts_.size(); i++)
-    if (parts_[i].order == order && parts_[i].pixel == pixel) return int(i);
+  if (order < 0 || order > 29 || pixel < 0) return -1;
+  // Partitions are sorted by (spatial index, order) with non-spatial ones last.
+  const int64_t key = healpix_to_spatial_index(order, pixel);
+  size_t lo = 0, hi = parts_.size();
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    const Partition& p = parts_[mid];
+    bool before = p.order >= 0 && (healpix_to_spatial_index(p.order, p.pixel) < key ||
+                                   (healpix_to_spatial_index(p.order, p.pixel) == key && p.order < order));
+    if (before) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo < parts_.size() && parts_[lo].order == order && parts_[lo].pixel == pixel) return int(lo);
   return -1;
 }
 

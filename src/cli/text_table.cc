@@ -123,7 +123,15 @@ std::string format_cell(const Column& c, size_t row) {
   const int64_t shown = n > 3 ? 2 : n;
   for (int64_t i = 0; i < shown; i++) {
     if (i) s += ", ";
-    s += cut(value_at(c, size_t(b + i)), 16);  // keep the item count visible
+    // Short elements keep the item count visible: 8 significant digits for floats.
+    size_t k = size_t(b + i);
+    if (parquet::is_floating(c.field.type) && !c.value_is_null(k)) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.8g", c.as_double(k));
+      s += buf;
+    } else {
+      s += cut(value_at(c, k), 16);
+    }
   }
   if (n > 3) s += ", … " + std::to_string(n) + " items";
   return s + "]";

@@ -490,3 +490,24 @@ TEST(Catalog, SkymapAgreesWithPartitions) {
 
 }  // namespace
 }  // namespace astrolake::catalog
+
+namespace astrolake::catalog {
+namespace {
+
+TEST(Catalog, FindPartitionAgreesWithLinearScan) {
+  for (const char* dir : {"small_sky_order3_source_margin", "small_sky_source", "small_sky_left_xmatch",
+                          "small_sky_order1_collection/small_sky_order1_margin_2deg"}) {
+    Catalog c = Catalog::open(data(dir));
+    for (int order = 0; order <= 3; order++)
+      for (int64_t pix = 0; pix < 12 * (int64_t(1) << (2 * order)); pix++) {
+        int expect = -1;
+        for (size_t i = 0; i < c.partitions().size(); i++)
+          if (c.partitions()[i].order == order && c.partitions()[i].pixel == pix) expect = int(i);
+        EXPECT_EQ(c.find_partition(order, pix), expect) << dir << " " << order << "/" << pix;
+      }
+    EXPECT_EQ(c.find_partition(-1, -1), -1);
+  }
+}
+
+}  // namespace
+}  // namespace astrolake::catalog
