@@ -1,0 +1,83 @@
+// GROUP BY and aggregates with SQL NULL semantics: aggregates skip NULLs (count(*) counts
+// rows), NULL keys form their own group, and without GROUP BY an empty input still gives
+// one row (count 0, other aggregates NULL). A HashAggregator can consume batches on one
+// thread and be merged with others, which is how the parallel executor runs partial
+// aggregates per partition.
+#pragma once
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "engine/operator.h"
+
+namespace astrolake::engine {
+
+enum class AggFunc { CountStar, Count, Sum, Avg, Min, Max, StddevSamp };
+const char* agg_name(AggFunc f);
+
+struct AggSpec {
+  AggFunc func = AggFunc::CountStar;
+  ExprPtr arg;            // null for CountStar
+  bool distinct = false;  // count(DISTINCT x) only
+  std::string name;       // output column; empty: "count(*)", "sum(x)", ...
+};
+
+// Output schema: the group keys (in order), then one column per aggregate:
+// count -> int64; sum -> int64 for integer input, double otherwise; avg/stddev -> double;
+// min/max -> the argument's type. Throws ExprError for invalid specs (sum of a string...).
+std::vector<parquet::Field> aggregate_schema(const std::vector<parquet::Field>& input,
+                                             const std::vector<NamedExpr>& keys, std::vector<AggSpec>& aggs);
+
+class HashAggregator {
+ public:
+  HashAggregator(const std::vector<parquet::Field>& input, std::vector<NamedExpr> keys, std::vector<AggSpec> aggs,
+                 QueryContext* ctx = nullptr);
+  void consume(const parquet::Table& batch);
+  // Folds another aggregator's groups into this one (same keys and aggregates).
+  void merge(HashAggregator& other);
+  parquet::Table finish();
+  const std::vector<parquet::Field>& schema() const { return schema_; }
+  size_t groups() const { return group_keys_.size(); }
+
+ private:
+  struct State {  // one per aggregate; vectors indexed by group
+    std::vector<int64_t> count, isum;
+    std::vector<double> dsum, mean, m2;
+    std::vector<int64_t> iext;
+    std::vector<double> dext;
+    std::vector<std::string> sext;
+    std::vector<std::unordered_set<std::string>> distinct;
+  };
+  size_t group_of(const std::string& key, const std::vector<parquet::Column>& key_cols, size_t row);
+  void grow(size_t groups);
+  void update_charge();
+
+  std::vector<parquet::Field> input_;
+  std::vector<NamedExpr> keys_;
+  std::vector<AggSpec> aggs_;
+  std::vector<parquet::Field> schema_;
+  std::vector<parquet::Type> arg_types_;
+  std::unordered_map<std::string, size_t> index_;
+  std::vector<std::string> group_keys_;
+  std::vector<parquet::Column> key_values_;  // one row per group
+  std::vector<State> states_;
+  uint64_t bytes_ = 0;
+  MemoryCharge charge_;
+};
+
+// Consumes its child, then emits the groups (in first-seen order).
+class Aggregate : public Operator {
+ public:
+  Aggregate(OperatorPtr child, std::vector<NamedExpr> keys, std::vector<AggSpec> aggs, QueryContext* ctx = nullptr);
+  std::optional<parquet::Table> next() override;
+  const std::vector<parquet::Field>& schema() const override { return agg_.schema(); }
+
+ private:
+  OperatorPtr child_;
+  HashAggregator agg_;
+  QueryContext* ctx_;
+  bool done_ = false;
+};
+
+}  // namespace astrolake::engine
