@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "catalog/progress.h"
 #include "parquet/writer.h"
 #include "sky/geometry.h"
 #include "sky/healpix.h"
@@ -498,6 +499,7 @@ void write_chunks(const std::string& path, std::vector<Field> schema, parquet::W
   try {
     int64_t written = 0;
     while (next_write < nchunks) {
+      check_cancelled();  // Ctrl-C: stop at a chunk boundary; the writer drops its temp file
       Table t;
       {
         std::unique_lock<std::mutex> lock(mu);
