@@ -1,5 +1,7 @@
 // HEALPix in the NESTED scheme, through Debian's healpix_cxx (not re-implemented here).
 // Orders 0..29; pixel indices are int64. Order conversion is a bit shift (nested scheme).
+// Bad input (order outside 0..29, |dec| > 90, NaN, pixel out of range, a non-convex polygon)
+// throws std::invalid_argument naming the value.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -22,7 +24,10 @@ inline int64_t first_child(int64_t pix, int from, int to) { return pix << (2 * (
 // The (up to 8) neighbours of a pixel; missing ones (at the 8 corners of base pixels) omitted.
 std::vector<int64_t> neighbours(int order, int64_t pix);
 
-// Pixels at `order` that touch (overlap, inclusive) the region. Sorted, unique.
+// Pixels at `order` that touch (overlap, inclusive) the region. Sorted, unique. They may
+// include a few pixels that only come near the edge, never miss one that overlaps.
+// Boxes: RA from ra_min eastwards to ra_max (ra_min > ra_max wraps through 0; a span of
+// >= 360 is the full circle), Dec inclusive.
 std::vector<int64_t> query_disc(int order, double ra_deg, double dec_deg, double radius_deg);
 std::vector<int64_t> query_box(int order, double ra_min, double ra_max, double dec_min, double dec_max);
 // Convex polygon with great-circle edges; vertices in degrees (ra, dec pairs).

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -28,10 +29,17 @@ void check_range(const std::string& name, uint64_t size, uint64_t offset, uint64
                   " is past the end (size " + std::to_string(size) + ")");
 }
 
+// ASTROLAKE_NO_MMAP=1 forces pread: for file systems where mapping is unwise (some network
+// mounts, where a truncated file turns a mapped read into SIGBUS) and to test that path.
+bool mmap_disabled() {
+  const char* v = std::getenv("ASTROLAKE_NO_MMAP");
+  return v && *v && std::string(v) != "0";
+}
+
 class FileSource : public ByteSource {
  public:
   FileSource(std::string path, int fd, uint64_t size) : path_(std::move(path)), fd_(fd), size_(size) {
-    if (size_ > 0) {
+    if (size_ > 0 && !mmap_disabled()) {
       void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd_, 0);
       if (p != MAP_FAILED) map_ = static_cast<const uint8_t*>(p);
     }

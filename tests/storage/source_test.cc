@@ -108,6 +108,25 @@ TEST(Storage, OpenErrorsNamePathAndErrno) {
   EXPECT_NE(msg.find("no_dir"), std::string::npos) << msg;
 }
 
+TEST(Storage, PreadPathWhenMappingIsDisabled) {
+  TempDir dir;
+  std::string p = (dir.path / "p.bin").string();
+  auto bytes = pattern(100000);
+  write_file_atomic(p, bytes);
+  ::setenv("ASTROLAKE_NO_MMAP", "1", 1);
+  auto src = open_file(p);
+  ::unsetenv("ASTROLAKE_NO_MMAP");
+  EXPECT_TRUE(src->view(0, 10).empty());  // no mapping, so no zero-copy view
+  std::vector<uint8_t> got(5000);
+  src->read(95000, got);
+  EXPECT_EQ(0, std::memcmp(got.data(), bytes.data() + 95000, got.size()));
+  EXPECT_THROW(src->read(95001, got), IoError);
+  // The file shrinking under us is reported, not read as garbage.
+  ASSERT_EQ(::truncate(p.c_str(), 96000), 0);
+  std::string msg = message_of([&] { src->read(95000, got); });
+  EXPECT_NE(msg.find(p), std::string::npos) << msg;
+}
+
 TEST(Storage, PreadFallbackForUnmappableFiles) {
   // A character device reports size 0; it must open without mapping and give no view.
   auto src = open_file("/dev/null");
