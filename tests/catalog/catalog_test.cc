@@ -3,6 +3,7 @@
 #include "catalog/catalog.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -507,6 +508,90 @@ TEST(Catalog, FindPartitionAgreesWithLinearScan) {
       }
     EXPECT_EQ(c.find_partition(-1, -1), -1);
   }
+}
+
+}  // namespace
+}  // namespace astrolake::catalog
+
+namespace astrolake::catalog {
+namespace {
+
+// Damaged copies of small_sky: every problem is an exception naming the file.
+class DamagedCatalog : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("al_damaged_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::copy(data("small_sky"), dir_, fs::copy_options::recursive);
+    for (auto& e : fs::recursive_directory_iterator(dir_))
+      fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  void write(const std::string& rel, const std::string& text) { std::ofstream(dir_ / rel, std::ios::trunc) << text; }
+  std::string open_error() {
+    return error_of([&] { Catalog::open(dir_.string()); });
+  }
+  fs::path dir_;
+};
+
+TEST_F(DamagedCatalog, WrongRowCount) {
+  std::string props = Properties::read((dir_ / "hats.properties").string()).serialize();
+  Properties p = Properties::parse(props);
+  p.set("hats_nrows", "130");
+  p.write((dir_ / "hats.properties").string());
+  std::string err = open_error();
+  EXPECT_NE(err.find("properties say 130 rows but dataset/_metadata counts 131"), std::string::npos) << err;
+  p.set("hats_nrows", "lots");
+  p.write((dir_ / "hats.properties").string());
+  err = open_error();
+  EXPECT_NE(err.find("hats_nrows='lots' is not an integer"), std::string::npos) << err;
+}
+
+TEST_F(DamagedCatalog, TruncatedMetadataAndLeaf) {
+  std::string meta = (dir_ / "dataset/_metadata").string();
+  fs::resize_file(meta, fs::file_size(meta) / 2);
+  std::string err = open_error();
+  EXPECT_NE(err.find("_metadata"), std::string::npos) << err;
+  fs::remove(meta);
+  // Falls back to _common_metadata for the schema; rows then come from properties.
+  Catalog c = Catalog::open(dir_.string());
+  EXPECT_EQ(c.rows(), 131);
+  EXPECT_EQ(c.partitions()[0].rows, -1);
+  std::string leaf = (dir_ / "dataset/Norder=0/Dir=0/Npix=11.parquet").string();
+  fs::resize_file(leaf, 100);
+  err = error_of([&] { c.read_partition(0); });
+  EXPECT_NE(err.find("Npix=11.parquet"), std::string::npos) << err;
+}
+
+TEST_F(DamagedCatalog, BadPartitionInfoAndScanFallback) {
+  write("partition_info.csv", "Norder,Npix\n0,12\n");
+  std::string err = open_error();
+  EXPECT_NE(err.find("partition_info.csv: line 2: Npix 12 out of range"), std::string::npos) << err;
+  // Without partition_info.csv and _metadata the partitions come from a directory scan.
+  fs::remove(dir_ / "partition_info.csv");
+  fs::remove(dir_ / "dataset/_metadata");
+  Catalog c = Catalog::open(dir_.string());
+  ASSERT_EQ(c.partitions().size(), 1u);
+  EXPECT_EQ(c.partitions()[0].pixel, 11);
+  EXPECT_EQ(c.read_partition(0).rows(), 131u);
+  // Without _common_metadata too, the schema comes from the leaf file.
+  fs::remove(dir_ / "dataset/_common_metadata");
+  EXPECT_EQ(Catalog::open(dir_.string()).schema().size(), 6u);
+  fs::remove_all(dir_ / "dataset");
+  err = open_error();
+  EXPECT_NE(err.find("catalog schema could not be loaded"), std::string::npos) << err;
+}
+
+TEST_F(DamagedCatalog, BadLegacyJsonAndCollection) {
+  fs::remove(dir_ / "hats.properties");
+  fs::remove(dir_ / "properties");
+  write("catalog_info.json", "{\"catalog_name\": ");
+  std::string err = open_error();
+  EXPECT_NE(err.find("catalog_info.json: not valid JSON"), std::string::npos) << err;
+  fs::remove(dir_ / "catalog_info.json");
+  write("collection.properties", "hats_primary_table_url=missing_dir\n");
+  err = open_error();
+  EXPECT_NE(err.find("primary catalog 'missing_dir' not found"), std::string::npos) << err;
 }
 
 }  // namespace
