@@ -1,8 +1,10 @@
-// Runs SQL statements through DuckDB and prints the last statement's rows in a canonical text
+// Runs SQL statements through DuckDB and prints their rows in a canonical text
 // form that tests/parquet/duckdb_interop_test.cc produces for astrolake's own tables:
 //   one line per row, fields separated by TAB; NULL is \N; integers in decimal; DOUBLE/FLOAT
 //   values as 16 hex digits of their IEEE-754 double bits (FLOAT widened exactly), so the
 //   comparison is bit-exact; strings and blobs as hex of their bytes; lists as [a,b,...].
+// After each statement's rows comes a line `--end--`, so one run can answer many queries
+// (starting node and DuckDB costs far more than a query on these small files).
 // Usage: node query.mjs <file with a JSON array of SQL statements>
 // The DuckDB module is found through the AL_DUCKDB_MODULES environment variable (the
 // node_modules folder of `npm install --prefix tools/duckdb`).
@@ -48,18 +50,17 @@ function fmt(v, floating) {
 const statements = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const instance = await duckdb.DuckDBInstance.create(':memory:', { threads: '1' });
 const conn = await instance.connect();
-let reader = null;
+const out = [];
 for (const sql of statements) {
+  let reader;
   try {
     reader = await conn.runAndReadAll(sql);
   } catch (e) {
     console.error(`DuckDB error in: ${sql}\n${e.message}`);
     process.exit(1);
   }
-}
-if (reader) {
   const floating = reader.columnTypes().map((t) => /DOUBLE|FLOAT/.test(t.toString()));
-  const out = [];
   for (const row of reader.getRows()) out.push(row.map((v, i) => fmt(v, floating[i])).join('\t'));
-  process.stdout.write(out.length ? out.join('\n') + '\n' : '');
+  out.push('--end--');
 }
+process.stdout.write(out.join('\n') + '\n');
