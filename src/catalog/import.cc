@@ -1,6 +1,7 @@
 #include "catalog/import.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,6 +9,8 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <functional>
@@ -117,38 +120,70 @@ void coordinates(const Table& t, int col, const std::string& file, int64_t first
   }
 }
 
-// Row counts per pixel at one order: dense when the full array fits a small share of the
-// budget (fast, no hashing), sparse otherwise (orders above 10, tiny budgets).
+// Row counts per pixel. Dense at the requested order when that array fits an eighth of the
+// budget (fast, no sorting); otherwise a sorted sparse list merged chunk by chunk, which is
+// coarsened one order at a time if it outgrows that share, so huge all-sky inputs under a
+// small budget still import (their partitions then stop at the coarsened order).
 class Histogram {
  public:
-  Histogram(int order, uint64_t budget) : order_(order) {
+  Histogram(int order, uint64_t budget) : order_(order), cap_(budget / 8) {
     uint64_t npix = 12ull << (2 * order);
-    dense_ = npix * 8 <= budget / 4;
+    dense_ = npix * 8 <= cap_;
     if (dense_) d_.assign(npix, 0);
   }
   int order() const { return order_; }
-  size_t bytes() const { return dense_ ? d_.size() * 8 : s_.size() * 32; }
-  void add(int64_t pix) {
-    if (dense_) ++d_[size_t(pix)];
-    else ++s_[pix];
+  size_t bytes() const { return dense_ ? d_.size() * 8 : s_.capacity() * sizeof(PixelCount); }
+  // Adds order-29 indices.
+  void add(const std::vector<int64_t>& h29) {
+    int shift = 2 * (sky::kMaxOrder - order_);
+    if (dense_) {
+      for (int64_t h : h29) ++d_[size_t(h >> shift)];
+      return;
+    }
+    std::vector<int64_t> pix(h29.size());
+    for (size_t i = 0; i < h29.size(); ++i) pix[i] = h29[i] >> shift;
+    std::sort(pix.begin(), pix.end());
+    std::vector<PixelCount> merged;
+    merged.reserve(s_.size() + pix.size());
+    size_t a = 0, b = 0;
+    while (a < s_.size() || b < pix.size()) {
+      if (b == pix.size() || (a < s_.size() && s_[a].pixel < pix[b])) {
+        merged.push_back(s_[a++]);
+        continue;
+      }
+      int64_t p = pix[b], n = 0;
+      while (b < pix.size() && pix[b] == p) ++b, ++n;
+      if (a < s_.size() && s_[a].pixel == p) n += s_[a++].count;
+      merged.push_back({p, n});
+    }
+    s_.swap(merged);
+    while (s_.size() * sizeof(PixelCount) * 2 > cap_ && order_ > 0) coarsen();
+    s_.shrink_to_fit();
   }
   std::vector<PixelCount> sorted() const {
+    if (!dense_) return s_;
     std::vector<PixelCount> out;
-    if (dense_) {
-      for (size_t i = 0; i < d_.size(); ++i)
-        if (d_[i]) out.push_back({int64_t(i), d_[i]});
-    } else {
-      for (auto& [p, c] : s_) out.push_back({p, c});
-      std::sort(out.begin(), out.end(), [](const PixelCount& a, const PixelCount& b) { return a.pixel < b.pixel; });
-    }
+    for (size_t i = 0; i < d_.size(); ++i)
+      if (d_[i]) out.push_back({int64_t(i), d_[i]});
     return out;
   }
 
  private:
+  void coarsen() {
+    size_t w = 0;
+    for (size_t i = 0; i < s_.size(); ++i) {
+      int64_t p = s_[i].pixel >> 2;
+      if (w > 0 && s_[w - 1].pixel == p) s_[w - 1].count += s_[i].count;
+      else s_[w++] = {p, s_[i].count};
+    }
+    s_.resize(w);
+    --order_;
+  }
   int order_;
+  uint64_t cap_;
   bool dense_;
   std::vector<int64_t> d_;
-  std::unordered_map<int64_t, int64_t> s_;
+  std::vector<PixelCount> s_;
 };
 
 // Removes a directory tree unless released; the importer's guarantee that a failed or
@@ -230,6 +265,26 @@ std::string fraction_text(double f) {
   return buf;
 }
 
+// With ASTROLAKE_DEBUG_MEMORY set, prints the resident and peak memory after each pass (for
+// tuning the budget shares).
+void debug_memory(const char* stage) {
+  static const bool on = std::getenv("ASTROLAKE_DEBUG_MEMORY") != nullptr;
+  if (!on) return;
+  FILE* f = std::fopen("/proc/self/status", "r");
+  if (!f) return;
+  char line[256];
+  std::string out;
+  while (std::fgets(line, sizeof line, f))
+    if (!std::strncmp(line, "VmRSS:", 6) || !std::strncmp(line, "VmHWM:", 6)) out += std::string(line, std::strlen(line) - 1) + " ";
+  std::fclose(f);
+  std::fprintf(stderr, "[memory] %-10s %s\n", stage, out.c_str());
+  // Reset the peak so the next line shows that stage's own peak.
+  if (FILE* c = std::fopen("/proc/self/clear_refs", "w")) {
+    std::fputs("5", c);
+    std::fclose(c);
+  }
+}
+
 std::string last_component(std::string p) {
   while (p.size() > 1 && p.back() == '/') p.pop_back();
   return fs::path(p).filename().string();
@@ -255,6 +310,15 @@ parquet::WriteOptions leaf_options() {
   w.row_group_rows = 128 * 1024;
   return w;
 }
+
+// Peak memory of building one leaf, in multiples of its spill size: the mapped spill, the
+// decoded rows, the sorted copy and the Parquet writer's pages and dictionaries (measured
+// with ASTROLAKE_DEBUG_MEMORY on wide and narrow tables; keep it conservative).
+constexpr uint64_t kWriteCostFactor = 8;
+
+// Returns freed heap to the system between big steps: glibc keeps per-thread arenas, and
+// without this the resident size of a long import only ever grows.
+void trim_heap() { malloc_trim(0); }
 
 // The import's state across passes.
 class Importer {
@@ -287,6 +351,8 @@ class Importer {
   std::vector<int64_t> h29_;
   int64_t total_rows_ = 0;
   std::unique_ptr<Histogram> hist_;
+  int skymap_order_ = 0;
+  std::vector<int64_t> skymap_;
   std::vector<PixelId> parts_;
   std::vector<int64_t> part_lo_, part_hi_;  // order-29 ranges of parts_ (sorted)
   std::vector<int64_t> part_rows_;
@@ -345,7 +411,6 @@ void Importer::pass_histogram() {
   hist_ = std::make_unique<Histogram>(opts_.highest_order, opts_.memory_budget);
   int64_t known = 0;
   Progress prog("scan", -1, opts_.progress);
-  int shift = 2 * (sky::kMaxOrder - opts_.highest_order);
   for (size_t i = 0; i < opts_.inputs.size(); ++i) {
     auto in = reopen(i);
     const auto& s = in->schema();
@@ -360,7 +425,7 @@ void Importer::pass_histogram() {
     while (in->next(t)) {
       check_cancelled();
       chunk_coords(t, in->path(), in->chunk_start());
-      for (int64_t h : h29_) hist_->add(h >> shift);
+      hist_->add(h29_);
       total_rows_ += int64_t(t.rows());
       prog.add(int64_t(t.rows()));
     }
@@ -433,9 +498,10 @@ void Importer::pass_partition() {
   std::vector<Table> buffers(np);
   std::vector<size_t> buffered(np, 0);
   size_t total_buffered = 0;
-  // Half the budget for buffered rows, less what the histogram and a chunk take.
+  // A quarter of the budget for buffered rows (their buffers may have twice the capacity
+  // they use), less what a chunk takes.
   uint64_t chunk_guess = uint64_t(in_opts_.chunk_rows) * 64;
-  int64_t share = int64_t(opts_.memory_budget / 2) - int64_t(hist_ ? hist_->bytes() : 0) - int64_t(2 * chunk_guess);
+  int64_t share = int64_t(opts_.memory_budget / 4) - int64_t(2 * chunk_guess);
   size_t spill_limit = size_t(std::max<int64_t>(share, 1 << 20));
   auto flush = [&](size_t p) {
     if (buffered[p] == 0) return;
@@ -514,19 +580,22 @@ void Importer::pass_write() {
     pool_.submit([&, p] {
       check_cancelled();
       std::string sp = spill_path(int(p));
-      uint64_t est = 3 * uint64_t(fs::file_size(sp)) + (1 << 20);
+      uint64_t est = kWriteCostFactor * uint64_t(fs::file_size(sp)) + (1 << 20);
       gate.acquire(est);
       try {
         Table sorted;
         {
           Table t = spill_read(sp, out_schema_);
+          debug_memory("w:read");
           fs::remove(sp);
           sorted = sort_by_healpix(t);
+          debug_memory("w:sort");
         }
         const PixelId& px = parts_[p];
         std::string path = pixel_path(dataset, px.order, px.pixel);
         fs::create_directories(fs::path(path).parent_path());
         parquet::write_table(path, sorted, leaf_options());
+        debug_memory("w:write");
         if (margin_) {
           std::vector<double> ra, dec;
           coordinates(sorted, ra_out, path, 0, true, ra);
@@ -551,6 +620,7 @@ void Importer::pass_write() {
         gate.release(est);
         throw;
       }
+      trim_heap();
       gate.release(est);
     });
   }
@@ -576,7 +646,7 @@ void Importer::pass_margin_write() {
     pool_.submit([&, m] {
       check_cancelled();
       std::string sp = margin_spill_path(int(m));
-      uint64_t est = 3 * uint64_t(fs::file_size(sp)) + (1 << 20);
+      uint64_t est = kWriteCostFactor * uint64_t(fs::file_size(sp)) + (1 << 20);
       gate.acquire(est);
       try {
         Table sorted = sort_by_healpix(spill_read(sp, out_schema_));
@@ -590,6 +660,7 @@ void Importer::pass_margin_write() {
         gate.release(est);
         throw;
       }
+      trim_heap();
       gate.release(est);
     });
   }
@@ -619,15 +690,8 @@ void write_summary_files(const std::string& dataset, const std::vector<PixelId>&
 void Importer::write_catalog_metadata() {
   write_summary_files(cat_dir_ + "/dataset", parts_, out_schema_);
   write_partition_info(cat_dir_ + "/partition_info.csv", parts_);
-  // Skymap at the histogram order, at most 10, and small enough for the budget.
-  int sk = std::min(opts_.highest_order, 10);
-  while (sk > 0 && (12ull << (2 * sk)) * 8 > opts_.memory_budget / 8) --sk;
-  {
-    std::vector<int64_t> counts(size_t(12) << (2 * sk), 0);
-    int shift = 2 * (opts_.highest_order - sk);
-    for (const auto& pc : hist_->sorted()) counts[size_t(pc.pixel >> shift)] += pc.count;
-    write_skymap_fits(cat_dir_ + "/skymap.fits", sk, counts);
-  }
+  write_skymap_fits(cat_dir_ + "/skymap.fits", skymap_order_, skymap_);
+  skymap_ = {};
   int max_order = 0;
   for (const auto& p : parts_) max_order = std::max(max_order, p.order);
   Properties pr;
@@ -639,7 +703,7 @@ void Importer::write_catalog_metadata() {
   pr.set("hats_col_healpix", kHealpixColumn);
   pr.set("hats_col_healpix_order", "29");
   pr.set("hats_npix_suffix", ".parquet");
-  pr.set("hats_skymap_order", std::to_string(sk));
+  pr.set("hats_skymap_order", std::to_string(skymap_order_));
   pr.set("hats_builder", std::string("astrolake ") + kAstrolakeVersion);
   pr.set("hats_creation_date", utc_now("%Y-%m-%dT%H:%MUTC"));
   pr.set("hats_estsize", std::to_string((dir_bytes(cat_dir_) + 1023) / 1024));
@@ -721,20 +785,36 @@ ImportResult Importer::run() {
   fs::create_directories(spill_dir_);
 
   open_inputs();
+  debug_memory("start");
   pass_histogram();
-  parts_ = plan_partitions(hist_->sorted(), opts_.highest_order, opts_.max_rows, opts_.lowest_order,
-                           opts_.drop_empty_siblings);
+  trim_heap();
+  debug_memory("histogram");
+  {
+    std::vector<PixelCount> counts = hist_->sorted();
+    int order = hist_->order();
+    hist_.reset();
+    parts_ = plan_partitions(counts, order, opts_.max_rows, std::min(opts_.lowest_order, order),
+                             opts_.drop_empty_siblings);
+    // The skymap: counts at the histogram order, at most 10, and small for the budget.
+    skymap_order_ = std::min(order, 10);
+    while (skymap_order_ > 0 && (12ull << (2 * skymap_order_)) * 8 > opts_.memory_budget / 16) --skymap_order_;
+    skymap_.assign(size_t(12) << (2 * skymap_order_), 0);
+    for (const auto& pc : counts) skymap_[size_t(pc.pixel >> (2 * (order - skymap_order_)))] += pc.count;
+  }
   for (const auto& p : parts_) {
     part_lo_.push_back(healpix_to_spatial_index(p.order, p.pixel));
     part_hi_.push_back(healpix_to_spatial_index(p.order, p.pixel + 1));
   }
   part_rows_.assign(parts_.size(), 0);
   pass_partition();
+  trim_heap();
+  debug_memory("partition");
   if (opts_.margin_arcsec > 0) {
     margin_ = std::make_unique<MarginAssigner>(parts_, opts_.margin_arcsec);
     margin_pixel_rows_.assign(margin_->pixels().size(), 0);
   }
   pass_write();
+  debug_memory("write");
   if (margin_) pass_margin_write();
   check_cancelled();
   fs::remove_all(spill_dir_);
