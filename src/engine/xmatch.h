@@ -1,0 +1,72 @@
+// Positional cross-match of two HATS catalogs: for each left row, the k nearest right rows
+// within a radius (or all of them), as an inner or left join. Exact: it finds the same pairs
+// as a brute-force comparison of every left row with every right row, including pairs that
+// straddle partition boundaries.
+//
+// How the work is split: the right catalog's pixel tree (its partitions, plus its margin's
+// pixels when the margin is wide enough) is aligned with each left partition. Each aligned
+// piece pairs the left rows inside one pixel with the right rows of that pixel and the rows
+// near it: the right margin rows of the pixel when the margin's threshold >= radius, or else
+// the rows of the neighbouring right partitions that lie within reach. Pieces never overlap,
+// so no pair is produced twice.
+//
+// Inside a piece the right rows are indexed by declination zones (zone height >= radius)
+// sorted by RA; each left row sweeps the window of its own and the two adjacent zones. The
+// inner loop compares squared chord lengths of unit vectors; only candidates within the chord
+// get the exact great-circle separation (atan2 form) that decides and is reported.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "parquet/table.h"
+
+namespace astrolake::engine {
+
+struct XmatchOptions {
+  double radius_arcsec = 1.0;
+  int k = 1;                 // nearest neighbours kept per left row; <= 0: every one within radius
+  bool left_join = false;    // keep unmatched left rows (right columns and distance null)
+  std::vector<std::string> left_columns, right_columns;  // output columns; empty = all
+  std::string left_suffix, right_suffix;                 // default "_<catalog name>"
+  bool exclude_self = true;  // same catalog on both sides: a row never matches itself
+  bool use_margin = true;    // use the right margin when its threshold >= radius
+  int threads = 0;           // 0: every core
+  int progress = -1;         // -1: bar when stderr is a terminal
+};
+
+struct XmatchStats {
+  int64_t left_rows = 0;
+  int64_t right_rows_read = 0;  // right rows indexed, margin/neighbour rows included
+  int64_t pairs = 0;            // output rows
+  int64_t pieces = 0;
+  bool used_margin = false;
+};
+
+// Matches of points: parallel arrays of (left index, right index, separation arcsec), sorted
+// by left index, then by distance. With left_join, unmatched left rows appear once with
+// right = -1 and distance NaN. NaN or out-of-range coordinates match nothing.
+struct PointMatches {
+  std::vector<int64_t> left, right;
+  std::vector<double> dist_arcsec;
+};
+// `self_of_left`, when given, names for each left index the right index that is the same
+// row (or -1); that pair is skipped.
+PointMatches match_points(const std::vector<double>& left_ra, const std::vector<double>& left_dec,
+                          const std::vector<double>& right_ra, const std::vector<double>& right_dec,
+                          double radius_arcsec, int k, bool left_join,
+                          const std::vector<int64_t>* self_of_left = nullptr);
+
+// The output schema: left columns + left suffix, right columns + right suffix, _dist_arcsec.
+std::vector<parquet::Field> xmatch_schema(const catalog::Catalog& left, const catalog::Catalog& right,
+                                          const XmatchOptions& opt);
+
+// Streams the result, one table per left partition with output rows, in left partition
+// order, to `sink` on the calling thread. Partitions are matched in parallel. Throws
+// std::invalid_argument for a bad radius or k, or missing columns.
+XmatchStats crossmatch(const catalog::Catalog& left, const catalog::Catalog& right, const XmatchOptions& opt,
+                       const std::function<void(parquet::Table&&)>& sink);
+
+}  // namespace astrolake::engine
