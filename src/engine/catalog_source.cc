@@ -2,6 +2,7 @@
 #include <stdexcept>
 
 #include "catalog/catalog.h"
+#include "engine/column_ops.h"
 #include "engine/scan.h"
 
 namespace astrolake::engine {
