@@ -8,6 +8,9 @@ void add_generate(CLI::App& app);
 void add_import(CLI::App& app);
 void add_info(CLI::App& app);
 void add_head(CLI::App& app);
+void add_spatial(CLI::App& app);  // cone, box, polygon
+void add_xmatch(CLI::App& app);
+void add_skymap(CLI::App& app);
 
 // Catalog root for commands that name catalogs: --root, else $ASTROLAKE_ROOT, else ./catalogs.
 std::string default_root();

@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   add_import(app);
   add_info(app);
   add_head(app);
+  add_spatial(app);
+  add_xmatch(app);
+  add_skymap(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,235 @@
+#include "cli/output.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+
+#include "catalog/import.h"
+#include "parquet/writer.h"
+
+namespace astrolake::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string lower_ext(const std::string& path) {
+  std::string e = fs::path(path).extension().string();
+  for (char& c : e) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return e;
+}
+
+std::string temp_name(const std::string& path) { return path + ".tmp-" + std::to_string(getpid()); }
+
+// Days since 1970-01-01 to YYYY-MM-DD (proleptic Gregorian).
+std::string iso_date(int64_t days) {
+  int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+  int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+  char b[32];
+  std::snprintf(b, sizeof b, "%04lld-%02lld-%02lld", (long long)(y + (m <= 2)), (long long)m, (long long)d);
+  return b;
+}
+
+// Value i of the column's value buffer (an element, for list columns), unquoted.
+void append_value(std::string& out, const parquet::Column& c, size_t i) {
+  using parquet::Type;
+  char b[64];
+  switch (c.field.type) {
+    case Type::Bool: out += c.values_as<uint8_t>()[i] ? "true" : "false"; return;
+    case Type::Int8: out += std::to_string(c.values_as<int8_t>()[i]); return;
+    case Type::Int16: out += std::to_string(c.values_as<int16_t>()[i]); return;
+    case Type::Int32: out += std::to_string(c.values_as<int32_t>()[i]); return;
+    case Type::Int64:
+    case Type::TimestampMillis:
+    case Type::TimestampMicros:
+    case Type::TimestampNanos: out += std::to_string(c.values_as<int64_t>()[i]); return;
+    case Type::UInt8: out += std::to_string(c.values_as<uint8_t>()[i]); return;
+    case Type::UInt16: out += std::to_string(c.values_as<uint16_t>()[i]); return;
+    case Type::UInt32: out += std::to_string(c.values_as<uint32_t>()[i]); return;
+    case Type::UInt64: out += std::to_string(c.values_as<uint64_t>()[i]); return;
+    case Type::Float: std::snprintf(b, sizeof b, "%.9g", double(c.values_as<float>()[i])); out += b; return;
+    case Type::Double: std::snprintf(b, sizeof b, "%.17g", c.values_as<double>()[i]); out += b; return;
+    case Type::Date32: out += iso_date(c.values_as<int32_t>()[i]); return;
+    case Type::String: out += c.string_at(i); return;
+    case Type::Binary: {
+      static const char* hex = "0123456789abcdef";
+      out += "0x";
+      for (unsigned char ch : c.string_at(i)) {
+        out += hex[ch >> 4];
+        out += hex[ch & 15];
+      }
+      return;
+    }
+  }
+}
+
+std::string quote_if_needed(std::string s, bool always) {
+  if (!always && s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char ch : s) {
+    if (ch == '"') q += '"';
+    q += ch;
+  }
+  q += '"';
+  return q;
+}
+
+class CsvWriter : public ResultWriter {
+ public:
+  CsvWriter(std::string path, const std::vector<parquet::Field>& schema) : path_(std::move(path)) {
+    tmp_ = temp_name(path_);
+    f_ = std::fopen(tmp_.c_str(), "wb");
+    if (!f_) throw std::runtime_error(path_ + ": cannot create: " + std::strerror(errno));
+    std::string line;
+    for (size_t i = 0; i < schema.size(); i++) {
+      if (i) line += ',';
+      line += quote_if_needed(schema[i].name, false);
+    }
+    line += '\n';
+    put(line);
+  }
+  ~CsvWriter() override {
+    if (f_) {
+      std::fclose(f_);
+      std::remove(tmp_.c_str());
+    }
+  }
+  void write(const parquet::Table& t) override {
+    std::string buf;
+    for (size_t r = 0; r < t.rows(); r++) {
+      for (size_t c = 0; c < t.columns.size(); c++) {
+        if (c) buf += ',';
+        buf += csv_cell(t.columns[c], r);
+      }
+      buf += '\n';
+      if (buf.size() > (1 << 20)) {
+        put(buf);
+        buf.clear();
+      }
+    }
+    put(buf);
+    rows_ += int64_t(t.rows());
+  }
+  void close() override {
+    if (std::fflush(f_) != 0 || fsync(fileno(f_)) != 0)
+      throw std::runtime_error(path_ + ": write failed: " + std::strerror(errno));
+    std::fclose(f_);
+    f_ = nullptr;
+    if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
+      std::remove(tmp_.c_str());
+      throw std::runtime_error(path_ + ": cannot rename into place: " + std::strerror(errno));
+    }
+  }
+
+ private:
+  void put(const std::string& s) {
+    if (!s.empty() && std::fwrite(s.data(), 1, s.size(), f_) != s.size())
+      throw std::runtime_error(path_ + ": write failed: " + std::strerror(errno));
+  }
+  std::string path_, tmp_;
+  FILE* f_ = nullptr;
+};
+
+class ParquetWriter : public ResultWriter {
+ public:
+  ParquetWriter(const std::string& path, const std::vector<parquet::Field>& schema) : w_(path, schema) {}
+  void write(const parquet::Table& t) override {
+    w_.write(t);
+    rows_ += int64_t(t.rows());
+  }
+  void close() override { w_.close(); }
+
+ private:
+  parquet::FileWriter w_;
+};
+
+// Rows go to a temporary Parquet file next to the output; close() imports it as a catalog.
+class HatsWriter : public ResultWriter {
+ public:
+  HatsWriter(const OutputSpec& spec, const std::vector<parquet::Field>& schema)
+      : spec_(spec), tmp_(temp_name(spec.path) + ".parquet") {
+    bool ra = false, dec = false;
+    for (const auto& f : schema) {
+      ra |= f.name == spec.ra_column;
+      dec |= f.name == spec.dec_column;
+    }
+    if (!ra || !dec)
+      throw std::invalid_argument("--format hats: the result has no '" + (ra ? spec.dec_column : spec.ra_column) +
+                                  "' column to partition on");
+    w_ = std::make_unique<parquet::FileWriter>(tmp_, schema);
+  }
+  ~HatsWriter() override {
+    w_.reset();
+    std::error_code ec;
+    fs::remove(tmp_, ec);
+  }
+  void write(const parquet::Table& t) override {
+    w_->write(t);
+    rows_ += int64_t(t.rows());
+  }
+  void close() override {
+    w_->close();
+    w_.reset();
+    catalog::ImportOptions o;
+    o.inputs = {tmp_};
+    o.output = spec_.path;
+    o.name = spec_.name;
+    o.ra_column = spec_.ra_column;
+    o.dec_column = spec_.dec_column;
+    o.overwrite = spec_.overwrite;
+    o.progress = 0;
+    catalog::import_catalog(o);
+  }
+
+ private:
+  OutputSpec spec_;
+  std::string tmp_;
+  std::unique_ptr<parquet::FileWriter> w_;
+};
+
+}  // namespace
+
+std::string csv_cell(const parquet::Column& c, size_t row) {
+  if (c.is_null(row)) return "";
+  std::string s;
+  if (c.field.list) {
+    s += '[';
+    for (int64_t i = c.list_offsets[row]; i < c.list_offsets[row + 1]; i++) {
+      if (i > c.list_offsets[row]) s += ';';
+      if (!c.value_is_null(size_t(i))) append_value(s, c, size_t(i));
+    }
+    s += ']';
+    return quote_if_needed(s, true);
+  }
+  append_value(s, c, row);
+  return quote_if_needed(s, false);
+}
+
+std::unique_ptr<ResultWriter> open_output(const OutputSpec& spec, const std::vector<parquet::Field>& schema) {
+  if (spec.path.empty()) throw std::invalid_argument("no output path (-o)");
+  std::string fmt = spec.format;
+  if (fmt.empty()) {
+    std::string e = lower_ext(spec.path);
+    if (e == ".csv") fmt = "csv";
+    else if (e == ".parquet" || e == ".parq") fmt = "parquet";
+    else
+      throw std::invalid_argument(spec.path + ": cannot tell the output format from the extension '" + e +
+                                  "'; use .csv, .parquet, or a directory with --format hats");
+  }
+  if (fmt != "hats" && fs::exists(spec.path) && !spec.overwrite)
+    throw std::invalid_argument(spec.path + ": already exists (use --overwrite to replace it)");
+  if (fmt == "csv") return std::make_unique<CsvWriter>(spec.path, schema);
+  if (fmt == "parquet") return std::make_unique<ParquetWriter>(spec.path, schema);
+  if (fmt == "hats") return std::make_unique<HatsWriter>(spec, schema);
+  throw std::invalid_argument("unknown output format '" + fmt + "' (csv, parquet or hats)");
+}
+
+}  // namespace astrolake::cli

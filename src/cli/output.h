@@ -1,0 +1,43 @@
+// Where query results go: chosen by the output path's extension (.csv, .parquet) or by
+// --format hats (a new HATS catalog, usable as input to every command). Every writer is
+// atomic: nothing appears at the path until close() succeeds; a writer destroyed without
+// close() (an error, Ctrl-C) leaves nothing behind.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "parquet/table.h"
+
+namespace astrolake::cli {
+
+struct OutputSpec {
+  std::string path;
+  std::string format;                  // "", "csv", "parquet" or "hats"; "" = by extension
+  std::string ra_column = "ra";        // hats: the columns to partition on
+  std::string dec_column = "dec";
+  std::string name;                    // hats: catalog name (default: the directory's name)
+  bool overwrite = false;
+};
+
+class ResultWriter {
+ public:
+  virtual ~ResultWriter() = default;
+  virtual void write(const parquet::Table& t) = 0;  // columns match the schema given at open
+  virtual void close() = 0;
+  int64_t rows() const { return rows_; }
+
+ protected:
+  int64_t rows_ = 0;
+};
+
+// Throws std::invalid_argument for an unknown extension/format, or when the path exists
+// (without overwrite).
+std::unique_ptr<ResultWriter> open_output(const OutputSpec& spec, const std::vector<parquet::Field>& schema);
+
+// One CSV cell for row `row` of `c`: doubles with %.17g (round-trip), floats %.9g, nulls
+// empty, lists as "[a;b;c]", strings quoted when they hold a comma, quote or newline.
+std::string csv_cell(const parquet::Column& c, size_t row);
+
+}  // namespace astrolake::cli
