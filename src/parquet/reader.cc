@@ -266,7 +266,8 @@ class ChunkDecoder {
  private:
   void dictionary_page(const PageHeader& h, std::span<const uint8_t> body);
   void data_page(const PageHeader& h, std::span<const uint8_t> body, Column& out);
-  std::span<const uint8_t> decompress(std::span<const uint8_t> in, size_t out_size, std::vector<uint8_t>& buf);
+  std::span<const uint8_t> decompress(std::span<const uint8_t> in, size_t out_size, Buffer& buf);
+  void check_count(size_t n);
   size_t decode_levels_v1(std::span<const uint8_t> in, int encoding, int max_level, size_t n, std::vector<uint32_t>& out,
                           bool& all_max);
   void assemble(size_t n, bool defs_all_max, Column& out, size_t& slots, size_t& present);
@@ -280,12 +281,14 @@ class ChunkDecoder {
   int codec_;
   size_t width_;
   Dict dict_;
-  std::vector<uint8_t> page_buf_, tmp_;
+  Buffer page_buf_;  // not zero-filled: the codec writes every byte
+  std::vector<uint8_t> tmp_;
   std::vector<uint32_t> def_, rep_, idx_;
   std::vector<uint8_t> present_;
   std::vector<int64_t> soff_;
   std::vector<uint8_t> schars_;
   std::vector<uint8_t> dense_;
+  int64_t chunk_uncompressed_ = 0;
   int64_t values_total_ = 0, values_seen_ = 0, rows_seen_ = 0, elems_ = 0;
 };
 
@@ -299,14 +302,17 @@ size_t phys_width(const Leaf& l) {
   return 0;
 }
 
-std::span<const uint8_t> ChunkDecoder::decompress(std::span<const uint8_t> in, size_t out_size, std::vector<uint8_t>& buf) {
+std::span<const uint8_t> ChunkDecoder::decompress(std::span<const uint8_t> in, size_t out_size, Buffer& buf) {
   if (codec_ == 0) {
     if (in.size() != out_size)
       throw Corrupt("uncompressed page size " + std::to_string(out_size) + " differs from its stored size " +
                     std::to_string(in.size()));
     return in;
   }
-  if (out_size > kMaxPageBytes) throw Corrupt("page claims " + std::to_string(out_size) + " uncompressed bytes");
+  // A page cannot be larger than its whole chunk; this bounds what a corrupt header can
+  // make us allocate.
+  if (out_size > kMaxPageBytes || (chunk_uncompressed_ > 0 && out_size > uint64_t(chunk_uncompressed_)))
+    throw Corrupt("page claims " + std::to_string(out_size) + " uncompressed bytes");
   buf.resize(out_size);
   parquet::decompress(codec_, in, std::span<uint8_t>(buf.data(), out_size));
   return {buf.data(), out_size};
@@ -560,6 +566,12 @@ bool single_run(std::span<const uint8_t> levels, int bw, size_t n, uint32_t valu
   }
 }
 
+void ChunkDecoder::check_count(size_t n) {
+  if (n > kMaxPageValues) throw Corrupt("data page claims " + std::to_string(n) + " values");
+  if (n > uint64_t(values_total_ - values_seen_))
+    throw Corrupt("pages hold more values than the column chunk's " + std::to_string(values_total_));
+}
+
 void ChunkDecoder::data_page(const PageHeader& h, std::span<const uint8_t> body, Column& out) {
   const int max_def = leaf_.max_def, max_rep = leaf_.max_rep;
   size_t n;
@@ -571,7 +583,7 @@ void ChunkDecoder::data_page(const PageHeader& h, std::span<const uint8_t> body,
     if (h.data->num_values < 0) throw Corrupt("data page with negative value count");
     n = size_t(h.data->num_values);
     enc = h.data->encoding;
-    if (n > kMaxPageValues) throw Corrupt("data page claims " + std::to_string(n) + " values");
+    check_count(n);
     auto data = decompress(body, size_t(h.uncompressed_size), page_buf_);
     size_t pos = 0;
     if (max_rep > 0) {
@@ -587,7 +599,7 @@ void ChunkDecoder::data_page(const PageHeader& h, std::span<const uint8_t> body,
     if (d.num_values < 0 || d.rep_length < 0 || d.def_length < 0) throw Corrupt("data page v2 with negative sizes");
     n = size_t(d.num_values);
     enc = d.encoding;
-    if (n > kMaxPageValues) throw Corrupt("data page claims " + std::to_string(n) + " values");
+    check_count(n);
     size_t rl = size_t(d.rep_length), dl = size_t(d.def_length);
     if (rl + dl > body.size() || rl + dl > size_t(h.uncompressed_size))
       throw Corrupt("data page v2 level lengths exceed the page size");
@@ -609,8 +621,6 @@ void ChunkDecoder::data_page(const PageHeader& h, std::span<const uint8_t> body,
     if (d.is_compressed) values = decompress(payload, usize, page_buf_);
     else values = payload;
   }
-  if (n > uint64_t(values_total_ - values_seen_))
-    throw Corrupt("pages hold more values than the column chunk's " + std::to_string(values_total_));
 
   size_t slots = 0, present = 0;
   assemble(n, defs_all_max, out, slots, present);
@@ -661,6 +671,7 @@ void ChunkDecoder::data_page(const PageHeader& h, std::span<const uint8_t> body,
 void ChunkDecoder::run(std::span<const uint8_t> chunk, const ColumnMetaData& m, int64_t expect_rows, Column& out) {
   if (m.num_values < 0) throw Corrupt("negative value count");
   values_total_ = m.num_values;
+  chunk_uncompressed_ = m.total_uncompressed_size;
   if (width_ == 0) out.offsets.assign(1, 0);
   if (leaf_.field.list) out.list_offsets.assign(1, 0);
   // Size the value buffer once for flat columns, bounded by what the chunk could hold so

@@ -212,7 +212,7 @@ TEST(ReaderCorrupt, FlippedBytesNeverCrash) {
                         "legacy_object_Npix11.parquet"}) {
     auto bytes = slurp(data(f));
     uint32_t seed = 12345;
-    for (int k = 0; k < 600; k++) {
+    for (int k = 0; k < 300; k++) {
       auto b = bytes;
       seed = seed * 1103515245 + 12345;
       size_t at = (seed >> 8) % b.size();
