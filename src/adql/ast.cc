@@ -116,9 +116,13 @@ std::string print(const Expr& e) {
     case ExprKind::Literal: return literal_text(e);
     case ExprKind::Unary: {
       if (e.unary_op == UnaryOp::Not) return "NOT " + print_at(*e.args[0], kNot);
-      std::string operand = print_at(*e.args[0], kUnary);
-      // "- -x", never "--x" (a comment).
+      const Expr& x = *e.args[0];
       const char* op = e.unary_op == UnaryOp::Neg ? "-" : "~";
+      // "-5" would read back as the literal -5, so a negated number keeps its parentheses.
+      bool number = x.kind == ExprKind::Literal && (x.literal == LiteralKind::Integer || x.literal == LiteralKind::Float);
+      if (number && e.unary_op == UnaryOp::Neg) return std::string(op) + "(" + print(x) + ")";
+      std::string operand = print_at(x, kUnary);
+      // "- -x", never "--x" (a comment).
       return op + std::string(operand[0] == '-' || operand[0] == '~' ? " " : "") + operand;
     }
     case ExprKind::Binary: {
@@ -259,7 +263,11 @@ std::string TableRef::to_string() const {
       // Joins associate to the left, so a join on the right needs parentheses.
       out += right->kind == TableRefKind::Join ? "(" + right->to_string() + ")" : right->to_string();
       if (on) out += " ON " + on->to_string();
-      if (!using_columns.empty()) out += " USING (" + join_names(using_columns) + ")";
+      if (!using_columns.empty()) {
+        out += " USING (";
+        for (size_t i = 0; i < using_columns.size(); i++) out += (i ? ", " : "") + using_columns[i].to_string();
+        out += ")";
+      }
       return out;
     }
   }
@@ -325,6 +333,12 @@ namespace {
 
 std::string dump(const TableRef& t);
 
+std::string using_list(const std::vector<Identifier>& v) {
+  std::string out;
+  for (const Identifier& id : v) out += " " + id.to_string();
+  return out;
+}
+
 std::string dump_list(const std::vector<ExprPtr>& v) {
   std::string out;
   for (const ExprPtr& e : v) out += " " + dump(*e);
@@ -337,8 +351,8 @@ std::string dump(const TableRef& t) {
     case TableRefKind::Subquery: return "(derived " + dump(*t.subquery) + " " + t.alias.to_string() + ")";
     case TableRefKind::Join:
       return std::string("(join ") + (t.natural ? "natural " : "") + join_keyword(t.join_type) + " " +
-             dump(*t.left) + " " + dump(*t.right) + " (on " + (t.on ? dump(*t.on) : "") + ") (using " +
-             join_names(t.using_columns) + "))";
+             dump(*t.left) + " " + dump(*t.right) + " (on " + (t.on ? dump(*t.on) : "") + ") (using" +
+             using_list(t.using_columns) + "))";
   }
   return "?";
 }

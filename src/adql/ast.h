@@ -7,8 +7,10 @@
 //  - Regular identifiers keep the user's spelling and compare case-insensitively; quoted ones
 //    ("Mixed Case", "/data/gaia") compare exactly. Identifier::matches() does the right thing.
 //  - Function names are upper-cased (they are case-insensitive in ADQL).
-//  - A leading coordinate-system string of POINT/CIRCLE/BOX/POLYGON ('ICRS', '') is removed;
-//    arguments are the coordinates only. Non-ICRS systems are rejected by the parser.
+//  - A leading coordinate-system argument of POINT/CIRCLE/BOX/POLYGON ('ICRS', '', NULL, and
+//    'FK5'/'J2000', which differ from ICRS by < 0.03 arcsec) is removed; arguments are the
+//    coordinates only. Other systems ('GALACTIC', 'FK4', ...) are rejected by the parser, since
+//    astrolake does not transform frames.
 //  - A unary minus applied to a numeric literal is folded into the literal (-5, -0.1).
 //  - NOT EXISTS / NOT (x) are Unary Not nodes; NOT IN/BETWEEN/LIKE and IS NOT NULL set `negated`.
 #pragma once
@@ -119,7 +121,8 @@ enum class JoinType { Inner, Left, Right, Full, Cross };
 enum class TableRefKind {
   Table,     // names = [[catalog.]schema.]table; a quoted name may be a path: "/data/gaia_dr3"
   Subquery,  // (subquery) [AS] alias -- alias is mandatory in ADQL
-  Join,      // left JOIN right [ON condition | USING (columns)]
+  Join,      // left JOIN right ON condition | USING (columns); CROSS and NATURAL joins have
+             // neither (on == null, using_columns empty)
 };
 
 struct TableRef {

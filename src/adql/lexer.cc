@@ -17,8 +17,10 @@ class Lexer {
   std::vector<Token> run() {
     std::vector<Token> out;
     for (;;) {
+      int line_before = line_;
       skip_space_and_comments();
       Token t;
+      t.newline_before = line_ != line_before;
       t.line = line_;
       t.column = column_;
       t.offset = pos_;
@@ -85,7 +87,10 @@ class Lexer {
 
   void lex_one(Token& t) {
     char c = peek();
-    if (is_letter(c) || c == '_') {
+    if (c == '_') {
+      fail(t.line, t.column, "identifiers start with a letter; write names like _x in double quotes: \"_x\"");
+    }
+    if (is_letter(c)) {
       t.kind = TokenKind::Identifier;
       while (is_word_char(peek())) advance();
       t.text = std::string(s_.substr(t.offset, pos_ - t.offset));
@@ -106,16 +111,11 @@ class Lexer {
   }
 
   void lex_number(Token& t) {
-    if (peek() == '0' && (peek(1) == 'x' || peek(1) == 'X')) {
+    if (peek() == '0' && (peek(1) == 'x' || peek(1) == 'X') && std::isxdigit(static_cast<unsigned char>(peek(2)))) {
       // ADQL 2.1 optional hexadecimal literal.
       advance();
       advance();
-      size_t start = pos_;
       while (std::isxdigit(static_cast<unsigned char>(peek()))) advance();
-      if (pos_ == start) fail(t.line, t.column, "hexadecimal literal needs digits after 0x");
-      if (is_word_char(peek()) || peek() == '.') {
-        fail(t.line, t.column, "malformed number '" + std::string(s_.substr(t.offset, pos_ + 1 - t.offset)) + "'");
-      }
       t.kind = TokenKind::Integer;
       t.text = std::string(s_.substr(t.offset, pos_ - t.offset));
       return;
@@ -127,21 +127,13 @@ class Lexer {
       advance();
       while (is_digit(peek())) advance();
     }
-    if (peek() == 'e' || peek() == 'E') {
+    // An exponent only if digits follow: "1e5" is one number, "1 e" (from "1e") a number and a name.
+    size_t sign = peek(1) == '+' || peek(1) == '-' ? 1 : 0;
+    if ((peek() == 'e' || peek() == 'E') && is_digit(peek(1 + sign))) {
       decimal = true;
       advance();
-      if (peek() == '+' || peek() == '-') advance();
-      if (!is_digit(peek())) {
-        fail(t.line, t.column, "malformed number '" + std::string(s_.substr(t.offset, pos_ - t.offset)) +
-                                   "': exponent needs digits");
-      }
+      if (sign) advance();
       while (is_digit(peek())) advance();
-    }
-    // "123abc" or "1.2.3" is a typo, not two tokens.
-    if (is_word_char(peek()) || peek() == '.') {
-      size_t end = pos_ + 1;
-      while (end < s_.size() && (is_word_char(s_[end]) || s_[end] == '.')) end++;
-      fail(t.line, t.column, "malformed number '" + std::string(s_.substr(t.offset, end - t.offset)) + "'");
     }
     t.kind = decimal ? TokenKind::Decimal : TokenKind::Integer;
     t.text = std::string(s_.substr(t.offset, pos_ - t.offset));

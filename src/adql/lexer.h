@@ -44,14 +44,16 @@ struct Token {
   int column = 1;
   size_t offset = 0;  // byte offset of the first character
   size_t length = 0;  // bytes in the source, quotes included
+  bool newline_before = false;  // a line break since the previous token (SQL joins 'a'\n'b')
 
   bool is_keyword(std::string_view kw) const { return kind == TokenKind::Identifier && upper == kw; }
   bool is_op(std::string_view op) const { return kind == TokenKind::Operator && text == op; }
 };
 
 // Splits `text` into tokens ending with one End token. Comments (-- to end of line, /* */ which
-// may nest) and whitespace are skipped. Throws SyntaxError for unterminated strings, quoted
-// identifiers or comments, malformed numbers and characters outside the ADQL alphabet.
+// may nest) and whitespace are skipped. As in SQL, a number ends where a non-digit starts, so
+// "2desc" is 2 DESC. Throws SyntaxError for unterminated strings, quoted identifiers or
+// comments and for characters outside the ADQL alphabet.
 std::vector<Token> tokenize(std::string_view text);
 
 // How a token is shown in error messages: 'FORM', '(', end of query, string 'abc'.

@@ -453,7 +453,9 @@ class Parser {
           } while (accept_op(","));
           expect_op(")");
         } else {
-          fail_expected("ON or USING after the joined table");
+          // The IVOA validator rejects a bare "t1 INNER JOIN t2", and a forgotten ON would
+          // otherwise silently pair every row of two catalogs.
+          fail_expected("ON or USING after the joined table (or write CROSS JOIN)");
         }
       }
       int h = std::max(j->left->height, j->right->height);
@@ -764,6 +766,8 @@ class Parser {
         ExprPtr e = node(ExprKind::Literal, t);
         e->literal = LiteralKind::String;
         e->string_value = t.text;
+        // SQL: string literals separated by a line break are one literal ('abc'\n'def').
+        while (peek().kind == TokenKind::String && peek().newline_before) e->string_value += next().text;
         return e;
       }
       case TokenKind::QuotedIdentifier: return column_ref();
@@ -914,7 +918,13 @@ class Parser {
     bool shape = n == "POINT" || n == "CIRCLE" || n == "BOX" || n == "POLYGON";
     if (shape && !e.args.empty()) {
       const Expr& first = *e.args[0];
-      if (first.kind == ExprKind::Literal && first.literal == LiteralKind::String) {
+      // NULL in the coordinate-system place: POINT(NULL, ra, dec), CIRCLE(NULL, ra, dec, r), ...
+      size_t with_sys = n == "POINT" ? 3 : n == "CIRCLE" ? 4 : n == "BOX" ? 5 : 0;
+      bool null_sys = first.kind == ExprKind::Literal && first.literal == LiteralKind::Null &&
+                      (e.args.size() == with_sys || (n == "POLYGON" && e.args.size() >= 7 && e.args.size() % 2 == 1));
+      if (null_sys) {
+        e.args.erase(e.args.begin());
+      } else if (first.kind == ExprKind::Literal && first.literal == LiteralKind::String) {
         check_coordinate_system(first);
         e.args.erase(e.args.begin());
       } else if (first.kind == ExprKind::Column && first.names.size() == 1) {
@@ -951,19 +961,24 @@ class Parser {
     } else if (n == "AREA" || n == "CENTROID" || n == "COORD1" || n == "COORD2" || n == "COORDSYS" ||
                n == "REGION") {
       arity(a == 1, "1 argument");
+    } else if (n == "COALESCE") {
+      arity(a >= 1, "at least 1 argument");
     } else if (is_aggregate(n) && !e.star) {
       arity(a == 1, "1 argument");
     }
   }
 
   void check_coordinate_system(const Expr& lit) {
-    // ADQL 2.1 deprecates this argument; astrolake catalogs are ICRS, so '' and ICRS variants
-    // (ICRS GEOCENTER, ...) are accepted and anything else would silently give wrong positions.
+    // ADQL 2.1 deprecates this argument. astrolake catalogs are ICRS, so '' and ICRS variants
+    // (ICRS GEOCENTER, ...) are accepted, and FK5/J2000 too (within 0.03 arcsec of ICRS, and
+    // common in older TAP examples); any other frame would silently give wrong positions.
     std::string u;
     for (char c : lit.string_value) u += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     size_t b = u.find_first_not_of(" \t");
     if (b == std::string::npos) return;
-    if (u.compare(b, 4, "ICRS") == 0 && (b + 4 == u.size() || u[b + 4] == ' ')) return;
+    size_t e = u.find_first_of(" \t", b);
+    std::string first = u.substr(b, e == std::string::npos ? std::string::npos : e - b);
+    if (first == "ICRS" || first == "FK5" || first == "J2000") return;
     throw SyntaxError(lit.line, lit.column,
                       "coordinate system '" + lit.string_value + "' is not supported: positions are ICRS; write 'ICRS' or ''");
   }
