@@ -586,16 +586,13 @@ void Importer::pass_write() {
         Table sorted;
         {
           Table t = spill_read(sp, out_schema_);
-          debug_memory("w:read");
           fs::remove(sp);
           sorted = sort_by_healpix(t);
-          debug_memory("w:sort");
         }
         const PixelId& px = parts_[p];
         std::string path = pixel_path(dataset, px.order, px.pixel);
         fs::create_directories(fs::path(path).parent_path());
         parquet::write_table(path, sorted, leaf_options());
-        debug_memory("w:write");
         if (margin_) {
           std::vector<double> ra, dec;
           coordinates(sorted, ra_out, path, 0, true, ra);

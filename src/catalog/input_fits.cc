@@ -148,9 +148,12 @@ class FitsReader : public InputReader {
         if (std::isnan(v)) nulls[size_t(i)] = 1, anynul = 1;
       }
     }
-    if (anynul && col.valid.empty()) col.valid.assign(old / std::max<size_t>(1, w), 1);
-    if (!col.valid.empty())
+    // Validity is materialised on the first null (empty means "no nulls so far").
+    size_t before = old / std::max<size_t>(1, w);
+    if (anynul || !col.valid.empty()) {
+      if (col.valid.size() < before) col.valid.resize(before, 1);
       for (int64_t i = 0; i < count; ++i) col.valid.push_back(nulls[size_t(i)] ? 0 : 1);
+    }
   }
 
   Column read_column(size_t i, int64_t first_row, int64_t n) {

@@ -1,0 +1,281 @@
+// Input readers: CSV quoting and type inference, FITS binary tables written with cfitsio
+// (scalars, vectors, TNULL, NaN, strings, logicals), and importing a FITS table.
+#include <fitsio.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "catalog/import.h"
+#include "catalog/input.h"
+#include "catalog/partition.h"
+#include "parquet/reader.h"
+#include "sky/healpix.h"
+
+namespace fs = std::filesystem;
+using namespace astrolake;
+using namespace astrolake::catalog;
+using parquet::Type;
+
+namespace {
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/al_input_XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary);
+  f << text;
+}
+
+parquet::Table read_all(InputReader& r) {
+  parquet::Table all, t;
+  bool first = true;
+  while (r.next(t)) {
+    if (first) {
+      all = t;
+      first = false;
+      continue;
+    }
+    for (size_t c = 0; c < t.columns.size(); ++c) {
+      // Tests use small inputs in one chunk unless they say otherwise.
+      ADD_FAILURE() << "unexpected second chunk";
+    }
+  }
+  return all;
+}
+
+}  // namespace
+
+TEST(CsvInput, QuotingNullsAndTypes) {
+  TempDir tmp;
+  std::string p = tmp.path + "/a.csv";
+  write_text(p,
+             "id,ra,dec,name,flag,note\r\n"
+             "1,10.5,-3,\"Smith, J.\",true,\n"
+             "2,11,4.25,\"say \"\"hi\"\"\",False,\"two\nlines\"\r\n"
+             "3,,5,,TRUE,\"\"\n"
+             "\n"
+             "4,12.0,6e-1,plain,false,x");
+  auto r = open_csv(p);
+  const auto& s = r->schema();
+  ASSERT_EQ(s.size(), 6u);
+  EXPECT_EQ(s[0].type, Type::Int64);
+  EXPECT_EQ(s[1].type, Type::Double);
+  EXPECT_EQ(s[2].type, Type::Double);
+  EXPECT_EQ(s[3].type, Type::String);
+  EXPECT_EQ(s[4].type, Type::Bool);
+  EXPECT_EQ(s[5].type, Type::String);
+  parquet::Table t = read_all(*r);
+  ASSERT_EQ(t.rows(), 4u);
+  EXPECT_EQ(t.columns[0].values_as<int64_t>()[3], 4);
+  EXPECT_TRUE(t.columns[1].is_null(2));
+  EXPECT_FALSE(t.columns[1].is_null(1));
+  EXPECT_EQ(t.columns[2].values_as<double>()[3], 0.6);
+  EXPECT_EQ(t.columns[3].string_at(0), "Smith, J.");
+  EXPECT_EQ(t.columns[3].string_at(1), "say \"hi\"");
+  EXPECT_TRUE(t.columns[3].is_null(2));
+  EXPECT_EQ(t.columns[4].values_as<uint8_t>()[1], 0);
+  EXPECT_EQ(t.columns[4].values_as<uint8_t>()[2], 1);
+  EXPECT_EQ(t.columns[5].string_at(1), "two\nlines");
+  EXPECT_TRUE(t.columns[5].is_null(0));   // empty unquoted: null
+  EXPECT_FALSE(t.columns[5].is_null(2));  // "" quoted: an empty string
+  EXPECT_EQ(t.columns[5].string_at(2), "");
+}
+
+TEST(CsvInput, ChunksAcrossBufferRefillsWithQuotedNewlines) {
+  TempDir tmp;
+  std::string p = tmp.path + "/big.csv";
+  {
+    std::ofstream f(p);
+    f << "i,text\n";
+    for (int i = 0; i < 60000; ++i) f << i << ",\"row " << i << "\nline two, with \"\"quotes\"\"\"\n";
+  }
+  InputOptions o;
+  o.chunk_rows = 7000;
+  auto r = open_csv(p, o);
+  parquet::Table t;
+  int64_t n = 0;
+  while (r->next(t)) {
+    EXPECT_EQ(r->chunk_start(), n);
+    for (size_t i = 0; i < t.rows(); ++i) {
+      int64_t id = t.columns[0].values_as<int64_t>()[i];
+      ASSERT_EQ(id, n + int64_t(i));
+      ASSERT_EQ(t.columns[1].string_at(i), "row " + std::to_string(id) + "\nline two, with \"quotes\"");
+    }
+    n += int64_t(t.rows());
+  }
+  EXPECT_EQ(n, 60000);
+}
+
+TEST(CsvInput, ValueAfterTheSampleThatDoesNotFitNamesRowAndColumn) {
+  TempDir tmp;
+  std::string p = tmp.path + "/late.csv";
+  {
+    std::ofstream f(p);
+    f << "ra,dec,n\n";
+    for (int i = 0; i < 50; ++i) f << i << "," << i << "," << i << "\n";
+    f << "1,2,oops\n";
+  }
+  InputOptions o;
+  o.csv_sample_rows = 10;
+  auto r = open_csv(p, o);
+  parquet::Table t;
+  try {
+    while (r->next(t)) {
+    }
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("late.csv"), std::string::npos) << m;
+    EXPECT_NE(m.find("row 51"), std::string::npos) << m;
+    EXPECT_NE(m.find("'n'"), std::string::npos) << m;
+    EXPECT_NE(m.find("oops"), std::string::npos) << m;
+  }
+  write_text(tmp.path + "/unterminated.csv", "a,b\n1,\"open\n");
+  EXPECT_THROW(
+      {
+        auto u = open_csv(tmp.path + "/unterminated.csv");
+        while (u->next(t)) {
+        }
+      },
+      InputError);
+}
+
+namespace {
+
+// Writes a FITS binary table with cfitsio: ra D, dec E, id K with TNULL, small J with TNULL,
+// name 8A, flag L, mag D with NaN, vec 3E, var PD (variable-length doubles).
+void write_fits(const std::string& path, int n) {
+  fitsfile* f = nullptr;
+  int status = 0;
+  fs::remove(path);
+  fits_create_file(&f, path.c_str(), &status);
+  const char* ttype[] = {"ra", "dec", "id", "small", "name", "flag", "mag", "vec", "var"};
+  const char* tform[] = {"D", "E", "K", "J", "8A", "L", "D", "3E", "PD()"};
+  fits_create_tbl(f, BINARY_TBL, 0, 9, const_cast<char**>(ttype), const_cast<char**>(tform), nullptr, "CAT", &status);
+  long long knull = -999;
+  int jnull = -1;
+  fits_write_key(f, TLONGLONG, "TNULL3", &knull, "", &status);
+  fits_write_key(f, TINT, "TNULL4", &jnull, "", &status);
+  for (int i = 0; i < n; ++i) {
+    LONGLONG row = i + 1;
+    double ra = std::fmod(i * 7.31, 360.0);
+    float dec = float(-80 + std::fmod(i * 1.7, 160.0));
+    long long id = i % 10 == 3 ? knull : 1000 + i;
+    int small = i % 4 == 1 ? jnull : i;
+    std::string name = "s" + std::to_string(i);
+    char* names[1] = {name.data()};
+    char flag = i % 2;
+    double mag = i % 5 == 0 ? NAN : 10 + i * 0.5;
+    float vec[3] = {float(i), float(i) + 0.5f, i % 6 == 0 ? NAN : 2.0f};
+    std::vector<double> var(size_t(i % 4), double(i));
+    fits_write_col(f, TDOUBLE, 1, row, 1, 1, &ra, &status);
+    fits_write_col(f, TFLOAT, 2, row, 1, 1, &dec, &status);
+    fits_write_col(f, TLONGLONG, 3, row, 1, 1, &id, &status);
+    fits_write_col(f, TINT, 4, row, 1, 1, &small, &status);
+    fits_write_col(f, TSTRING, 5, row, 1, 1, names, &status);
+    fits_write_col(f, TLOGICAL, 6, row, 1, 1, &flag, &status);
+    fits_write_col(f, TDOUBLE, 7, row, 1, 1, &mag, &status);
+    fits_write_col(f, TFLOAT, 8, row, 1, 3, vec, &status);
+    if (!var.empty()) fits_write_col(f, TDOUBLE, 9, row, 1, LONGLONG(var.size()), var.data(), &status);
+    else fits_write_descript(f, 9, row, 0, 0, &status);
+  }
+  fits_close_file(f, &status);
+  ASSERT_EQ(status, 0) << "cfitsio status " << status;
+}
+
+}  // namespace
+
+TEST(FitsInput, TypesNullsVectorsAndStrings) {
+  TempDir tmp;
+  std::string p = tmp.path + "/t.fits";
+  write_fits(p, 40);
+  InputOptions o;
+  o.chunk_rows = 16;
+  auto r = open_fits(p, o);
+  EXPECT_EQ(r->total_rows(), 40);
+  const auto& s = r->schema();
+  ASSERT_EQ(s.size(), 9u);
+  EXPECT_EQ(s[0].type, Type::Double);
+  EXPECT_EQ(s[1].type, Type::Float);
+  EXPECT_EQ(s[2].type, Type::Int64);
+  EXPECT_EQ(s[3].type, Type::Int32);
+  EXPECT_EQ(s[4].type, Type::String);
+  EXPECT_EQ(s[5].type, Type::Bool);
+  EXPECT_TRUE(s[7].list);
+  EXPECT_EQ(s[7].type, Type::Float);
+  EXPECT_TRUE(s[8].list);
+  EXPECT_EQ(s[8].type, Type::Double);
+  parquet::Table t;
+  int64_t row = 0;
+  while (r->next(t)) {
+    EXPECT_EQ(r->chunk_start(), row);
+    for (size_t k = 0; k < t.rows(); ++k, ++row) {
+      int i = int(row);
+      EXPECT_EQ(t.columns[0].values_as<double>()[k], std::fmod(i * 7.31, 360.0));
+      EXPECT_EQ(t.columns[2].is_null(k), i % 10 == 3) << i;
+      if (i % 10 != 3) EXPECT_EQ(t.columns[2].values_as<int64_t>()[k], 1000 + i);
+      EXPECT_EQ(t.columns[3].is_null(k), i % 4 == 1) << i;
+      EXPECT_EQ(t.columns[4].string_at(k), "s" + std::to_string(i));
+      EXPECT_EQ(t.columns[5].values_as<uint8_t>()[k], i % 2);
+      EXPECT_EQ(t.columns[6].is_null(k), i % 5 == 0) << i;
+      const auto& v = t.columns[7];
+      ASSERT_EQ(v.list_offsets[k + 1] - v.list_offsets[k], 3);
+      size_t e = size_t(v.list_offsets[k]);
+      EXPECT_EQ(v.values_as<float>()[e + 1], float(i) + 0.5f);
+      EXPECT_EQ(v.value_is_null(e + 2), i % 6 == 0);
+      const auto& w = t.columns[8];
+      ASSERT_EQ(w.list_offsets[k + 1] - w.list_offsets[k], i % 4);
+      for (int64_t j = w.list_offsets[k]; j < w.list_offsets[k + 1]; ++j) EXPECT_EQ(w.values_as<double>()[j], double(i));
+    }
+  }
+  EXPECT_EQ(row, 40);
+}
+
+TEST(FitsInput, ImportsIntoACatalog) {
+  TempDir tmp;
+  std::string p = tmp.path + "/t.fits";
+  write_fits(p, 500);
+  ImportOptions o;
+  o.inputs = {p};
+  o.output = tmp.path + "/cat";
+  o.max_rows = 100;
+  o.progress = 0;
+  ImportResult r = import_catalog(o);
+  EXPECT_EQ(r.rows, 500);
+  int64_t total = 0, null_ids = 0;
+  for (const auto& px : r.partitions) {
+    auto f = parquet::FileReader::open(pixel_path(r.catalog_dir + "/dataset", px.order, px.pixel));
+    ASSERT_EQ(f->schema().size(), 10u);
+    EXPECT_EQ(f->schema()[0].name, "_healpix_29");
+    EXPECT_TRUE(f->schema()[8].list);
+    parquet::Table t = f->read();
+    for (size_t i = 0; i < t.rows(); ++i) {
+      EXPECT_EQ(t.columns[0].values_as<int64_t>()[i],
+                sky::healpix29(t.columns[1].values_as<double>()[i], t.columns[2].values_as<float>()[i]));
+      if (t.columns[3].is_null(i)) ++null_ids;
+    }
+    total += int64_t(t.rows());
+  }
+  EXPECT_EQ(total, 500);
+  EXPECT_EQ(null_ids, 50);
+}
+
+TEST(FitsInput, UnreadableFitsIsAClearError) {
+  TempDir tmp;
+  std::string p = tmp.path + "/bad.fits";
+  write_text(p, std::string(2880, 'x'));
+  try {
+    open_fits(p);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.fits"), std::string::npos) << e.what();
+  }
+}
