@@ -69,7 +69,7 @@ bool in_polygon(double ra, double dec, const std::vector<double>& pra, const std
   return true;
 }
 
-class Generated : public ::testing::Test {
+class SpatialGenerated : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     tmp = new TempDir;
@@ -91,17 +91,17 @@ class Generated : public ::testing::Test {
   static Points* pts;
   static std::string dir;
 };
-TempDir* Generated::tmp;
-Points* Generated::pts;
-std::string Generated::dir;
+TempDir* SpatialGenerated::tmp;
+Points* SpatialGenerated::pts;
+std::string SpatialGenerated::dir;
 
-TEST_F(Generated, CatalogHasManyPartitions) {
+TEST_F(SpatialGenerated, CatalogHasManyPartitions) {
   auto c = catalog::Catalog::open(dir);
   EXPECT_GT(c.partitions().size(), 20u);
   EXPECT_EQ(c.rows(), 20000);
 }
 
-TEST_F(Generated, ConesMatchBruteForce) {
+TEST_F(SpatialGenerated, ConesMatchBruteForce) {
   auto c = catalog::Catalog::open(dir);
   struct Q { double ra, dec, r; };
   std::vector<Q> qs = {{0, 10, 1.0},       {359.5, 10.5, 0.7}, {0.2, 9, 2.5},    {180, 90, 1.5},
@@ -119,13 +119,13 @@ TEST_F(Generated, ConesMatchBruteForce) {
   }
 }
 
-TEST_F(Generated, ConeOnAPointIsInclusive) {
+TEST_F(SpatialGenerated, ConeOnAPointIsInclusive) {
   auto c = catalog::Catalog::open(dir);
   auto got = search_ids(c, Region::cone(pts->ra[7], pts->dec[7], 0));
   EXPECT_TRUE(got.count(pts->id[7]));
 }
 
-TEST_F(Generated, BoxesMatchBruteForce) {
+TEST_F(SpatialGenerated, BoxesMatchBruteForce) {
   auto c = catalog::Catalog::open(dir);
   struct Q { double lo, hi, dlo, dhi; };
   std::vector<Q> qs = {{358, 2, 8, 12},   {-2, 2, 8, 12},    {358, 362, 8, 12}, {0, 0, 85, 90},
@@ -139,7 +139,7 @@ TEST_F(Generated, BoxesMatchBruteForce) {
   }
 }
 
-TEST_F(Generated, PolygonsMatchBruteForce) {
+TEST_F(SpatialGenerated, PolygonsMatchBruteForce) {
   auto c = catalog::Catalog::open(dir);
   std::vector<std::pair<std::vector<double>, std::vector<double>>> qs = {
       {{358, 2, 2, 358}, {8, 8, 12, 12}},                 // across RA 0
@@ -156,7 +156,7 @@ TEST_F(Generated, PolygonsMatchBruteForce) {
   }
 }
 
-TEST_F(Generated, ColumnsAreProjectedInOrder) {
+TEST_F(SpatialGenerated, ColumnsAreProjectedInOrder) {
   auto c = catalog::Catalog::open(dir);
   SearchOptions o;
   o.columns = {"mag", "id"};

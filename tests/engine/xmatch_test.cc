@@ -113,7 +113,7 @@ Points counterparts(const Points& l, double spread_arcsec, uint64_t seed) {
   return r;
 }
 
-class Generated : public ::testing::Test {
+class XmatchGenerated : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     tmp = new TempDir;
@@ -132,11 +132,11 @@ class Generated : public ::testing::Test {
   static Points *L, *R;
   static std::string left_dir, right_dir, right_m_dir;
 };
-TempDir* Generated::tmp;
-Points *Generated::L, *Generated::R;
-std::string Generated::left_dir, Generated::right_dir, Generated::right_m_dir;
+TempDir* XmatchGenerated::tmp;
+Points *XmatchGenerated::L, *XmatchGenerated::R;
+std::string XmatchGenerated::left_dir, XmatchGenerated::right_dir, XmatchGenerated::right_m_dir;
 
-TEST_F(Generated, NoMarginMatchesBruteForce) {
+TEST_F(XmatchGenerated, NoMarginMatchesBruteForce) {
   auto l = catalog::Catalog::open(left_dir);
   auto r = catalog::Catalog::open(right_dir);
   ASSERT_EQ(r.margin(), nullptr);
@@ -154,7 +154,7 @@ TEST_F(Generated, NoMarginMatchesBruteForce) {
   }
 }
 
-TEST_F(Generated, WithMarginMatchesBruteForce) {
+TEST_F(XmatchGenerated, WithMarginMatchesBruteForce) {
   auto l = catalog::Catalog::open(left_dir);
   auto r = catalog::Catalog::open(right_m_dir);
   ASSERT_NE(r.margin(), nullptr);
@@ -169,7 +169,7 @@ TEST_F(Generated, WithMarginMatchesBruteForce) {
   }
 }
 
-TEST_F(Generated, RightFinerOrCoarserGiveTheSamePairs) {
+TEST_F(XmatchGenerated, RightFinerOrCoarserGiveTheSamePairs) {
   // Swap sides: left is now the coarse/fine one.
   auto a = catalog::Catalog::open(right_m_dir);
   auto b = catalog::Catalog::open(left_dir);
@@ -179,7 +179,7 @@ TEST_F(Generated, RightFinerOrCoarserGiveTheSamePairs) {
   expect_same(run(a, b, o), brute(*R, *L, 60, 0), "swapped");
 }
 
-TEST_F(Generated, LeftJoinKeepsEveryLeftRow) {
+TEST_F(XmatchGenerated, LeftJoinKeepsEveryLeftRow) {
   auto l = catalog::Catalog::open(left_dir);
   auto r = catalog::Catalog::open(right_dir);
   XmatchOptions o;
@@ -195,7 +195,7 @@ TEST_F(Generated, LeftJoinKeepsEveryLeftRow) {
   EXPECT_GT(unmatched, 0);
 }
 
-TEST_F(Generated, SelfMatchExcludesTheRowItself) {
+TEST_F(XmatchGenerated, SelfMatchExcludesTheRowItself) {
   auto l = catalog::Catalog::open(left_dir);
   XmatchOptions o;
   o.radius_arcsec = 600;
