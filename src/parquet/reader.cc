@@ -363,6 +363,7 @@ template <class T> void gather(const uint8_t* dict, const uint32_t* idx, size_t 
 
 // Decodes `count` non-null fixed-width values into out (count * width_ bytes).
 void ChunkDecoder::decode_fixed(int encoding, std::span<const uint8_t> in, size_t count, uint8_t* out) {
+  if (count == 0) return;  // an all-null page: nothing to decode (and `out` may be null)
   const Type t = leaf_.field.type;
   if (encoding == meta::PLAIN_DICTIONARY || encoding == meta::RLE_DICTIONARY) {
     auto idx = dict_indices(in, count);
@@ -424,6 +425,7 @@ void ChunkDecoder::decode_fixed(int encoding, std::span<const uint8_t> in, size_
 // Decodes `count` strings, appending end offsets (continuing offsets.back()) and chars.
 void ChunkDecoder::decode_strings(int encoding, std::span<const uint8_t> in, size_t count, std::vector<int64_t>& offsets,
                                   std::vector<uint8_t>& chars) {
+  if (count == 0) return;
   if (encoding == meta::PLAIN_DICTIONARY || encoding == meta::RLE_DICTIONARY) {
     auto idx = dict_indices(in, count);
     int64_t base = offsets.empty() ? 0 : offsets.back();
