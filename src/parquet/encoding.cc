@@ -39,38 +39,42 @@ inline void unpack8(const uint8_t* p, uint32_t* out) {
   }
 }
 
-using Unpack8Fn = void (*)(const uint8_t*, uint32_t*);
-
-template <int... W>
-constexpr auto make_unpack_table(std::integer_sequence<int, W...>) {
-  return std::array<Unpack8Fn, sizeof...(W)>{&unpack8<W>...};
-}
-constexpr auto kUnpack8 = make_unpack_table(std::make_integer_sequence<int, 33>{});
-
-// Unpacks n values of bw (<= 32) bits starting at p, where only `avail` bytes may be read.
-// The caller has checked that ceil(n*bw/8) <= avail.
-void unpack32(const uint8_t* p, size_t avail, int bw, uint32_t* out, size_t n) {
-  const Unpack8Fn fn = kUnpack8[bw];
+// Unpacks n values of BW bits starting at p, where only `avail` bytes may be read (the caller
+// has checked that ceil(n*BW/8) <= avail). Whole groups with 8 spare bytes behind them are
+// read in place; the rest go through a zero-padded scratch copy.
+template <int BW>
+void unpack_run(const uint8_t* p, size_t avail, uint32_t* out, size_t n) {
+  size_t i = 0, byte = 0;
+  while (i + 8 <= n && byte + BW + 8 <= avail) {
+    unpack8<BW>(p + byte, out + i);
+    i += 8;
+    byte += BW;
+  }
   uint8_t scratch[48];
   uint32_t tmp[8];
-  size_t i = 0;
-  size_t byte = 0;
-  // Whole groups that have 8 spare bytes after them can be read in place.
-  while (i + 8 <= n && byte + bw + 8 <= avail) {
-    fn(p + byte, out + i);
-    i += 8;
-    byte += bw;
-  }
   while (i < n) {
-    size_t take = std::min<size_t>(bw, avail > byte ? avail - byte : 0);
+    size_t take = std::min<size_t>(BW, avail > byte ? avail - byte : 0);
     std::memset(scratch, 0, sizeof(scratch));
-    std::memcpy(scratch, p + byte, take);
-    fn(scratch, tmp);
+    if (take) std::memcpy(scratch, p + byte, take);
+    unpack8<BW>(scratch, tmp);
     size_t k = std::min<size_t>(8, n - i);
     std::memcpy(out + i, tmp, k * sizeof(uint32_t));
     i += k;
-    byte += bw;
+    byte += BW;
   }
+}
+
+using UnpackFn = void (*)(const uint8_t*, size_t, uint32_t*, size_t);
+
+template <int... W>
+constexpr auto make_unpack_table(std::integer_sequence<int, W...>) {
+  return std::array<UnpackFn, sizeof...(W)>{&unpack_run<W>...};
+}
+// One specialised loop per width 0..32, chosen once per run rather than per value.
+constexpr auto kUnpack = make_unpack_table(std::make_integer_sequence<int, 33>{});
+
+inline void unpack32(const uint8_t* p, size_t avail, int bw, uint32_t* out, size_t n) {
+  kUnpack[bw](p, avail, out, n);
 }
 
 // Unpacks n values of up to 64 bits; used by DELTA_BINARY_PACKED for widths > 32.
@@ -95,24 +99,26 @@ void unpack64(const uint8_t* p, size_t avail, int bw, uint64_t* out, size_t n) {
 // Appends n values (n a multiple of 8) of bw bits, LSB first: exactly n*bw/8 bytes.
 void pack_bits(const uint64_t* v, size_t n, int bw, std::vector<uint8_t>& out) {
   if (bw == 0) return;
+  size_t base = out.size();
+  out.resize(base + n * size_t(bw) / 8);
+  uint8_t* dst = out.data() + base;
   unsigned __int128 acc = 0;
   int bits = 0;
   const uint64_t mask = bw == 64 ? ~0ull : ((1ull << bw) - 1);
   for (size_t i = 0; i < n; i++) {
     acc |= (unsigned __int128)(v[i] & mask) << bits;
     bits += bw;
-    while (bits >= 64) {
+    if (bits >= 64) {
       uint64_t w = uint64_t(acc);
-      const uint8_t* b = reinterpret_cast<const uint8_t*>(&w);
-      out.insert(out.end(), b, b + 8);
+      std::memcpy(dst, &w, 8);
+      dst += 8;
       acc >>= 64;
       bits -= 64;
     }
   }
-  while (bits > 0) {
-    out.push_back(uint8_t(acc));
+  for (; bits > 0; bits -= 8) {
+    *dst++ = uint8_t(acc);
     acc >>= 8;
-    bits -= 8;
   }
 }
 
