@@ -792,8 +792,12 @@ ImportResult Importer::run() {
     hist_.reset();
     parts_ = plan_partitions(counts, order, opts_.max_rows, std::min(opts_.lowest_order, order),
                              opts_.drop_empty_siblings);
-    // The skymap: counts at the histogram order, at most 10, and small for the budget.
-    skymap_order_ = std::min(order, 10);
+    // The skymap: counts at the histogram order, at most 10 (as hats-import writes it), but
+    // at most 6 orders finer than the finest partition and small for the budget: an order-10
+    // map is 100 MB, absurd beside a catalog of a few order-1 partitions.
+    int finest = 0;
+    for (const auto& p : parts_) finest = std::max(finest, p.order);
+    skymap_order_ = std::min({order, 10, finest + 6});
     while (skymap_order_ > 0 && (12ull << (2 * skymap_order_)) * 8 > opts_.memory_budget / 16) --skymap_order_;
     skymap_.assign(size_t(12) << (2 * skymap_order_), 0);
     for (const auto& pc : counts) skymap_[size_t(pc.pixel >> (2 * (order - skymap_order_)))] += pc.count;

@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "catalog/catalog.h"
 #include "catalog/import.h"
 #include "catalog/partition.h"
 #include "catalog/progress.h"
@@ -357,4 +358,44 @@ TEST(Import, PeakMemoryStaysWithinBudget) {
   EXPECT_GE(parts.size(), 12u);
   auto meta = parquet::FileReader::open(tmp.path + "/cat/dataset/_metadata");
   EXPECT_EQ(meta->rows(), 1200000);
+}
+
+namespace {
+// Runs a shell command; returns its exit status and puts stdout+stderr in out.
+int run(const std::string& cmd, std::string& out) {
+  out.clear();
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return -1;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int st = pclose(p);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+}  // namespace
+
+// The CLI: a bare -o name goes under --root, the collection opens with its margin attached
+// through the read side, and errors are one line with a non-zero exit.
+TEST(ImportCli, BareNameUnderRootCollectionAndErrors) {
+  if (!fs::exists(AL_BINARY)) GTEST_SKIP() << "no astrolake binary at " << AL_BINARY;
+  TempDir tmp;
+  std::string out;
+  std::string cmd = std::string(AL_BINARY) + " import " + fixture("raw/small_sky/small_sky.csv") +
+                    " -o sky --max-rows 50 --margin-arcsec 3600 -q --root " + tmp.path + "/root";
+  ASSERT_EQ(run(cmd, out), 0) << out;
+  EXPECT_TRUE(fs::exists(tmp.path + "/root/sky/collection.properties"));
+  Catalog c = Catalog::open(tmp.path + "/root/sky");
+  EXPECT_EQ(c.rows(), 131);
+  EXPECT_EQ(c.partitions().size(), 4u);
+  ASSERT_NE(c.margin(), nullptr);
+  EXPECT_EQ(c.margin()->rows(), 13);
+  EXPECT_DOUBLE_EQ(c.margin()->margin_threshold_arcsec(), 3600);
+  // Again without --overwrite: refused, the catalog untouched.
+  EXPECT_EQ(run(cmd, out), 1);
+  EXPECT_NE(out.find("already exists"), std::string::npos) << out;
+  EXPECT_EQ(Catalog::open(tmp.path + "/root/sky").rows(), 131);
+  write_text(tmp.path + "/bad.csv", "ra,dec\n1,2\n3,95\n");
+  EXPECT_EQ(run(std::string(AL_BINARY) + " import " + tmp.path + "/bad.csv -o " + tmp.path + "/bad", out), 1);
+  EXPECT_NE(out.find("bad.csv: row 2: Dec (column 'dec') = 95 is outside [-90, 90]"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(tmp.path + "/bad"));
 }
