@@ -6,6 +6,7 @@
 
 #include "engine/column_ops.h"
 #include "engine/expr.h"
+#include "engine/lightcurve.h"
 
 namespace astrolake::engine {
 
@@ -15,6 +16,7 @@ FunctionRegistry& FunctionRegistry::global() {
   static FunctionRegistry* r = [] {
     auto* reg = new FunctionRegistry();
     register_builtin_functions(*reg);
+    register_lightcurve_functions(*reg);  // list functions; a direct call keeps them linked
     return reg;
   }();
   return *r;
