@@ -11,6 +11,8 @@ void add_head(CLI::App& app);
 void add_spatial(CLI::App& app);  // cone, box, polygon
 void add_xmatch(CLI::App& app);
 void add_skymap(CLI::App& app);
+void add_query(CLI::App& app);      // ADQL
+void add_functions(CLI::App& app);
 
 // Catalog root for commands that name catalogs: --root, else $ASTROLAKE_ROOT, else ./catalogs.
 std::string default_root();

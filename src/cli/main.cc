@@ -33,6 +33,8 @@ int main(int argc, char** argv) {
   add_spatial(app);
   add_xmatch(app);
   add_skymap(app);
+  add_query(app);
+  add_functions(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
