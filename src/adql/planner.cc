@@ -428,7 +428,11 @@ std::vector<std::string> QueryPlanner::used_columns(const Source& s) {
 OperatorPtr QueryPlanner::leaf_scan(size_t si, Scope& scope, const std::vector<EExpr>& filters,
                                     engine::Pipeline extra, bool rename, PlanNode& tree, engine::ScanEstimate& est) {
   Source& s = scope.sources[si];
-  std::vector<std::string> cols = used_columns(s);
+  // A catalog reads only the used columns; a subquery produces all of its own.
+  std::vector<std::string> cols;
+  if (s.cat) cols = used_columns(s);
+  else
+    for (const auto& f : s.sub->schema) cols.push_back(f.name);
   std::vector<std::string> internal;
   std::map<std::string, std::string> stored_of;
   for (const std::string& c : cols) {
@@ -665,7 +669,10 @@ Planned QueryPlanner::plan_select(const Query& q) {
         for (const ScopeColumn& c : scope.cols) in_scope |= ge->column_name().matches(c.name);
         if (!in_scope)
           for (const SelectItem& it : q.items)
-            if (!it.star && !it.alias.empty() && ge->column_name().matches(it.alias.name)) ge = it.expr.get();
+            if (!it.star && !it.alias.empty() && g->column_name().matches(it.alias.name)) {
+              ge = it.expr.get();
+              break;
+            }
       } else if (ge->is_integer_literal() && ge->int_value >= 1 && size_t(ge->int_value) <= q.items.size() &&
                  !q.items[size_t(ge->int_value - 1)].star) {
         ge = q.items[size_t(ge->int_value - 1)].expr.get();
