@@ -7,11 +7,15 @@ SUDO=""
 PKGS=(build-essential cmake pkg-config git
       libhealpix-cxx-dev libcfitsio-dev libzstd-dev libsnappy-dev zlib1g-dev libpng-dev
       nlohmann-json3-dev libcli11-dev libgtest-dev libbenchmark-dev
-      python3-numpy python3-astropy python3-pytest nodejs npm time)
+      python3-numpy python3-astropy python3-pytest time)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js with npm: Debian's nodejs, unless a node/npm is already installed (e.g. NodeSource,
+# whose nodejs package bundles npm and conflicts with Debian's npm package).
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing Debian packages: ${missing[*]}"
   $SUDO apt-get update -qq
