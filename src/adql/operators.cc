@@ -1,5 +1,6 @@
 #include "adql/operators.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "engine/column_ops.h"
@@ -72,6 +73,27 @@ std::optional<parquet::Table> PushSource::next() {
     return engine::empty_table(schema_);
   }
   return std::nullopt;
+}
+
+std::optional<parquet::Table> Rebatch::next() {
+  while (!cur_ || pos_ >= cur_->rows()) {
+    cur_ = child_->next();
+    pos_ = 0;
+    if (!cur_) return std::nullopt;
+    if (cur_->rows() == 0) {  // an empty result's only batch passes through
+      std::optional<parquet::Table> t = std::move(cur_);
+      cur_.reset();
+      return t;
+    }
+  }
+  if (pos_ == 0 && cur_->rows() <= rows_) {
+    pos_ = cur_->rows();
+    return std::move(*cur_);
+  }
+  size_t n = std::min(rows_, cur_->rows() - pos_);
+  parquet::Table t = engine::slice(*cur_, pos_, n);
+  pos_ += n;
+  return t;
 }
 
 Rename::Rename(engine::OperatorPtr child, std::vector<std::string> names) : child_(std::move(child)) {

@@ -42,6 +42,21 @@ class PushSource : public engine::Operator {
   std::exception_ptr error_;
 };
 
+// Splits its child's batches into pieces of at most `rows` rows. Put on the probe side of a
+// cross join so one output batch stays about one normal batch instead of (batch x build side).
+class Rebatch : public engine::Operator {
+ public:
+  Rebatch(engine::OperatorPtr child, size_t rows) : child_(std::move(child)), rows_(rows ? rows : 1) {}
+  std::optional<parquet::Table> next() override;
+  const std::vector<parquet::Field>& schema() const override { return child_->schema(); }
+
+ private:
+  engine::OperatorPtr child_;
+  size_t rows_;
+  std::optional<parquet::Table> cur_;
+  size_t pos_ = 0;
+};
+
 class Rename : public engine::Operator {
  public:
   Rename(engine::OperatorPtr child, std::vector<std::string> names);

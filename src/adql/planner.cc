@@ -550,6 +550,13 @@ OperatorPtr QueryPlanner::build(FromNode& n, Scope& scope, std::map<size_t, std:
   if (spec.left_keys.empty()) {  // cross join: every left row meets every right row
     spec.left_keys = {engine::lit_int(1)};
     spec.right_keys = {engine::lit_int(1)};
+    // Each probe row yields a whole build side: keep output batches near the normal size so
+    // limits and cancellation are checked often and memory stays bounded.
+    int64_t right_rows = 1;
+    for (size_t s : n.right->sources)
+      right_rows = std::min<int64_t>(int64_t(1) << 30,
+                                     right_rows * (scope.sources[s].cat ? std::max<int64_t>(1, scope.sources[s].cat->rows()) : 1024));
+    l = std::make_unique<Rebatch>(std::move(l), size_t(std::max<int64_t>(1, int64_t(engine::kDefaultBatchRows) / right_rows)));
   }
   op = std::make_unique<engine::HashJoin>(std::move(l), std::move(r), spec, opts_.ctx);
   tree.label = std::string("HashJoin ") + (spec.type == engine::JoinType::Left ? "LEFT " : "") +
