@@ -166,6 +166,15 @@ class QueryPlanner {
     return engine::collect(*p.op);
   }
 
+  // Footers are read only for EXPLAIN: a query that runs reads them while scanning anyway.
+  engine::ScanEstimate estimate(const engine::ScanSource& src, const engine::ScanOptions& so) {
+    return explain_ ? engine::estimate_scan(src, so) : engine::ScanEstimate{};
+  }
+
+ public:
+  bool explain_ = false;
+
+ private:
   PlanOptions opts_;
   std::vector<const std::vector<CommonTableExpr>*> with_;  // innermost last
 };
@@ -462,7 +471,7 @@ OperatorPtr QueryPlanner::leaf_scan(size_t si, Scope& scope, const std::vector<E
         p.column = it->second;
         so.predicates.push_back(p);
       }
-    engine::ScanEstimate e = engine::estimate_scan(*engine::catalog_source(s.cat), so);
+    engine::ScanEstimate e = estimate(*engine::catalog_source(s.cat), so);
     add_estimate(est, e);
     std::vector<std::string> preds;
     for (const auto& p : so.predicates) preds.push_back(p.to_string());
@@ -514,8 +523,8 @@ OperatorPtr QueryPlanner::build(FromNode& n, Scope& scope, std::map<size_t, std:
     engine::ScanOptions lo, ro;
     lo.columns = o.left_columns;
     ro.columns = o.right_columns;
-    engine::ScanEstimate le = engine::estimate_scan(*engine::catalog_source(lc), lo);
-    engine::ScanEstimate re = engine::estimate_scan(*engine::catalog_source(rc), ro);
+    engine::ScanEstimate le = estimate(*engine::catalog_source(lc), lo);
+    engine::ScanEstimate re = estimate(*engine::catalog_source(rc), ro);
     add_estimate(est, le);
     add_estimate(est, re);
     char r[64];
@@ -833,7 +842,7 @@ Planned QueryPlanner::plan_select(const Query& q) {
       est.predicates.push_back({cat->healpix_column(), engine::BinOp::Ge, engine::Value::Int(ranges.front().lo)});
       est.predicates.push_back({cat->healpix_column(), engine::BinOp::Lt, engine::Value::Int(ranges.back().hi)});
     }
-    p.estimate = engine::estimate_scan(*engine::catalog_source(cat), est);
+    p.estimate = estimate(*engine::catalog_source(cat), est);
     tree.label = "SpatialSearch " + s.alias + " " + reg.describe() + " columns [" + join(so.columns) +
                  "] (engine search: coverage-pruned partitions and row groups) -- " + p.estimate.to_string();
     if (where_all) {
@@ -949,6 +958,7 @@ Plan plan(const Statement& stmt, const PlanOptions& opts) {
   register_adql_functions();
   if (!stmt.query) throw PlanError("empty statement");
   QueryPlanner qp(opts);
+  qp.explain_ = stmt.explain;
   Planned pl = qp.plan_query(*stmt.query);
   Plan out;
   out.root = std::move(pl.op);

@@ -348,7 +348,12 @@ TEST(Planner, ParsePlanTiming) {
   auto t1 = std::chrono::steady_clock::now();
   for (int i = 0; i < n; i++) adql::plan(adql::parse(q), o);
   auto t2 = std::chrono::steady_clock::now();
+  for (int i = 0; i < n; i++) catalog::Catalog::open(fixture("small_sky_order1_source_collection"));
+  auto t3 = std::chrono::steady_clock::now();
   double parse_ms = std::chrono::duration<double, std::milli>(t1 - t0).count() / n;
   double plan_ms = std::chrono::duration<double, std::milli>(t2 - t1).count() / n;
-  std::printf("[timing] ADQL parse %.4f ms; parse+plan (opens the catalog, reads footers) %.3f ms\n", parse_ms, plan_ms);
+  double open_ms = std::chrono::duration<double, std::milli>(t3 - t2).count() / n;
+  std::printf("[timing] ADQL parse %.4f ms; parse+plan %.3f ms, of which opening the catalog (properties, "
+              "partition list, _metadata footer, margin) %.3f ms\n",
+              parse_ms, plan_ms, open_ms);
 }
