@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-bash scripts/build.sh
+bash scripts/build.sh astrolake
 AL="$PWD/build/src/cli/astrolake"
 OUT=${ASTROLAKE_DEMO_DIR:-out/demo}
 ROWS=${ASTROLAKE_DEMO_ROWS:-100000}
