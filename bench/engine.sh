@@ -113,7 +113,7 @@ pg_stop() {
   rm -rf "$PGD"
   PGD=""
 }
-pg() { psql -X -q -v ON_ERROR_STOP=1 -h "$PGD" -p 54329 -U postgres "$@"; }
+pg() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -h "$PGD" -p 54329 -U postgres "$@"; }
 # pg_load TABLE NAME COLUMNS_DDL: COPY, q3c index, CLUSTER, ANALYZE (not timed; load time printed)
 pg_load() {
   local t0 t1
