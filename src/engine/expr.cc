@@ -345,6 +345,8 @@ Type common_type(const Field& a, const Field& b, const std::string& context) {
   if (is_stringlike(x) && is_stringlike(y)) return Type::String;
   if (x == Type::Bool || y == Type::Bool) {
     if (x == Type::Bool && y == Type::Bool) return Type::Bool;
+    // ADQL writes predicates as `1 = CONTAINS(...)`; a boolean compares with an integer as 0/1.
+    if (is_intlike(x == Type::Bool ? y : x)) return Type::Int64;
   } else if (is_numeric(x) && is_numeric(y)) {
     return is_intlike(x) && is_intlike(y) ? Type::Int64 : Type::Double;
   }

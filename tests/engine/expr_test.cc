@@ -116,6 +116,20 @@ TEST(Expr, BigIntegersCompareExactly) {
   EXPECT_EQ(get_b(r, 2), true);
 }
 
+TEST(Expr, BooleanComparesWithIntegerAsZeroOne) {
+  // ADQL predicates are written `1 = CONTAINS(...)`; our boolean functions must accept that form.
+  Table t;
+  t.columns.emplace_back(field("b", Type::Bool));
+  t.columns[0].push<uint8_t>(1);
+  t.columns[0].push<uint8_t>(0);
+  Column eq1 = evaluate(*binary(BinOp::Eq, lit_int(1), col("b")), t);
+  Column eq0 = evaluate(*binary(BinOp::Eq, col("b"), lit_int(0)), t);
+  EXPECT_EQ(get_b(eq1, 0), true);
+  EXPECT_EQ(get_b(eq1, 1), false);
+  EXPECT_EQ(get_b(eq0, 0), false);
+  EXPECT_EQ(get_b(eq0, 1), true);
+}
+
 // Truth table over TRUE, FALSE, NULL for both operands.
 TEST(Expr, ThreeValuedLogic) {
   Table t;
