@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "catalog/import.h"
+#include "catalog/progress.h"
 #include "parquet/writer.h"
 
 namespace astrolake::cli {
@@ -113,6 +114,7 @@ class CsvWriter : public ResultWriter {
       if (buf.size() > (1 << 20)) {
         put(buf);
         buf.clear();
+        catalog::check_cancelled();  // formatting a big partition takes a while: stay responsive to Ctrl-C
       }
     }
     put(buf);
@@ -213,6 +215,18 @@ std::string csv_cell(const parquet::Column& c, size_t row) {
   return quote_if_needed(s, false);
 }
 
+void check_output_path(const std::string& path, bool overwrite) {
+  std::error_code ec;
+  if (fs::exists(path, ec) && !overwrite)
+    throw std::invalid_argument(path + ": already exists (use --overwrite to replace it)");
+  fs::path parent = fs::path(path).parent_path();
+  if (parent.empty()) return;  // the current directory
+  if (!fs::exists(parent, ec))
+    throw std::invalid_argument(path + ": cannot create: directory '" + parent.string() + "' does not exist");
+  if (!fs::is_directory(parent, ec))
+    throw std::invalid_argument(path + ": cannot create: '" + parent.string() + "' is not a directory");
+}
+
 std::unique_ptr<ResultWriter> open_output(const OutputSpec& spec, const std::vector<parquet::Field>& schema) {
   if (spec.path.empty()) throw std::invalid_argument("no output path (-o)");
   std::string fmt = spec.format;
@@ -224,8 +238,7 @@ std::unique_ptr<ResultWriter> open_output(const OutputSpec& spec, const std::vec
       throw std::invalid_argument(spec.path + ": cannot tell the output format from the extension '" + e +
                                   "'; use .csv, .parquet, or a directory with --format hats");
   }
-  if (fmt != "hats" && fs::exists(spec.path) && !spec.overwrite)
-    throw std::invalid_argument(spec.path + ": already exists (use --overwrite to replace it)");
+  check_output_path(spec.path, spec.overwrite);
   if (fmt == "csv") return std::make_unique<CsvWriter>(spec.path, schema);
   if (fmt == "parquet") return std::make_unique<ParquetWriter>(spec.path, schema);
   if (fmt == "hats") return std::make_unique<HatsWriter>(spec, schema);

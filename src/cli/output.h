@@ -33,8 +33,13 @@ class ResultWriter {
 };
 
 // Throws std::invalid_argument for an unknown extension/format, or when the path exists
-// (without overwrite).
+// (without overwrite), or when its directory does not exist (checked up front so a long
+// search never runs only to fail at the end).
 std::unique_ptr<ResultWriter> open_output(const OutputSpec& spec, const std::vector<parquet::Field>& schema);
+
+// Throws std::invalid_argument naming `path` when it exists and !overwrite, or when the
+// directory it would be created in is missing or not a directory.
+void check_output_path(const std::string& path, bool overwrite);
 
 // One CSV cell for row `row` of `c`: doubles with %.17g (round-trip), floats %.9g, nulls
 // empty, lists as "[a;b;c]", strings quoted when they hold a comma, quote or newline.

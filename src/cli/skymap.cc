@@ -8,6 +8,7 @@
 #include "catalog/catalog.h"
 #include "catalog/progress.h"
 #include "cli/commands.h"
+#include "cli/output.h"
 #include "engine/skymap.h"
 
 namespace astrolake::cli {
@@ -22,8 +23,7 @@ struct SkymapArgs {
 void run_skymap(const SkymapArgs& a) {
   if (a.output.empty() && a.png.empty()) throw std::invalid_argument("skymap: give -o map.fits and/or --png map.png");
   for (const std::string& p : {a.output, a.png})
-    if (!p.empty() && std::filesystem::exists(p) && !a.overwrite)
-      throw std::invalid_argument(p + ": already exists (use --overwrite to replace it)");
+    if (!p.empty()) check_output_path(p, a.overwrite);
   std::string root = a.root.empty() ? default_root() : a.root;
   catalog::Catalog cat = catalog::Catalog::open(resolve_catalog(a.catalog, root), {false, ""});
   engine::SkymapOptions o;
@@ -43,7 +43,14 @@ void run_skymap(const SkymapArgs& a) {
   if (!a.output.empty()) engine::write_skymap_fits_double(a.output, m.order, m.values, col);
   if (!a.png.empty()) {
     std::string title = a.title.empty() ? cat.name() + ": " + a.agg + " per pixel" : a.title;
-    engine::write_mollweide_png(a.png, m, title);
+    try {
+      engine::write_mollweide_png(a.png, m, title);
+    } catch (...) {
+      // All or nothing: a FITS map without the PNG asked for is a half-done command.
+      std::error_code ec;
+      if (!a.output.empty()) std::filesystem::remove(a.output, ec);
+      throw;
+    }
   }
   if (!a.quiet) {
     int64_t nonempty = 0;
