@@ -185,12 +185,9 @@ TEST(CliXmatch, ThreeNeighboursWithMarginAndLeftJoin) {
   expect_pairs(matched, s, want1);
 }
 
-// An unmatched left row has no distance: LSDB gives NA, and XmatchOptions::left_join says
-// "right columns and distance null". DISABLED: engine/xmatch.cc writes NaN (a non-null value)
-// for the unmatched rows of the first piece of a left partition: when that piece has nulls,
-// `dist.valid.assign(old, 1)` with old == 0 leaves `valid` empty, so its nulls are dropped
-// (5 of the 28 rows here: ids 792, 716, 807, 818, 795). Enable once the engine is fixed.
-TEST(CliXmatch, DISABLED_LeftJoinUnmatchedDistanceIsNull) {
+// Unmatched rows of a left join carry a null `_dist_arcsec`, including those in the first piece
+// of a left partition (regression: an empty validity vector was taken for "no nulls").
+TEST(CliXmatch, LeftJoinUnmatchedDistanceIsNull) {
   TempDir d("xmatch");
   std::string out = d / "left.csv";
   RunResult r = run_cli({"xmatch", data("small_sky"), data("small_sky_xmatch"), "--radius-arcsec", "36", "--how",
