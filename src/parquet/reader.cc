@@ -267,6 +267,7 @@ class ChunkDecoder {
   void dictionary_page(const PageHeader& h, std::span<const uint8_t> body);
   void data_page(const PageHeader& h, std::span<const uint8_t> body, Column& out);
   std::span<const uint8_t> decompress(std::span<const uint8_t> in, size_t out_size, Buffer& buf);
+  bool direct_page(std::span<const uint8_t> payload, size_t usize, size_t n, int encoding, Column& out);
   void check_count(size_t n);
   size_t decode_levels_v1(std::span<const uint8_t> in, int encoding, int max_level, size_t n, std::vector<uint32_t>& out,
                           bool& all_max);
@@ -292,6 +293,17 @@ class ChunkDecoder {
   int64_t values_total_ = 0, values_seen_ = 0, rows_seen_ = 0, elems_ = 0;
 };
 
+// Bytes a flat fixed-width chunk of `rows` rows decodes to, or 0 when the footer's sizes make
+// that implausible (bounded by what the chunk could hold, so a lying row count cannot make
+// us allocate wildly).
+size_t chunk_value_bytes(const ColumnMetaData& m, int64_t rows, size_t width) {
+  if (rows <= 0 || m.total_compressed_size <= 0) return 0;
+  uint64_t want = uint64_t(rows) * width;
+  uint64_t usize = m.total_uncompressed_size > 0 ? uint64_t(m.total_uncompressed_size) : 0;
+  if (want > usize * 2 + (1u << 20) || want > uint64_t(m.total_compressed_size) * 4096ull) return 0;
+  return size_t(want);
+}
+
 size_t phys_width(const Leaf& l) {
   switch (l.physical) {
     case meta::INT32: case meta::FLOAT: return 4;
@@ -316,6 +328,23 @@ std::span<const uint8_t> ChunkDecoder::decompress(std::span<const uint8_t> in, s
   buf.resize(out_size);
   parquet::decompress(codec_, in, std::span<uint8_t>(buf.data(), out_size));
   return {buf.data(), out_size};
+}
+
+// The hot case of every scan: a compressed PLAIN page of fixed-width values with no nulls
+// (a required column, or a v2 page whose levels say "all present"). The codec then writes
+// straight into the column buffer, saving a page-sized copy. Returns false when the page is
+// not such a page; the general path then handles it (and its errors).
+bool ChunkDecoder::direct_page(std::span<const uint8_t> payload, size_t usize, size_t n, int encoding, Column& out) {
+  if (codec_ == 0 || encoding != meta::PLAIN || n == 0 || leaf_.max_rep != 0) return false;
+  if (width_ == 0 || leaf_.field.type == Type::Bool || phys_width(leaf_) != width_) return false;
+  if (usize != n * width_ || (chunk_uncompressed_ > 0 && usize > uint64_t(chunk_uncompressed_))) return false;
+  size_t old = out.data.size();
+  out.data.resize(old + usize);
+  parquet::decompress(codec_, payload, std::span<uint8_t>(out.data.data() + old, usize));
+  rows_seen_ += int64_t(n);
+  values_seen_ += int64_t(n);
+  if (!out.valid.empty()) out.valid.insert(out.valid.end(), n, 1);
+  return true;
 }
 
 // Physical values (INT32 narrower targets, INT96) -> output representation.
@@ -586,6 +615,7 @@ void ChunkDecoder::data_page(const PageHeader& h, std::span<const uint8_t> body,
     n = size_t(h.data->num_values);
     enc = h.data->encoding;
     check_count(n);
+    if (max_rep == 0 && max_def == 0 && direct_page(body, size_t(h.uncompressed_size), n, enc, out)) return;
     auto data = decompress(body, size_t(h.uncompressed_size), page_buf_);
     size_t pos = 0;
     if (max_rep > 0) {
@@ -620,6 +650,7 @@ void ChunkDecoder::data_page(const PageHeader& h, std::span<const uint8_t> body,
     }
     auto payload = body.subspan(rl + dl);
     size_t usize = size_t(h.uncompressed_size) - rl - dl;
+    if (d.is_compressed && max_rep == 0 && defs_all_max && direct_page(payload, usize, n, enc, out)) return;
     if (d.is_compressed) values = decompress(payload, usize, page_buf_);
     else values = payload;
   }
@@ -674,18 +705,12 @@ void ChunkDecoder::run(std::span<const uint8_t> chunk, const ColumnMetaData& m, 
   if (m.num_values < 0) throw Corrupt("negative value count");
   values_total_ = m.num_values;
   chunk_uncompressed_ = m.total_uncompressed_size;
-  if (width_ == 0) out.offsets.assign(1, 0);
+  // Flat columns may already hold earlier row groups (FileReader::read decodes every row
+  // group into one column); list columns always start empty.
+  if (width_ == 0 && out.offsets.empty()) out.offsets.assign(1, 0);
   if (leaf_.field.list) out.list_offsets.assign(1, 0);
-  // Size the value buffer once for flat columns, bounded by what the chunk could hold so
-  // a lying row count cannot make us allocate wildly.
-  if (!leaf_.field.list && width_ > 0 && expect_rows > 0) {
-    uint64_t want = uint64_t(expect_rows) * width_;
-    if (want <= uint64_t(m.total_uncompressed_size > 0 ? m.total_uncompressed_size : 0) * 2 + (1u << 20) &&
-        want <= chunk.size() * 4096ull) {
-      out.data.resize(size_t(want));
-      out.data.clear();
-    }
-  }
+  // Size the value buffer once for flat columns (a no-op when the caller reserved already).
+  if (!leaf_.field.list && width_ > 0) out.data.reserve(out.data.size() + chunk_value_bytes(m, expect_rows, width_));
   size_t pos = 0;
   while (values_seen_ < values_total_) {
     if (pos >= chunk.size())
@@ -716,6 +741,7 @@ void ChunkDecoder::run(std::span<const uint8_t> chunk, const ColumnMetaData& m, 
 }
 
 // Appends src's rows to dst (same field), shifting offsets and materialising validity.
+// Only list columns go this way now; flat columns are decoded in place.
 void append_column(Column& dst, Column&& src) {
   size_t dv = dst.values(), sv = src.values();
   if (dv == 0 && (!dst.field.list || dst.rows() == 0)) {
@@ -773,17 +799,35 @@ class FileReaderImpl : public FileReader {
     return t;
   }
 
+  // Flat columns are decoded row group after row group straight into one buffer, sized once
+  // for the whole file; list columns are read per row group and appended.
   Table read(const std::vector<std::string>& columns) const override {
     std::vector<const Leaf*> want = resolve(columns);
     Table t;
     for (const Leaf* l : want) {
       Column c(l->field);
-      if (type_width(l->field.type) == 0) c.offsets.assign(1, 0);
+      size_t w = type_width(l->field.type);
+      if (w == 0) c.offsets.assign(1, 0);
       if (l->field.list) c.list_offsets.assign(1, 0);
+      if (!l->field.list && w > 0) {
+        size_t total = 0;
+        for (const auto& rg : md_.row_groups) {
+          const ColumnChunk& cc = rg.columns[size_t(l->chunk)];
+          if (cc.meta) total += chunk_value_bytes(*cc.meta, rg.num_rows, w);
+        }
+        try {
+          c.data.reserve(total);
+        } catch (const std::bad_alloc&) {
+          throw error("column '" + l->field.name + "': sizes in the file are too large to allocate");
+        }
+      }
       t.columns.push_back(std::move(c));
     }
     for (int g = 0; g < row_groups(); g++) {
-      for (size_t k = 0; k < want.size(); k++) append_column(t.columns[k], read_column(g, *want[k]));
+      for (size_t k = 0; k < want.size(); k++) {
+        if (want[k]->field.list) append_column(t.columns[k], read_column(g, *want[k]));
+        else read_column_into(g, *want[k], t.columns[k]);
+      }
     }
     return t;
   }
@@ -809,18 +853,27 @@ class FileReaderImpl : public FileReader {
   }
 
   Column read_column(int g, const Leaf& leaf) const {
+    Column col(leaf.field);
+    read_column_into(g, leaf, col);
+    return col;
+  }
+
+  // Decodes row group g's chunk of `leaf`, appending to `col` (flat columns) or into an
+  // empty `col` (list columns).
+  void read_column_into(int g, const Leaf& leaf, Column& col) const {
     const meta::RowGroup& rg = md_.row_groups[size_t(g)];
-    std::string where = "column '" + leaf.field.name + "' row group " + std::to_string(g) + ": ";
+    // Built only on error: this runs once per column chunk on the hot path.
+    auto where = [&] { return "column '" + leaf.field.name + "' row group " + std::to_string(g) + ": "; };
     const ColumnChunk& cc = rg.columns[size_t(leaf.chunk)];
-    if (cc.file_path) throw error(where + "column chunk lives in another file ('" + *cc.file_path + "')");
-    if (!cc.meta) throw error(where + "column chunk has no metadata");
+    if (cc.file_path) throw error(where() + "column chunk lives in another file ('" + *cc.file_path + "')");
+    if (!cc.meta) throw error(where() + "column chunk has no metadata");
     const ColumnMetaData& m = *cc.meta;
     if (m.type != leaf.physical)
-      throw error(where + "chunk type " + meta::physical_type_name(m.type) + " differs from schema type " +
+      throw error(where() + "chunk type " + meta::physical_type_name(m.type) + " differs from schema type " +
                   meta::physical_type_name(leaf.physical));
     auto [start, len] = chunk_range(m);
     if (start < 4 || len > data_end_ || start > data_end_ - len)
-      throw error(where + "column chunk [" + std::to_string(start) + ", +" + std::to_string(len) +
+      throw error(where() + "column chunk [" + std::to_string(start) + ", +" + std::to_string(len) +
                   ") lies outside the data area of the file (" + std::to_string(data_end_) + " bytes)");
     std::vector<uint8_t> owned;
     std::span<const uint8_t> bytes = src_->view(start, len);
@@ -829,20 +882,18 @@ class FileReaderImpl : public FileReader {
       src_->read(start, owned);
       bytes = owned;
     }
-    Column col(leaf.field);
     try {
       ChunkDecoder dec(leaf, m.codec);
       dec.run(bytes, m, rg.num_rows, col);
     } catch (const FormatError&) {
       throw;
     } catch (const CompressionError& e) {
-      throw error(where + e.what());
+      throw error(where() + e.what());
     } catch (const std::bad_alloc&) {
-      throw error(where + "sizes in the file are too large to allocate");
+      throw error(where() + "sizes in the file are too large to allocate");
     } catch (const std::runtime_error& e) {  // Corrupt, EncodingError
-      throw error(where + e.what());
+      throw error(where() + e.what());
     }
-    return col;
   }
 
   // Byte range of a chunk: from its dictionary page (if any) through its data pages.

@@ -63,6 +63,14 @@ void Buffer::resize(size_t n) {
   size_ = n;
 }
 
+void Buffer::reserve(size_t n) {
+  if (n <= cap_) return;
+  std::unique_ptr<uint8_t[]> p(new uint8_t[n]);
+  if (size_) std::memcpy(p.get(), data_.get(), size_);
+  data_ = std::move(p);
+  cap_ = n;
+}
+
 void Buffer::append(const void* p, size_t n) {
   if (n == 0) return;
   size_t old = size_;

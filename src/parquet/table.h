@@ -42,6 +42,7 @@ class Buffer {
  public:
   Buffer() = default;
   void resize(size_t n);
+  void reserve(size_t n);  // capacity for n bytes; size and contents unchanged
   size_t size() const { return size_; }
   uint8_t* data() { return data_.get(); }
   const uint8_t* data() const { return data_.get(); }
