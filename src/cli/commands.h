@@ -1,6 +1,8 @@
 // Each subcommand lives in its own file and registers itself on the CLI11 app.
 #pragma once
 #include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
 
 namespace astrolake::cli {
 
@@ -16,6 +18,8 @@ void add_functions(CLI::App& app);
 
 // Catalog root for commands that name catalogs: --root, else $ASTROLAKE_ROOT, else ./catalogs.
 std::string default_root();
+// "a, b,c" -> {"a", "b", "c"}: the comma-separated column lists of --columns options.
+std::vector<std::string> split_names(const std::string& s);
 // A path if it exists as a directory, else `root/name`.
 std::string resolve_catalog(const std::string& name_or_path, const std::string& root);
 

@@ -19,22 +19,11 @@ struct HeadArgs {
   std::string columns;
 };
 
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    size_t b = item.find_first_not_of(' '), e = item.find_last_not_of(' ');
-    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
-  }
-  return out;
-}
-
 void run_head(const HeadArgs& a) {
   if (a.n < 0) throw std::runtime_error("head: -n must be >= 0, got " + std::to_string(a.n));
   std::string root = a.root.empty() ? default_root() : a.root;
   catalog::Catalog c = catalog::Catalog::open(resolve_catalog(a.catalog, root), {false, ""});
-  std::vector<std::string> cols = a.columns.empty() ? c.default_columns() : split_list(a.columns);
+  std::vector<std::string> cols = a.columns.empty() ? c.default_columns() : split_names(a.columns);
   for (const auto& name : cols) {
     bool found = false;
     for (const auto& f : c.schema()) found |= f.name == name;

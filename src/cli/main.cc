@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
+#include <sstream>
 
 #include "cli/commands.h"
 
@@ -11,6 +12,17 @@ namespace astrolake::cli {
 std::string default_root() {
   const char* env = std::getenv("ASTROLAKE_ROOT");
   return env && *env ? env : "catalogs";
+}
+
+std::vector<std::string> split_names(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    size_t b = item.find_first_not_of(' '), e = item.find_last_not_of(' ');
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+  }
+  return out;
 }
 
 std::string resolve_catalog(const std::string& name_or_path, const std::string& root) {

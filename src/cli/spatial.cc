@@ -23,17 +23,6 @@ struct SpatialArgs {
   std::string vertices;
 };
 
-std::vector<std::string> split_names(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    size_t b = item.find_first_not_of(' '), e = item.find_last_not_of(' ');
-    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
-  }
-  return out;
-}
-
 std::vector<double> parse_numbers(const std::string& s, const char* what) {
   std::vector<double> out;
   for (const std::string& item : split_names(s)) {

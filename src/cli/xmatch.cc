@@ -23,17 +23,6 @@ struct XmatchArgs {
   int threads = 0;
 };
 
-std::vector<std::string> split_names(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    size_t b = item.find_first_not_of(' '), e = item.find_last_not_of(' ');
-    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
-  }
-  return out;
-}
-
 void run_xmatch(const XmatchArgs& a) {
   std::string root = a.root.empty() ? default_root() : a.root;
   engine::XmatchOptions o;
