@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
+#include <unordered_map>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -423,10 +425,42 @@ struct Opener {
   }
 };
 
+// Readers of leaf files keyed by path. Bounded so that a long-lived process touching a
+// huge catalog keeps a fixed number of files mapped; when full it simply starts over
+// (searches reuse a few hot files, so a smarter policy buys little).
+class ReaderCache {
+ public:
+  std::shared_ptr<const parquet::FileReader> get(const std::string& path) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = map_.find(path);
+      if (it != map_.end()) return it->second;
+    }
+    // Open outside the lock: footers of different files parse in parallel. Two threads
+    // racing on one path both open it; the first insert wins, which is harmless.
+    std::shared_ptr<const parquet::FileReader> r(parquet::FileReader::open(path));
+    std::lock_guard<std::mutex> lock(mu_);
+    if (map_.size() >= kMaxReaders) map_.clear();
+    return map_.emplace(path, std::move(r)).first->second;
+  }
+
+ private:
+  static constexpr size_t kMaxReaders = 512;
+  std::mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const parquet::FileReader>> map_;
+};
+
 Catalog Catalog::open(const std::string& dir, const OpenOptions& opts) {
   std::string d = dir;
   while (d.size() > 1 && d.back() == '/') d.pop_back();
-  return Opener{opts}.open(d);
+  Catalog c = Opener{opts}.open(d);
+  c.readers_ = std::make_shared<ReaderCache>();
+  return c;
+}
+
+std::shared_ptr<const parquet::FileReader> Catalog::file_reader(const std::string& path) const {
+  if (!readers_) return std::shared_ptr<const parquet::FileReader>(parquet::FileReader::open(path));
+  return readers_->get(path);
 }
 
 int Catalog::find_partition(int order, int64_t pixel) const {

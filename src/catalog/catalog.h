@@ -12,7 +12,13 @@
 #include "catalog/properties.h"
 #include "parquet/table.h"
 
+namespace astrolake::parquet {
+class FileReader;
+}
+
 namespace astrolake::catalog {
+
+class ReaderCache;  // catalog.cc: opened leaf readers, shared by copies of a Catalog
 
 enum class CatalogType { Object, Source, Margin, Map, Association, Index, Unknown };
 const char* type_name(CatalogType t);  // "object", "source", ... as in dataproduct_type
@@ -72,6 +78,11 @@ class Catalog {
   // Throws naming the partition and file if a file is missing or malformed.
   parquet::Table read_partition(size_t i, const std::vector<std::string>& columns = {}) const;
 
+  // The opened reader (parsed footer) of a leaf file, cached per catalog so that repeated
+  // searches in one process (a benchmark loop, a service) do not re-open and re-parse
+  // footers. Thread-safe; copies of a Catalog share the cache. Throws like FileReader::open.
+  std::shared_ptr<const parquet::FileReader> file_reader(const std::string& path) const;
+
  private:
   friend struct Opener;
   std::string dir_, dataset_dir_, name_;
@@ -88,6 +99,7 @@ class Catalog {
   std::string collection_dir_;
   Properties collection_props_;
   std::shared_ptr<const Catalog> margin_;
+  std::shared_ptr<ReaderCache> readers_;  // set by open(); null means no caching
 };
 
 }  // namespace astrolake::catalog

@@ -81,11 +81,33 @@ SkymapResult compute_skymap(const catalog::Catalog& cat, const SkymapOptions& op
                                               : 0.0;
     acc.assign(npix, init);
   }
+  const std::string& hcol = cat.healpix_column();
+  const bool use_hp = !agg && !hcol.empty() && cat.healpix_order() == 29;
+  const int shift = 2 * (29 - opt.order);
+  const int64_t kNpix29 = int64_t(12) << 58;
   std::mutex mu;
   catalog::Progress progress("skymap", int64_t(cat.partitions().size()), opt.progress);
   ordered_parallel(
       cat.partitions().size(), opt.threads,
       [&](size_t i) {
+        // Counts: the stored order-29 index holds the pixel at every coarser order
+        // (nested scheme: drop 2 bits per order), so one int64 column replaces ra, dec
+        // and the trigonometry. Partitions whose index column has nulls or bad values
+        // take the ra/dec path below.
+        if (use_hp && cat.partitions()[i].order >= 0) {
+          parquet::Table h = cat.read_partition(i, {hcol});
+          const parquet::Column& hc = h.columns[0];
+          const int64_t* hp = hc.values_as<int64_t>();
+          size_t n = hc.rows();
+          bool ok = hc.field.type == parquet::Type::Int64 && !hc.field.list && hc.valid.empty();
+          for (size_t r = 0; ok && r < n; r++) ok = hp[r] >= 0 && hp[r] < kNpix29;
+          if (ok) {
+            std::lock_guard<std::mutex> lock(mu);
+            for (size_t r = 0; r < n; r++) m.counts[size_t(hp[r] >> shift)]++;
+            m.rows += int64_t(n);
+            return parquet::Table{};
+          }
+        }
         parquet::Table t = cat.read_partition(i, cols);
         std::vector<double> ra = column_f64(t.columns[0]), dec = column_f64(t.columns[1]);
         std::vector<double> v;

@@ -238,6 +238,17 @@ void ordered_parallel(size_t n, int threads, const std::function<parquet::Table(
                       const std::function<void(size_t, parquet::Table&&)>& consume) {
   if (n == 0) return;
   if (threads <= 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
+  if (n == 1 || threads == 1) {
+    // Nothing to overlap (a small cone touches one partition): starting a pool would cost
+    // more than the work.
+    for (size_t i = 0; i < n; i++) {
+      catalog::check_cancelled();
+      parquet::Table t = produce(i);
+      catalog::check_cancelled();
+      consume(i, std::move(t));
+    }
+    return;
+  }
   // Shared state outlives the pool (declared first, destroyed last).
   std::mutex mu;
   std::condition_variable cv;
@@ -358,6 +369,123 @@ int coverage_order(const Region& region) {
 
 }  // namespace
 
+namespace {
+
+struct PartStats {
+  int64_t row_groups = 0, row_groups_read = 0, rows_scanned = 0;
+};
+
+// Spans [a, b) of the sorted indices hp[0..n) that fall in the (sorted, disjoint) ranges:
+// one pair of binary searches per range that overlaps the row group.
+void candidate_spans(const int64_t* hp, size_t n, const std::vector<HpRange>& ranges,
+                     std::vector<std::pair<size_t, size_t>>& spans) {
+  spans.clear();
+  if (n == 0) return;
+  int64_t first = hp[0], last = hp[n - 1];
+  auto it = std::upper_bound(ranges.begin(), ranges.end(), first, [](int64_t v, const HpRange& r) { return v < r.hi; });
+  for (; it != ranges.end() && it->lo <= last; ++it) {
+    size_t a = size_t(std::lower_bound(hp, hp + n, it->lo) - hp);
+    size_t b = size_t(std::lower_bound(hp + a, hp + n, it->hi) - hp);
+    if (a < b) spans.push_back({a, b});
+  }
+}
+
+// The exact test over the rows of `t` in `spans`; the others are dropped untested.
+parquet::Table exact_filter(const parquet::Table& t, const Region& region, int ra_idx, int dec_idx,
+                            const std::vector<std::pair<size_t, size_t>>& spans, int64_t& tested) {
+  const parquet::Column& rac = t.columns[size_t(ra_idx)];
+  const parquet::Column& decc = t.columns[size_t(dec_idx)];
+  std::vector<int64_t> rows;
+  if (spans.empty()) return take(t, rows);
+  std::vector<double> ra = column_f64(rac), dec = column_f64(decc);
+  for (const auto& [a, b] : spans) {
+    for (size_t r = a; r < b; r++)
+      if (!rac.is_null(r) && !decc.is_null(r) && region.contains(ra[r], dec[r])) rows.push_back(int64_t(r));
+    tested += int64_t(b - a);
+  }
+  return take(t, rows);
+}
+
+// Searches partition i row group by row group. Rows of a HATS partition are sorted by the
+// healpix column, so that column is decoded first and binary-searched for the region's
+// coverage ranges; the requested columns are decoded only for row groups with candidates,
+// and only the candidates get the exact test (late materialisation). Row groups whose
+// healpix column is absent, has nulls or is unsorted fall back to testing every row.
+parquet::Table search_partition(const catalog::Catalog& cat, size_t i, const Region& region,
+                                const std::vector<std::string>& read_cols, int ra_idx, int dec_idx,
+                                const std::vector<HpRange>& ranges, PartStats& ps) {
+  const catalog::Partition& part = cat.partitions()[i];
+  const std::string& hcol = cat.healpix_column();
+  int shift = 2 * (29 - cat.healpix_order());
+  std::optional<parquet::Table> out;
+  std::vector<std::pair<size_t, size_t>> spans;
+  auto add = [&](parquet::Table&& t) {
+    if (!out) out = std::move(t);
+    else append_table(*out, t);
+  };
+  for (const std::string& f : part.files) {
+    std::shared_ptr<const parquet::FileReader> r;
+    try {
+      r = cat.file_reader(f);
+    } catch (const std::exception&) {
+      r.reset();
+    }
+    if (!r) {  // let the catalog report the problem with context
+      parquet::Table t = cat.read_partition(i, read_cols);
+      std::vector<std::pair<size_t, size_t>> all = {{0, t.rows()}};
+      ps.rows_scanned = 0;
+      return exact_filter(t, region, ra_idx, dec_idx, all, ps.rows_scanned);
+    }
+    int hidx = -1;
+    for (size_t k = 0; k < r->schema().size(); k++)
+      if (r->schema()[k].name == hcol) hidx = int(k);
+    bool hp_usable = hidx >= 0 && shift == 0 && r->schema()[size_t(hidx)].type == parquet::Type::Int64 &&
+                     !r->schema()[size_t(hidx)].list;
+    for (int g = 0; g < r->row_groups(); g++) {
+      ps.row_groups++;
+      const parquet::RowGroupInfo& rg = r->row_group(g);
+      if (hidx >= 0 && size_t(hidx) < rg.stats.size() && rg.stats[size_t(hidx)].has_min_max && shift >= 0) {
+        // Statistics are doubles: int64 indices near 2^62 are rounded by up to ~2^9, so widen.
+        int64_t slack = int64_t(4096) << std::max(0, shift);
+        double mn = rg.stats[size_t(hidx)].min, mx = rg.stats[size_t(hidx)].max;
+        if (mn >= 0 && mx < 9.3e18 / double(int64_t(1) << shift)) {
+          int64_t lo = (int64_t(mn) << shift) - slack;
+          int64_t hi = ((int64_t(mx) + 1) << shift) + slack;
+          if (!ranges_intersect(ranges, lo, hi)) continue;
+        }
+      }
+      ps.row_groups_read++;
+      bool narrowed = false;
+      if (hp_usable) {
+        parquet::Table h = r->read_row_group(g, {hcol});
+        const parquet::Column& hc = h.columns[0];
+        size_t n = hc.rows();
+        const int64_t* hp = reinterpret_cast<const int64_t*>(hc.data.data());
+        if (hc.valid.empty() && std::is_sorted(hp, hp + n)) {
+          candidate_spans(hp, n, ranges, spans);
+          narrowed = true;
+          if (spans.empty()) continue;  // nothing here: the other columns are never decoded
+        }
+      }
+      parquet::Table t = r->read_row_group(g, read_cols);
+      if (!narrowed) spans.assign(1, {0, t.rows()});
+      if (!spans.empty() && spans.back().second > t.rows())
+        throw parquet::FormatError(f + ": row group " + std::to_string(g) + ": column '" + hcol + "' has more rows than the others");
+      add(exact_filter(t, region, ra_idx, dec_idx, spans, ps.rows_scanned));
+    }
+  }
+  if (!out) {
+    std::vector<parquet::Field> fields;
+    for (const std::string& c : read_cols)
+      for (const parquet::Field& fl : cat.schema())
+        if (fl.name == c) fields.push_back(fl);
+    return empty_table(fields);
+  }
+  return std::move(*out);
+}
+
+}  // namespace
+
 SearchStats spatial_search(const catalog::Catalog& cat, const Region& region, const SearchOptions& opt,
                            const std::function<void(parquet::Table&&)>& sink) {
   SearchStats st;
@@ -403,22 +531,22 @@ SearchStats spatial_search(const catalog::Catalog& cat, const Region& region, co
   ordered_parallel(
       todo.size(), opt.threads,
       [&](size_t k) {
-        int64_t rg = 0, rg_read = 0;
-        parquet::Table t = read_partition_pruned(cat, todo[k], read_cols, ranges, &rg, &rg_read);
-        std::vector<double> ra = column_f64(t.columns[size_t(ra_idx)]);
-        std::vector<double> dec = column_f64(t.columns[size_t(dec_idx)]);
-        const parquet::Column& rac = t.columns[size_t(ra_idx)];
-        const parquet::Column& decc = t.columns[size_t(dec_idx)];
-        std::vector<uint8_t> keep(t.rows());
-        for (size_t r = 0; r < t.rows(); r++)
-          keep[r] = !rac.is_null(r) && !decc.is_null(r) && region.contains(ra[r], dec[r]);
+        PartStats ps;
+        parquet::Table f;
+        const catalog::Partition& part = cat.partitions()[todo[k]];
+        if (cat.healpix_column().empty() || part.order < 0) {
+          f = read_partition_pruned(cat, todo[k], read_cols, ranges, &ps.row_groups, &ps.row_groups_read);
+          std::vector<std::pair<size_t, size_t>> all = {{0, f.rows()}};
+          f = exact_filter(f, region, ra_idx, dec_idx, all, ps.rows_scanned);
+        } else {
+          f = search_partition(cat, todo[k], region, read_cols, ra_idx, dec_idx, ranges, ps);
+        }
         {
           std::lock_guard<std::mutex> lock(stats_mu);
-          st.row_groups += rg;
-          st.row_groups_read += rg_read;
-          st.rows_scanned += int64_t(t.rows());
+          st.row_groups += ps.row_groups;
+          st.row_groups_read += ps.row_groups_read;
+          st.rows_scanned += ps.rows_scanned;
         }
-        parquet::Table f = filter(t, keep);
         f.columns.resize(n_out);
         return f;
       },

@@ -64,6 +64,25 @@ TEST(Skymap, AggregatesMatchBruteForce) {
   }
 }
 
+// Counts come from the stored _healpix_29 (shifted), not from ra/dec: they must equal
+// ang2pix on the original coordinates at every order, including the finest.
+TEST(Skymap, CountsFromHealpixColumnEqualAng2pix) {
+  TempDir tmp;
+  Points p = make_points(8000, 17);
+  auto c = catalog::Catalog::open(make_catalog(tmp.path, "cnt", p, 500));
+  ASSERT_EQ(c.healpix_column(), "_healpix_29");
+  for (int order : {0, 3, 7, kSkymapMaxOrder}) {
+    std::vector<int64_t> want(size_t(12) << (2 * order), 0);
+    for (size_t i = 0; i < p.ra.size(); i++) want[size_t(sky::ang2pix(order, p.ra[i], p.dec[i]))]++;
+    SkymapOptions o;
+    o.order = order;
+    o.progress = 0;
+    SkymapResult m = compute_skymap(c, o);
+    EXPECT_EQ(m.counts, want) << "order " << order;
+    EXPECT_EQ(m.rows, int64_t(p.ra.size())) << "order " << order;
+  }
+}
+
 TEST(Skymap, FitsRoundTripAndPng) {
   TempDir tmp;
   auto c = catalog::Catalog::open(fixture("small_sky_source"), {false, ""});

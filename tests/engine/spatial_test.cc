@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <fstream>
+#include <random>
 #include <set>
 #include <sstream>
 
 #include "engine/column_ops.h"
 #include "engine/spatial_search.h"
+#include "parquet/reader.h"
 #include "spatial_test_util.h"
 
 using namespace astrolake;
@@ -115,6 +117,35 @@ TEST_F(SpatialGenerated, ConesMatchBruteForce) {
     EXPECT_EQ(got, want) << "cone " << q.ra << "," << q.dec << " r=" << q.r;
     if (q.r < 1) {
       EXPECT_LT(st.partitions_read, st.partitions) << "cone " << q.ra << "," << q.dec;
+    }
+  }
+}
+
+// Partitions of up to 200K rows (clusters of 40K) hold several 32Ki-row row groups, so the search narrows
+// rows inside a group by the sorted _healpix_29 column and skips groups with no candidate.
+// Small cones centred on catalog rows (and beside them) must still equal brute force.
+TEST(SpatialRowGroups, SmallConesInLargePartitionsMatchBruteForce) {
+  TempDir tmp;
+  Points p = make_points(200000, 7);
+  auto c = catalog::Catalog::open(make_catalog(tmp.path, "rg", p, 200000));
+  int multi = 0;
+  for (const auto& part : c.partitions())
+    for (const std::string& f : part.files) multi += c.file_reader(f)->row_groups() > 1;
+  ASSERT_GT(multi, 0) << "no partition has several row groups; the test would not exercise them";
+  std::mt19937_64 rng(3);
+  for (int k = 0; k < 200; k++) {
+    size_t i = size_t(rng() % p.ra.size());
+    double r = (k % 4 == 0) ? 1.0 / 3600 : (k % 4 == 1) ? 10.0 / 3600 : (k % 4 == 2) ? 0.05 : 0.5;
+    double ra0 = p.ra[i] + (k % 3 == 0 ? r * 0.7 : 0.0);
+    double dec0 = std::max(-90.0, std::min(90.0, p.dec[i] - (k % 5 == 0 ? r * 0.5 : 0.0)));
+    SearchStats st;
+    auto got = search_ids(c, Region::cone(ra0, dec0, r), "id", &st);
+    std::set<int64_t> want;
+    for (size_t j = 0; j < p.ra.size(); j++)
+      if (in_cone(p.ra[j], p.dec[j], ra0, dec0, r)) want.insert(p.id[j]);
+    ASSERT_EQ(got, want) << "cone " << ra0 << "," << dec0 << " r=" << r;
+    if (r < 0.01) {
+      EXPECT_LT(st.rows_scanned, 1000) << "cone " << ra0 << "," << dec0 << " r=" << r;
     }
   }
 }
