@@ -19,71 +19,113 @@ using sky::kDeg;
 
 namespace {
 
-struct KeyIdx {
-  uint64_t key;
-  uint32_t idx;
-};
-
-// LSD radix sort on 64-bit keys, 16 bits a pass; passes where every key shares the digit
-// are skipped (zone numbers rarely use their high bits).
-void radix_sort(std::vector<KeyIdx>& v) {
-  std::vector<KeyIdx> tmp(v.size());
-  std::vector<size_t> count(65536);
-  for (int pass = 0; pass < 4; pass++) {
-    int shift = 16 * pass;
-    std::fill(count.begin(), count.end(), 0);
-    for (const KeyIdx& x : v) count[(x.key >> shift) & 0xffff]++;
-    if (v.empty() || count[(v[0].key >> shift) & 0xffff] == v.size()) continue;
-    size_t sum = 0;
-    for (size_t& c : count) {
-      size_t t = c;
-      c = sum;
-      sum += t;
-    }
-    for (const KeyIdx& x : v) tmp[count[(x.key >> shift) & 0xffff]++] = x;
-    v.swap(tmp);
-  }
-}
-
 bool valid_point(double ra, double dec) { return std::isfinite(ra) && dec >= -90.0 && dec <= 90.0; }
 
-// Zones of height h degrees; the key packs the zone with the RA quantised to 2^-32 turns
-// (0.3 mas), far below the window slack, so key order is RA order for the sweep.
-struct Zoned {
-  std::vector<KeyIdx> order;   // sorted
-  std::vector<uint32_t> zone;  // per sorted position
-  std::vector<double> ra;      // wrapped RA per sorted position
-  std::vector<double> x, y, z;
+// sky::wrap_ra without the fmod for the usual case (identical results).
+inline double wrap(double ra) { return ra >= 0.0 && ra < 360.0 ? ra : sky::wrap_ra(ra); }
+
+// Declination zones of height h degrees, numbered from `base`: zone = floor((dec+90)/h) - base.
+struct Zones {
+  double h = 1;
+  int64_t base = 0;
+  size_t count = 1;
 };
 
-Zoned build_zones(const std::vector<double>& ra, const std::vector<double>& dec, double h) {
+// Valid rows sorted by zone, then by wrapped RA (the order the sweep walks).
+struct Zoned {
+  std::vector<uint32_t> idx;     // input index per sorted position
+  std::vector<uint32_t> zone;    // zone per sorted position
+  std::vector<double> ra, dec;   // wrapped RA and dec per sorted position
+  std::vector<double> ra_in;     // RA as given (the exact separation uses it, as brute force does)
+  std::vector<uint32_t> start;   // first sorted position of each zone (count + 1 entries)
+};
+
+struct RaIdx {
+  double ra;
+  uint32_t idx;
+  bool operator<(const RaIdx& o) const { return ra < o.ra || (ra == o.ra && idx < o.idx); }
+};
+
+// A counting sort puts rows into zones (one scatter pass); zones hold a handful of rows
+// (choose_zones), so each is then sorted by RA with an insertion sort, or std::sort when
+// a dense zone holds many.
+Zoned build_zones(const std::vector<double>& ra, const std::vector<double>& dec, const Zones& zs) {
+  const size_t n_in = ra.size();
+  std::vector<uint32_t> zone_of(n_in);
   Zoned zd;
-  zd.order.reserve(ra.size());
-  for (size_t i = 0; i < ra.size(); i++) {
-    if (!valid_point(ra[i], dec[i])) continue;
-    double w = sky::wrap_ra(ra[i]);
-    uint64_t zone = uint64_t(std::floor((dec[i] + 90.0) / h));
-    double q = std::floor(w / 360.0 * 4294967296.0);
-    uint64_t rq = q >= 4294967295.0 ? 4294967295ULL : uint64_t(q);
-    zd.order.push_back({(zone << 32) | rq, uint32_t(i)});
+  zd.start.assign(zs.count + 1, 0);
+  for (size_t i = 0; i < n_in; i++) {
+    uint32_t z = UINT32_MAX;
+    if (valid_point(ra[i], dec[i])) {
+      int64_t zi = int64_t(std::floor((dec[i] + 90.0) / zs.h)) - zs.base;
+      z = uint32_t(std::clamp<int64_t>(zi, 0, int64_t(zs.count) - 1));
+      zd.start[z + 1]++;
+    }
+    zone_of[i] = z;
   }
-  radix_sort(zd.order);
-  size_t n = zd.order.size();
+  for (size_t z = 0; z < zs.count; z++) zd.start[z + 1] += zd.start[z];
+  const size_t n = zd.start[zs.count];
+  std::vector<RaIdx> byzone(n);
+  {
+    std::vector<uint32_t> at(zd.start.begin(), zd.start.end() - 1);
+    for (size_t i = 0; i < n_in; i++)
+      if (zone_of[i] != UINT32_MAX) byzone[at[zone_of[i]]++] = {wrap(ra[i]), uint32_t(i)};
+  }
+  zd.idx.resize(n);
   zd.zone.resize(n);
   zd.ra.resize(n);
-  zd.x.resize(n);
-  zd.y.resize(n);
-  zd.z.resize(n);
-  for (size_t s = 0; s < n; s++) {
-    uint32_t i = zd.order[s].idx;
-    zd.zone[s] = uint32_t(zd.order[s].key >> 32);
-    zd.ra[s] = sky::wrap_ra(ra[i]);
-    sky::Vec3 v = sky::to_vec(ra[i], dec[i]);
-    zd.x[s] = v.x;
-    zd.y[s] = v.y;
-    zd.z[s] = v.z;
+  zd.dec.resize(n);
+  zd.ra_in.resize(n);
+  for (size_t z = 0; z < zs.count; z++) {
+    RaIdx* b = byzone.data() + zd.start[z];
+    RaIdx* e = byzone.data() + zd.start[z + 1];
+    if (e - b > 32) {
+      std::sort(b, e);
+    } else {
+      for (RaIdx* p = b + 1; p < e; p++) {
+        RaIdx v = *p;
+        RaIdx* q = p;
+        for (; q > b && v < q[-1]; q--) *q = q[-1];
+        *q = v;
+      }
+    }
+    for (size_t s = zd.start[z]; s < zd.start[z + 1]; s++) {
+      uint32_t i = byzone[s].idx;
+      zd.idx[s] = i;
+      zd.zone[s] = uint32_t(z);
+      zd.ra[s] = byzone[s].ra;
+      zd.dec[s] = dec[i];
+      zd.ra_in[s] = ra[i];
+    }
   }
   return zd;
+}
+
+// Zone height: at least the radius (so a row's matches lie in its own and the two adjacent
+// zones), else tall enough that there are about (rows / 8) zones: the RA window of a left
+// row then holds almost no rows in sparse data and zone changes stay rare.
+Zones choose_zones(const std::vector<double>& lra, const std::vector<double>& ldec, const std::vector<double>& rra,
+                   const std::vector<double>& rdec, double R) {
+  double lo = 90, hi = -90;
+  size_t n = 0;
+  auto scan = [&](const std::vector<double>& ra, const std::vector<double>& dec) {
+    for (size_t i = 0; i < ra.size(); i++) {
+      if (!valid_point(ra[i], dec[i])) continue;
+      lo = std::min(lo, dec[i]);
+      hi = std::max(hi, dec[i]);
+      n++;
+    }
+  };
+  scan(lra, ldec);
+  scan(rra, rdec);
+  Zones zs;
+  if (n == 0) return zs;
+  double target = double(n / 8 + 1);
+  zs.h = std::max({R, (hi - lo) / target, 1e-9});
+  zs.base = int64_t(std::floor((lo + 90.0) / zs.h));
+  int64_t top = int64_t(std::floor((hi + 90.0) / zs.h));
+  zs.count = size_t(std::max<int64_t>(top - zs.base + 1, 1));
+  return zs;
 }
 
 struct Cand {
@@ -102,11 +144,13 @@ PointMatches match_points(const std::vector<double>& lra, const std::vector<doub
   if (lra.size() > 0xffffffffULL || rra.size() > 0xffffffffULL)
     throw std::invalid_argument("xmatch: more than 2^32 rows in one partition");
   double R = radius_arcsec / 3600.0;
-  double h = std::max(R, 1e-6);
-  Zoned right = build_zones(rra, rdec, h);
-  Zoned left = build_zones(lra, ldec, h);
-  double chord = sky::chord_for_deg(std::min(R, 180.0));
-  double lim2 = chord * chord * (1 + 1e-9) + 1e-300;
+  Zones zs = choose_zones(lra, ldec, rra, rdec, R);
+  const double h = zs.h;
+  Zoned right = build_zones(rra, rdec, zs);
+  Zoned left = build_zones(lra, ldec, zs);
+  // Declination prefilter: a separation is never less than the difference in declination.
+  // The slack (3.6 micro-arcsec) covers rounding; the exact separation decides.
+  const double dlim = R + 1e-9;
 
   // Pairs in left-sorted order; regrouped by left index at the end.
   std::vector<int64_t> pl, pr;
@@ -116,24 +160,25 @@ PointMatches match_points(const std::vector<double>& lra, const std::vector<doub
   size_t zb[3] = {0, 0, 0}, ze[3] = {0, 0, 0}, p[3] = {0, 0, 0};
   bool full = false;
   double w = 0;
-  const size_t nr = right.order.size();
-  for (size_t s = 0; s < left.order.size(); s++) {
-    uint32_t i = left.order[s].idx;
+  const double* rra_s = right.ra.data();
+  const double* rdec_s = right.dec.data();
+  for (size_t s = 0; s < left.idx.size(); s++) {
+    uint32_t i = left.idx[s];
     int64_t zl = left.zone[s];
     if (zl != cur_zone) {
       cur_zone = zl;
       for (int d = 0; d < 3; d++) {
         int64_t z = zl + d - 1;
-        if (z < 0) {
+        if (z < 0 || z >= int64_t(zs.count)) {
           zb[d] = ze[d] = 0;
         } else {
-          zb[d] = size_t(std::lower_bound(right.zone.begin(), right.zone.end(), uint32_t(z)) - right.zone.begin());
-          ze[d] = size_t(std::upper_bound(right.zone.begin() + zb[d], right.zone.end(), uint32_t(z)) - right.zone.begin());
+          zb[d] = right.start[size_t(z)];
+          ze[d] = right.start[size_t(z) + 1];
         }
         p[d] = zb[d];
       }
       // RA half-width of a circle of radius R centred anywhere in this zone.
-      double dlo = zl * h - 90.0, dhi = (zl + 1) * h - 90.0;
+      double dlo = double(zl + zs.base) * h - 90.0, dhi = double(zl + zs.base + 1) * h - 90.0;
       double dmax = std::min(90.0, std::max(std::fabs(dlo), std::fabs(dhi)));
       full = dmax + R >= 89.9 || R >= 30.0;
       if (!full) {
@@ -142,16 +187,14 @@ PointMatches match_points(const std::vector<double>& lra, const std::vector<doub
         if (w >= 180.0) full = true;
       }
     }
-    const double lx = left.x[s], ly = left.y[s], lz = left.z[s];
-    const double la = left.ra[s];
+    const double la = left.ra[s], ld = left.dec[s], la_in = left.ra_in[s];
     int64_t self = self_of_left ? (*self_of_left)[i] : -1;
     cands.clear();
     auto test = [&](size_t q) {
-      double dx = lx - right.x[q], dy = ly - right.y[q], dz = lz - right.z[q];
-      if (dx * dx + dy * dy + dz * dz > lim2) return;
-      int64_t j = right.order[q].idx;
+      if (std::fabs(rdec_s[q] - ld) > dlim) return;
+      int64_t j = right.idx[q];
       if (j == self) return;
-      double sep = sky::separation_deg(lra[i], ldec[i], rra[size_t(j)], rdec[size_t(j)]);
+      double sep = sky::separation_deg(la_in, ld, right.ra_in[q], rdec_s[q]);
       if (sep <= R) cands.push_back({sep, j});
     };
     for (int d = 0; d < 3; d++) {
@@ -161,17 +204,15 @@ PointMatches match_points(const std::vector<double>& lra, const std::vector<doub
         continue;
       }
       double lo = la - w, hi = la + w;
-      while (p[d] < ze[d] && right.ra[p[d]] < lo) p[d]++;
-      for (size_t q = p[d]; q < ze[d] && right.ra[q] <= hi; q++) test(q);
+      while (p[d] < ze[d] && rra_s[p[d]] < lo) p[d]++;
+      for (size_t q = p[d]; q < ze[d] && rra_s[q] <= hi; q++) test(q);
       if (lo < 0) {
-        size_t q = size_t(std::lower_bound(right.ra.begin() + zb[d], right.ra.begin() + ze[d], lo + 360.0) -
-                          right.ra.begin());
+        size_t q = size_t(std::lower_bound(rra_s + zb[d], rra_s + ze[d], lo + 360.0) - rra_s);
         for (; q < ze[d]; q++) test(q);
       }
       if (hi >= 360.0)
-        for (size_t q = zb[d]; q < ze[d] && right.ra[q] <= hi - 360.0; q++) test(q);
+        for (size_t q = zb[d]; q < ze[d] && rra_s[q] <= hi - 360.0; q++) test(q);
     }
-    (void)nr;
     if (cands.size() > 1) std::sort(cands.begin(), cands.end());
     size_t take_n = k <= 0 ? cands.size() : std::min(cands.size(), size_t(k));
     for (size_t c = 0; c < take_n; c++) {
@@ -254,12 +295,112 @@ ReadPlan read_plan(const catalog::Catalog& c, const std::vector<std::string>& co
   return p;
 }
 
+// A coordinate column as doubles, nulls as NaN, appended to `v`.
+void append_coords(const parquet::Column& c, std::vector<double>& v) {
+  size_t old = v.size();
+  if (c.field.type == parquet::Type::Double && !c.field.list) {
+    const double* p = c.values_as<double>();
+    v.insert(v.end(), p, p + c.values());
+  } else {
+    std::vector<double> d = column_f64(c);
+    v.insert(v.end(), d.begin(), d.end());
+  }
+  if (!c.valid.empty() || c.field.list)
+    for (size_t i = old; i < v.size(); i++)
+      if (c.is_null(i - old)) v[i] = std::numeric_limits<double>::quiet_NaN();
+}
+
 std::vector<double> coords(const parquet::Table& t, size_t col) {
-  const parquet::Column& c = t.columns[col];
-  std::vector<double> v = column_f64(c);
-  for (size_t i = 0; i < v.size(); i++)
-    if (c.is_null(i)) v[i] = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> v;
+  append_coords(t.columns[col], v);
   return v;
+}
+
+// Rows of a table split over a few tables (a right partition, its margin, neighbour rows),
+// addressed as one: row r of the whole is row r - starts[k] of parts[k].
+struct Stacked {
+  std::vector<parquet::Table> parts;
+  std::vector<size_t> starts{0};
+  void add(parquet::Table t) {
+    starts.push_back(starts.back() + t.rows());
+    parts.push_back(std::move(t));
+  }
+  size_t rows() const { return starts.back(); }
+};
+
+// Where each gathered row comes from: part and row within it (part 0 / row -1 for a null).
+struct Source {
+  std::vector<uint8_t> part;
+  std::vector<int64_t> row;
+};
+
+Source locate(const Stacked& st, const std::vector<int64_t>& rows) {
+  Source src;
+  src.part.resize(rows.size());
+  src.row.resize(rows.size());
+  for (size_t t = 0; t < rows.size(); t++) {
+    int64_t r = rows[t];
+    size_t k = 0;
+    if (r >= 0)
+      while (k + 1 < st.parts.size() && size_t(r) >= st.starts[k + 1]) k++;
+    src.part[t] = uint8_t(k);
+    src.row[t] = r < 0 ? -1 : r - int64_t(st.starts[k]);
+  }
+  return src;
+}
+
+template <class T>
+void gather_values(uint8_t* out, const std::vector<const parquet::Column*>& cols, const Source& src) {
+  const T* base[256];
+  for (size_t k = 0; k < cols.size(); k++) base[k] = cols[k]->values_as<T>();
+  T* o = reinterpret_cast<T*>(out);
+  const size_t n = src.row.size();
+  if (cols.size() == 1) {
+    const T* b = base[0];
+    for (size_t t = 0; t < n; t++) o[t] = src.row[t] < 0 ? T() : b[src.row[t]];
+    return;
+  }
+  for (size_t t = 0; t < n; t++) o[t] = src.row[t] < 0 ? T() : base[src.part[t]][src.row[t]];
+}
+
+// Appends the rows named by `src` of column `col` of the stacked parts to `dst`, the
+// output column. Fixed-width columns are copied with one typed loop straight into dst;
+// strings and lists go through take(), one run of rows from the same part at a time.
+void gather_into(parquet::Column& dst, const std::vector<const parquet::Column*>& cols, const Source& src) {
+  const size_t n = src.row.size();
+  if (n == 0) return;
+  size_t w = parquet::type_width(dst.field.type);
+  if (dst.field.list || w == 0 || cols.size() > 256) {
+    for (size_t a = 0; a < n;) {
+      size_t b = a + 1;
+      while (b < n && src.part[b] == src.part[a]) b++;
+      std::vector<int64_t> run(src.row.begin() + long(a), src.row.begin() + long(b));
+      parquet::Column piece = take(*cols[src.part[a]], run);
+      piece.field = dst.field;
+      append_column(dst, piece);
+      a = b;
+    }
+    return;
+  }
+  size_t old = dst.data.size() / w;
+  dst.data.resize((old + n) * w);
+  uint8_t* out = dst.data.data() + old * w;
+  switch (w) {
+    case 1: gather_values<uint8_t>(out, cols, src); break;
+    case 2: gather_values<uint16_t>(out, cols, src); break;
+    case 4: gather_values<uint32_t>(out, cols, src); break;
+    default: gather_values<uint64_t>(out, cols, src); break;
+  }
+  bool nulls = false;
+  for (const parquet::Column* c : cols) nulls |= !c->valid.empty();
+  for (size_t t = 0; t < n && !nulls; t++) nulls = src.row[t] < 0;
+  if (!nulls) {
+    if (!dst.valid.empty()) dst.valid.insert(dst.valid.end(), n, 1);
+    return;
+  }
+  if (dst.valid.empty()) dst.valid.assign(old, 1);
+  for (size_t t = 0; t < n; t++)
+    dst.valid.push_back(src.row[t] >= 0 && !cols[src.part[t]]->value_is_null(size_t(src.row[t])));
 }
 
 // One pixel of the right tree: a right partition and/or a margin partition.
@@ -412,21 +553,14 @@ parquet::Table match_partition(Context& cx, size_t li) {
     catalog::check_cancelled();
     if (rows[pi].empty()) continue;
     const Piece& pc = pieces[pi];
-    parquet::Table rt;
-    bool have = false;
-    auto add = [&](parquet::Table t) {
-      if (!have) {
-        rt = std::move(t);
-        have = true;
-      } else {
-        append_table(rt, t);
-      }
-    };
+    // The right rows stay in the tables they were read into: copying them into one table
+    // would copy every column of every right row, matched or not.
+    Stacked rt;
     int main = pc.node >= 0 ? cx.nodes[size_t(pc.node)].main : -1;
-    if (main >= 0) add(cx.right->read_partition(size_t(main), cx.rp.cols));
+    if (main >= 0) rt.add(cx.right->read_partition(size_t(main), cx.rp.cols));
     if (cx.margin && pc.node >= 0 && cx.nodes[size_t(pc.node)].margin >= 0)
-      add(cx.margin->read_partition(size_t(cx.nodes[size_t(pc.node)].margin), cx.rp.cols));
-    if (!cx.margin || pc.node < 0) add(neighbour_rows(cx, pc.order, pc.pixel, main));
+      rt.add(cx.margin->read_partition(size_t(cx.nodes[size_t(pc.node)].margin), cx.rp.cols));
+    if (!cx.margin || pc.node < 0) rt.add(neighbour_rows(cx, pc.order, pc.pixel, main));
     right_rows += int64_t(rt.rows());
 
     std::vector<double> pra(rows[pi].size()), pdec(rows[pi].size());
@@ -437,28 +571,41 @@ parquet::Table match_partition(Context& cx, size_t li) {
     std::vector<int64_t> self;
     bool use_self = cx.same && cx.opt.exclude_self && main == int(li);
     if (use_self) self = rows[pi];  // the main partition's rows come first, in file order
-    std::vector<double> rra = coords(rt, cx.rp.ra), rdec = coords(rt, cx.rp.dec);
+    std::vector<double> rra, rdec;
+    rra.reserve(rt.rows());
+    rdec.reserve(rt.rows());
+    for (const parquet::Table& t : rt.parts) {
+      append_coords(t.columns[cx.rp.ra], rra);
+      append_coords(t.columns[cx.rp.dec], rdec);
+    }
     PointMatches m = match_points(pra, pdec, rra, rdec, cx.opt.radius_arcsec, cx.opt.k, cx.opt.left_join,
                                   use_self ? &self : nullptr);
     if (m.left.empty()) continue;
-    std::vector<int64_t> lsel(m.left.size());
-    for (size_t t = 0; t < m.left.size(); t++) lsel[t] = rows[pi][size_t(m.left[t])];
-    parquet::Table lpart_out, rpart_out;
-    lpart_out.columns.assign(lt.columns.begin(), lt.columns.begin() + long(nl_out));
-    rpart_out.columns.assign(rt.columns.begin(), rt.columns.begin() + long(nr_out));
-    parquet::Table a = take(lpart_out, lsel), b = take(rpart_out, m.right);
-    parquet::Table piece_out;
-    for (auto& c : a.columns) piece_out.columns.push_back(std::move(c));
-    for (auto& c : b.columns) piece_out.columns.push_back(std::move(c));
-    std::vector<uint8_t> valid;
-    if (cx.opt.left_join) {
-      valid.resize(m.dist_arcsec.size());
-      for (size_t t = 0; t < valid.size(); t++) valid[t] = m.right[t] >= 0;
-      normalize_validity(valid);
+    // Output rows are gathered column by column straight into the partition's result.
+    Source ls;
+    ls.part.assign(m.left.size(), 0);
+    ls.row.resize(m.left.size());
+    for (size_t t = 0; t < m.left.size(); t++) ls.row[t] = rows[pi][size_t(m.left[t])];
+    for (size_t c = 0; c < nl_out; c++) gather_into(result.columns[c], {&lt.columns[c]}, ls);
+    Source rs = locate(rt, m.right);
+    std::vector<const parquet::Column*> cols(rt.parts.size());
+    for (size_t c = 0; c < nr_out; c++) {
+      for (size_t k = 0; k < rt.parts.size(); k++) cols[k] = &rt.parts[k].columns[c];
+      gather_into(result.columns[nl_out + c], cols, rs);
     }
-    piece_out.columns.push_back(make_f64(cx.schema.back(), std::move(m.dist_arcsec), std::move(valid)));
-    for (size_t c = 0; c < piece_out.columns.size(); c++) piece_out.columns[c].field = cx.schema[c];
-    append_table(result, piece_out);
+    parquet::Column& dist = result.columns.back();
+    size_t old = dist.values();
+    dist.data.append(m.dist_arcsec.data(), m.dist_arcsec.size() * sizeof(double));
+    if (cx.opt.left_join) {
+      bool any_null = false;
+      for (int64_t r : m.right) any_null |= r < 0;
+      // An empty validity vector means "no nulls", so test the need before looking at its size
+      // (with old == 0 the assign below leaves it empty).
+      bool track = any_null || !dist.valid.empty();
+      if (any_null && dist.valid.empty()) dist.valid.assign(old, 1);
+      if (track)
+        for (int64_t r : m.right) dist.valid.push_back(r >= 0);
+    }
   }
   std::lock_guard<std::mutex> lock(cx.mu);
   cx.right_rows += right_rows;
