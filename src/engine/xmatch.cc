@@ -48,11 +48,13 @@ struct RaIdx {
 
 // A counting sort puts rows into zones (one scatter pass); zones hold a handful of rows
 // (choose_zones), so each is then sorted by RA with an insertion sort, or std::sort when
-// a dense zone holds many.
-Zoned build_zones(const std::vector<double>& ra, const std::vector<double>& dec, const Zones& zs) {
+// a dense zone holds many. `zd` is refilled in place: callers keep one per thread so that
+// partition after partition reuses memory instead of faulting in fresh pages.
+void build_zones(const std::vector<double>& ra, const std::vector<double>& dec, const Zones& zs, Zoned& zd) {
   const size_t n_in = ra.size();
-  std::vector<uint32_t> zone_of(n_in);
-  Zoned zd;
+  thread_local std::vector<uint32_t> zone_of;
+  thread_local std::vector<RaIdx> byzone;
+  zone_of.resize(n_in);
   zd.start.assign(zs.count + 1, 0);
   for (size_t i = 0; i < n_in; i++) {
     uint32_t z = UINT32_MAX;
@@ -65,7 +67,7 @@ Zoned build_zones(const std::vector<double>& ra, const std::vector<double>& dec,
   }
   for (size_t z = 0; z < zs.count; z++) zd.start[z + 1] += zd.start[z];
   const size_t n = zd.start[zs.count];
-  std::vector<RaIdx> byzone(n);
+  byzone.resize(n);
   {
     std::vector<uint32_t> at(zd.start.begin(), zd.start.end() - 1);
     for (size_t i = 0; i < n_in; i++)
@@ -98,7 +100,6 @@ Zoned build_zones(const std::vector<double>& ra, const std::vector<double>& dec,
       zd.ra_in[s] = ra[i];
     }
   }
-  return zd;
 }
 
 // Zone height: at least the radius (so a row's matches lie in its own and the two adjacent
@@ -146,16 +147,20 @@ PointMatches match_points(const std::vector<double>& lra, const std::vector<doub
   double R = radius_arcsec / 3600.0;
   Zones zs = choose_zones(lra, ldec, rra, rdec, R);
   const double h = zs.h;
-  Zoned right = build_zones(rra, rdec, zs);
-  Zoned left = build_zones(lra, ldec, zs);
+  thread_local Zoned right, left;
+  build_zones(rra, rdec, zs, right);
+  build_zones(lra, ldec, zs, left);
   // Declination prefilter: a separation is never less than the difference in declination.
   // The slack (3.6 micro-arcsec) covers rounding; the exact separation decides.
   const double dlim = R + 1e-9;
 
   // Pairs in left-sorted order; regrouped by left index at the end.
-  std::vector<int64_t> pl, pr;
-  std::vector<double> pd;
-  std::vector<Cand> cands;
+  thread_local std::vector<int64_t> pl, pr;
+  thread_local std::vector<double> pd;
+  thread_local std::vector<Cand> cands;
+  pl.clear();
+  pr.clear();
+  pd.clear();
   int64_t cur_zone = -1;
   size_t zb[3] = {0, 0, 0}, ze[3] = {0, 0, 0}, p[3] = {0, 0, 0};
   bool full = false;
