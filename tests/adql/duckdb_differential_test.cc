@@ -8,7 +8,6 @@
 // OFFSET's position). The generator never divides two integers (our `/` truncates, DuckDB's
 // gives a double) and always ends ORDER BY with the unique id, so orders are total.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +18,7 @@
 #include <random>
 #include <sstream>
 
+#include "../duckdb_runner.h"
 #include "adql/planner.h"
 #include "catalog/import.h"
 #include "engine/column_ops.h"
@@ -30,47 +30,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kModules = AL_DUCKDB_MODULES;
-const std::string kScript = std::string(AL_SOURCE_DIR) + "/tests/parquet/duckdb/query.mjs";
-
-int shell(const std::string& cmd, std::string& out) {
-  out.clear();
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return -1;
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
-  int st = pclose(p);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-std::string duckdb_problem() {
-  std::string out;
-  if (shell("node --version 2>/dev/null", out) != 0) return "node is not installed (apt-get install nodejs npm)";
-  if (!fs::exists(kModules + "/@duckdb/node-api/package.json"))
-    return "DuckDB node module missing under " + kModules + "; run: npm install --prefix tools/duckdb";
-  return "";
-}
-
-std::string json_str(const std::string& s) {
-  std::string o = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') o += '\\', o += char(c);
-    else if (c < 0x20) {
-      char b[8];
-      std::snprintf(b, sizeof b, "\\u%04x", c);
-      o += b;
-    } else o += char(c);
-  }
-  return o + "\"";
-}
-
-std::string hex_bytes(std::string_view s) {
-  static const char* h = "0123456789abcdef";
-  std::string o;
-  for (unsigned char c : s) o += h[c >> 4], o += h[c & 15];
-  return o;
-}
+using al_duckdb_test::hex_bytes;
 
 // One cell in query.mjs's canonical form (doubles as the hex of their bits).
 std::string cell(const parquet::Column& c, size_t r) {
@@ -78,15 +38,7 @@ std::string cell(const parquet::Column& c, size_t r) {
   using parquet::Type;
   Type t = c.field.type;
   if (t == Type::Bool) return c.values_as<uint8_t>()[r] ? "true" : "false";
-  if (t == Type::Float || t == Type::Double) {
-    double d = c.as_double(r);
-    if (std::isnan(d)) return "nan";
-    uint64_t bits;
-    std::memcpy(&bits, &d, 8);
-    char b[32];
-    std::snprintf(b, sizeof b, "%016llx", (unsigned long long)bits);
-    return b;
-  }
+  if (t == Type::Float || t == Type::Double) return al_duckdb_test::hex_double(c.as_double(r));
   if (t == Type::String || t == Type::Binary) return hex_bytes(c.string_at(r));
   return engine::value_at(c, r).to_string();
 }
@@ -317,7 +269,7 @@ class Gen {
 }  // namespace
 
 TEST(DuckdbDifferential, GeneratedQueriesAgree) {
-  std::string problem = duckdb_problem();
+  std::string problem = al_duckdb_test::duckdb_problem();
   if (!problem.empty()) GTEST_SKIP() << problem;
   Data d;
   char tmpl[] = "/tmp/al_adql_diff_XXXXXX";
@@ -332,27 +284,12 @@ TEST(DuckdbDifferential, GeneratedQueriesAgree) {
   for (int i = 0; i < 400; i++) qs.push_back(gen.next());
   std::vector<std::string> stmts = setup;
   for (const Q& q : qs) stmts.push_back(q.duck);
-  std::string qfile = d.dir + "/q.json";
-  {
-    std::ofstream f(qfile);
-    f << "[";
-    for (size_t i = 0; i < stmts.size(); i++) f << (i ? "," : "") << json_str(stmts[i]);
-    f << "]";
-  }
-  std::string out;
-  int rc = shell("AL_DUCKDB_MODULES='" + kModules + "' node '" + kScript + "' '" + qfile + "' 2>'" + d.dir + "/err'", out);
-  ASSERT_EQ(rc, 0) << "DuckDB failed; see " << d.dir << "/err";
+  al_duckdb_test::DuckRun run = al_duckdb_test::run_duckdb(stmts, d.dir);
+  ASSERT_EQ(run.status, 0) << "DuckDB failed: " << run.error;
+  ASSERT_EQ(run.completed, stmts.size());
   std::vector<std::vector<std::string>> duck(stmts.size());
-  {
-    std::stringstream ss(out);
-    std::string line;
-    size_t k = 0;
-    while (std::getline(ss, line)) {
-      if (line == "--end--") k++;
-      else if (k < duck.size()) duck[k].push_back(normalise(line));
-    }
-    ASSERT_EQ(k, stmts.size());
-  }
+  for (size_t k = 0; k < stmts.size(); k++)
+    for (const std::string& line : run.rows[k]) duck[k].push_back(normalise(line));
 
   adql::PlanOptions po;
   po.root = d.root;

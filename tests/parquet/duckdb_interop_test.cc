@@ -7,7 +7,6 @@
 // DuckDB comes from `npm install --prefix tools/duckdb`; if node or the module is missing the
 // tests FAIL with instructions (a silent skip would hide a lost interop check).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -20,59 +19,18 @@
 #include <string>
 #include <vector>
 
+#include "../duckdb_runner.h"
 #include "parquet/reader.h"
 #include "parquet/writer.h"
-
-#ifndef AL_DUCKDB_MODULES
-#error "tests/CMakeLists.txt must define AL_DUCKDB_MODULES (tools/duckdb/node_modules)"
-#endif
-#ifndef AL_SOURCE_DIR
-#error "tests/CMakeLists.txt must define AL_SOURCE_DIR"
-#endif
 
 namespace astrolake::parquet {
 namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kModules = AL_DUCKDB_MODULES;
-const std::string kScript = std::string(AL_SOURCE_DIR) + "/tests/parquet/duckdb/query.mjs";
-
-// Runs a shell command, returns its exit status and stdout.
-int run(const std::string& cmd, std::string& out) {
-  out.clear();
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return -1;
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
-  int st = pclose(p);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-// Empty if DuckDB can be used, else what to do about it.
-std::string duckdb_problem() {
-  std::string out;
-  if (run("node --version 2>/dev/null", out) != 0)
-    return "node is not installed (DuckDB interop tests need Node.js >= 18: apt-get install nodejs npm)";
-  if (!fs::exists(kModules + "/@duckdb/node-api/package.json"))
-    return "DuckDB node module missing under " + kModules +
-           "; install it with: npm install --prefix tools/duckdb (from the repository root)";
-  return "";
-}
-
-std::string json_str(const std::string& s) {
-  std::string o = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') o += '\\', o += char(c);
-    else if (c < 0x20) {
-      char b[8];
-      std::snprintf(b, sizeof b, "\\u%04x", c);
-      o += b;
-    } else o += char(c);
-  }
-  return o + "\"";
-}
+using al_duckdb_test::duckdb_problem;
+using al_duckdb_test::hex_bytes;
+using al_duckdb_test::hex_double;
 
 class TempDir {
  public:
@@ -86,6 +44,7 @@ class TempDir {
     fs::remove_all(path_, ec);
   }
   std::string file(const std::string& name) const { return (path_ / name).string(); }
+  std::string path() const { return path_.string(); }
 
  private:
   fs::path path_;
@@ -94,32 +53,13 @@ class TempDir {
 // Runs the statements in DuckDB (one node process for all); returns each one's rows in
 // canonical form.
 std::vector<std::vector<std::string>> duck(const TempDir& dir, const std::vector<std::string>& stmts) {
-  std::string q = dir.file("q.json");
-  {
-    std::ofstream f(q);
-    f << "[";
-    for (size_t i = 0; i < stmts.size(); i++) f << (i ? "," : "") << json_str(stmts[i]);
-    f << "]";
+  al_duckdb_test::DuckRun r = al_duckdb_test::run_duckdb(stmts, dir.path());
+  if (r.status != 0) {
+    ADD_FAILURE() << "DuckDB failed (exit " << r.status << "): " << r.error;
+    return r.rows;
   }
-  std::string err = dir.file("err.txt"), out;
-  int rc = run("AL_DUCKDB_MODULES='" + kModules + "' node '" + kScript + "' '" + q + "' 2>'" + err + "'", out);
-  std::vector<std::vector<std::string>> results(stmts.size());
-  if (rc != 0) {
-    std::ifstream e(err);
-    std::stringstream ss;
-    ss << e.rdbuf();
-    ADD_FAILURE() << "DuckDB failed (exit " << rc << "): " << ss.str();
-    return results;
-  }
-  std::stringstream ss(out);
-  std::string line;
-  size_t k = 0;
-  while (std::getline(ss, line)) {
-    if (line == "--end--") k++;
-    else if (k < results.size()) results[k].push_back(line);
-  }
-  EXPECT_EQ(k, stmts.size()) << "DuckDB output incomplete";
-  return results;
+  EXPECT_EQ(r.completed, stmts.size()) << "DuckDB output incomplete";
+  return r.rows;
 }
 
 std::vector<std::string> split_tab(const std::string& s) {
@@ -134,26 +74,6 @@ std::vector<std::string> split_tab(const std::string& s) {
 }
 
 // --- canonical text of astrolake values (must match query.mjs) ----------------------------
-
-std::string hex_bytes(const void* p, size_t n) {
-  static const char* d = "0123456789abcdef";
-  std::string s;
-  for (size_t i = 0; i < n; i++) {
-    uint8_t b = static_cast<const uint8_t*>(p)[i];
-    s += d[b >> 4];
-    s += d[b & 15];
-  }
-  return s;
-}
-
-std::string hex_double(double v) {
-  if (std::isnan(v)) return "nan";
-  uint64_t bits;
-  std::memcpy(&bits, &v, 8);
-  char b[20];
-  std::snprintf(b, sizeof b, "%016llx", (unsigned long long)bits);
-  return b;
-}
 
 template <class T>
 T load(const Column& c, size_t i) {
@@ -179,7 +99,7 @@ std::string fmt_value(const Column& c, size_t i) {
     case Type::Double: return hex_double(load<double>(c, i));
     case Type::String: case Type::Binary: {
       std::string_view s = c.string_at(i);
-      return hex_bytes(s.data(), s.size());
+      return hex_bytes(s);
     }
   }
   return "?";
@@ -444,10 +364,10 @@ void check_duckdb_reads(const Table& table, const WriteOptions& opts, const std:
   ASSERT_EQ(res[0].size(), 3u) << what;
   for (const auto& u : res[0]) {
     std::string name = u.substr(0, u.find('\t'));
-    std::string unit = name == hex_bytes("ts_ns", 5)   ? "NANOS=NanoSeconds()"
-                       : name == hex_bytes("ts_us", 5) ? "MICROS=MicroSeconds()"
+    std::string unit = name == hex_bytes("ts_ns")   ? "NANOS=NanoSeconds()"
+                       : name == hex_bytes("ts_us") ? "MICROS=MicroSeconds()"
                                                        : "MILLIS=MilliSeconds()";
-    EXPECT_NE(u.find(hex_bytes(unit.data(), unit.size())), std::string::npos) << what << ": unit " << unit;
+    EXPECT_NE(u.find(hex_bytes(unit)), std::string::npos) << what << ": unit " << unit;
   }
   expect_same_lines(table_lines(t), res[1], what + ": values");
   // Aggregates, column by column (count, non-null count, null count, [sum,] min, max).
