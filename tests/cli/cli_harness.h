@@ -111,6 +111,14 @@ inline RunResult run_cli(const std::vector<std::string>& args) {
   return wait_cli(pid, base + ".out", base + ".err");
 }
 
+// Runs the binary to completion; returns its stdout (then its stderr, when `with_stderr`)
+// and sets `status`. For tests that check only the text.
+inline std::string cli_output(const std::vector<std::string>& args, int& status, bool with_stderr = false) {
+  RunResult r = run_cli(args);
+  status = r.status;
+  return with_stderr ? r.out + r.err : r.out;
+}
+
 // ---- canonical values ----
 
 using Canon = std::vector<std::vector<std::string>>;  // [column][row]

@@ -1,33 +1,20 @@
 // Runs the astrolake binary's `info` and `head` on the HATS fixtures.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cli_harness.h"
+
 namespace {
 
-std::string data(const std::string& rel) { return std::string(AL_TEST_DATA) + "/hats/" + rel; }
-
-// Runs a command line through the shell; returns stdout, sets the exit status.
-std::string run(const std::string& args, int& status, bool with_stderr = false) {
-  std::string cmd = std::string(AL_BINARY) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  std::FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return "";
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int rc = ::pclose(p);
-  status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  return out;
-}
+using al_cli_test::cli_output;
+using al_cli_test::data;
 
 TEST(CliInfo, JsonForSmallSkyOrder1Collection) {
   int st = -1;
-  std::string out = run("info --json " + data("small_sky_order1_collection"), st);
+  std::string out = cli_output({"info", "--json", data("small_sky_order1_collection")}, st);
   ASSERT_EQ(st, 0) << out;
   nlohmann::json j = nlohmann::json::parse(out);
   EXPECT_EQ(j["name"], "small_sky_order1");
@@ -48,14 +35,14 @@ TEST(CliInfo, JsonForSmallSkyOrder1Collection) {
 
 TEST(CliInfo, TextAndRootLookup) {
   int st = -1;
-  std::string out = run("info square_map --root " + data(""), st);
+  std::string out = cli_output({"info", "square_map", "--root", data("")}, st);
   ASSERT_EQ(st, 0) << out;
   EXPECT_NE(out.find("name:        square_map"), std::string::npos) << out;
   EXPECT_NE(out.find("type:        map"), std::string::npos) << out;
   EXPECT_NE(out.find("rows:        12\n"), std::string::npos) << out;
   EXPECT_NE(out.find("partitions:  12 (order 0: 12)"), std::string::npos) << out;
   EXPECT_NE(out.find("100.0000% of sky"), std::string::npos) << out;
-  out = run("info " + data("small_sky_source"), st);
+  out = cli_output({"info", data("small_sky_source")}, st);
   EXPECT_NE(out.find("partitions:  14 (order 1: 1, order 2: 13)"), std::string::npos) << out;
   EXPECT_NE(out.find("band "), std::string::npos) << out;
   EXPECT_NE(out.find("string"), std::string::npos) << out;
@@ -63,17 +50,17 @@ TEST(CliInfo, TextAndRootLookup) {
 
 TEST(CliInfo, ErrorsAreOneLineAndNonZero) {
   int st = -1;
-  std::string out = run("info " + data("raw/small_sky_no_metadata"), st, true);
+  std::string out = cli_output({"info", data("raw/small_sky_no_metadata")}, st, true);
   EXPECT_NE(st, 0);
   EXPECT_NE(out.find("catalog schema could not be loaded"), std::string::npos) << out;
-  out = run("info no_such_catalog_xyz --root /nonexistent", st, true);
+  out = cli_output({"info", "no_such_catalog_xyz", "--root", "/nonexistent"}, st, true);
   EXPECT_NE(st, 0);
   EXPECT_NE(out.find("no_such_catalog_xyz"), std::string::npos) << out;
 }
 
 TEST(CliHead, FirstRowsInSpatialOrder) {
   int st = -1;
-  std::string out = run("head " + data("small_sky_order1_collection") + " -n 3 --columns id,ra,dec", st);
+  std::string out = cli_output({"head", data("small_sky_order1_collection"), "-n", "3", "--columns", "id,ra,dec"}, st);
   ASSERT_EQ(st, 0) << out;
   // Partition 1/44 comes first; within it rows keep file order (sorted by _healpix_29).
   EXPECT_EQ(out,
@@ -83,22 +70,22 @@ TEST(CliHead, FirstRowsInSpatialOrder) {
             "792  320.5  -69.5\n"
             "723  315.5  -68.5\n");
   // Spanning partitions: 42 rows in 1/44, so -n 45 reaches into 1/45.
-  out = run("head " + data("small_sky_order1_collection") + " -n 45 --columns id", st);
+  out = cli_output({"head", data("small_sky_order1_collection"), "-n", "45", "--columns", "id"}, st);
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 47);
 }
 
 TEST(CliHead, DefaultColumnsListsAndErrors) {
   int st = -1;
-  std::string out = run("head " + data("small_sky_order1_default_columns") + " -n 1", st);
+  std::string out = cli_output({"head", data("small_sky_order1_default_columns"), "-n", "1"}, st);
   ASSERT_EQ(st, 0) << out;
   EXPECT_EQ(out.substr(0, out.find('\n')), "   ra    dec   id");
-  out = run("head " + data("small_sky_order1_nested_sources") + " -n 1 --columns id,sources.band", st);
+  out = cli_output({"head", data("small_sky_order1_nested_sources"), "-n", "1", "--columns", "id,sources.band"}, st);
   ASSERT_EQ(st, 0) << out;
   EXPECT_NE(out.find("[i, y, … 131 items]"), std::string::npos) << out;
-  out = run("head " + data("small_sky") + " --columns nope", st, true);
+  out = cli_output({"head", data("small_sky"), "--columns", "nope"}, st, true);
   EXPECT_NE(st, 0);
   EXPECT_NE(out.find("no column 'nope'"), std::string::npos) << out;
-  out = run("head " + data("hats_repo/small_sky_o1_collection/small_sky_order1_margin_10arcs") + " -n 5", st);
+  out = cli_output({"head", data("hats_repo/small_sky_o1_collection/small_sky_order1_margin_10arcs"), "-n", "5"}, st);
   ASSERT_EQ(st, 0) << out;
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2);  // header and rule only
 }

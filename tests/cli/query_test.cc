@@ -12,6 +12,7 @@
 #include <string>
 
 #include "catalog/catalog.h"
+#include "cli_harness.h"
 #include "parquet/reader.h"
 
 using namespace astrolake;
@@ -19,21 +20,9 @@ using namespace astrolake;
 namespace {
 
 namespace fs = std::filesystem;
+using al_cli_test::cli_output;
 
 std::string hats() { return std::string(AL_TEST_DATA) + "/hats"; }
-
-std::string sh(const std::string& args, int& status, bool with_stderr = false) {
-  std::string cmd = std::string(AL_BINARY) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  std::FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return "";
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int rc = ::pclose(p);
-  status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  return out;
-}
 
 size_t lines(const std::string& s) {
   size_t n = 0;
@@ -54,15 +43,17 @@ struct Tmp {
 
 TEST(CliQuery, CsvToStdoutWhenPiped) {
   int st = -1;
-  std::string out = sh("query \"SELECT TOP 3 id, ra FROM small_sky ORDER BY id\" --root " + hats(), st);
+  std::string out = cli_output({"query", "SELECT TOP 3 id, ra FROM small_sky ORDER BY id", "--root", hats()}, st);
   ASSERT_EQ(st, 0) << out;
   EXPECT_EQ(out, "id,ra\n700,282.5\n701,299.5\n702,310.5\n");
-  out = sh("query \"SELECT COUNT(*) AS n FROM small_sky_order1_source_collection WHERE "
-           "1 = CONTAINS(POINT(source_ra, source_dec), CIRCLE(-35, -55, 2))\" --root " + hats(),
-           st);
+  out = cli_output({"query",
+                   "SELECT COUNT(*) AS n FROM small_sky_order1_source_collection WHERE "
+                   "1 = CONTAINS(POINT(source_ra, source_dec), CIRCLE(-35, -55, 2))",
+                   "--root", hats()},
+                  st);
   EXPECT_EQ(out, "n\n152\n");
   // $ASTROLAKE_ROOT is the default root.
-  out = sh("query \"SELECT COUNT(*) FROM small_sky\"", st);
+  out = cli_output({"query", "SELECT COUNT(*) FROM small_sky"}, st);
   EXPECT_NE(st, 0);
   std::string cmd = "ASTROLAKE_ROOT=" + hats() + " " + AL_BINARY + " query \"SELECT COUNT(*) AS n FROM small_sky\"";
   std::FILE* p = ::popen(cmd.c_str(), "r");
@@ -75,9 +66,9 @@ TEST(CliQuery, CsvToStdoutWhenPiped) {
 TEST(CliQuery, WritesCsvParquetAndHats) {
   Tmp t;
   int st = -1;
-  std::string q = "\"SELECT source_id, source_ra, source_dec, mag FROM small_sky_order1_source_collection WHERE "
-                  "DISTANCE(POINT(source_ra, source_dec), POINT(-35, -55)) <= 2\"";
-  std::string out = sh("query " + q + " --root " + hats() + " -o " + t.path + "/r.csv", st, true);
+  std::string q = "SELECT source_id, source_ra, source_dec, mag FROM small_sky_order1_source_collection WHERE "
+                  "DISTANCE(POINT(source_ra, source_dec), POINT(-35, -55)) <= 2";
+  std::string out = cli_output({"query", q, "--root", hats(), "-o", t.path + "/r.csv"}, st, true);
   ASSERT_EQ(st, 0) << out;
   EXPECT_NE(out.find("152 rows"), std::string::npos) << out;
   std::ifstream f(t.path + "/r.csv");
@@ -86,47 +77,47 @@ TEST(CliQuery, WritesCsvParquetAndHats) {
   EXPECT_EQ(lines(ss.str()), 153u);
   EXPECT_EQ(ss.str().substr(0, ss.str().find('\n')), "source_id,source_ra,source_dec,mag");
 
-  out = sh("query " + q + " --root " + hats() + " -o " + t.path + "/r.parquet", st, true);
+  out = cli_output({"query", q, "--root", hats(), "-o", t.path + "/r.parquet"}, st, true);
   ASSERT_EQ(st, 0) << out;
   EXPECT_EQ(parquet::FileReader::open(t.path + "/r.parquet")->rows(), 152);
 
   // A HATS output is a catalog: partitioned on the query's ra/dec columns.
-  out = sh("query " + q + " --root " + hats() + " --format hats -o " + t.path + "/cone", st, true);
+  out = cli_output({"query", q, "--root", hats(), "--format", "hats", "-o", t.path + "/cone"}, st, true);
   ASSERT_EQ(st, 0) << out;
   catalog::Catalog c = catalog::Catalog::open(t.path + "/cone");
   EXPECT_EQ(c.rows(), 152);
   EXPECT_EQ(c.ra_column(), "source_ra");
   // The result can be queried again.
-  out = sh("query \"SELECT COUNT(*) AS n FROM cone\" --root " + t.path, st);
+  out = cli_output({"query", "SELECT COUNT(*) AS n FROM cone", "--root", t.path}, st);
   EXPECT_EQ(out, "n\n152\n");
 
   // Existing outputs are not replaced without --overwrite.
-  sh("query " + q + " --root " + hats() + " -o " + t.path + "/r.csv", st);
+  cli_output({"query", q, "--root", hats(), "-o", t.path + "/r.csv"}, st);
   EXPECT_NE(st, 0);
-  sh("query " + q + " --root " + hats() + " -o " + t.path + "/r.csv --overwrite", st);
+  cli_output({"query", q, "--root", hats(), "-o", t.path + "/r.csv", "--overwrite"}, st);
   EXPECT_EQ(st, 0);
 }
 
 TEST(CliQuery, ExplainTableAndErrors) {
   int st = -1;
-  std::string out = sh("query \"EXPLAIN SELECT id FROM small_sky WHERE id > 800 ORDER BY id\" --root " + hats(), st);
+  std::string out = cli_output({"query", "EXPLAIN SELECT id FROM small_sky WHERE id > 800 ORDER BY id", "--root", hats()}, st);
   ASSERT_EQ(st, 0) << out;
   EXPECT_NE(out.find("Sort by"), std::string::npos) << out;
   EXPECT_NE(out.find("Scan small_sky"), std::string::npos) << out;
   EXPECT_NE(out.find("Estimate: partitions 1/1"), std::string::npos) << out;
 
-  out = sh("query \"SELECT TOP 2 id, ra FROM small_sky ORDER BY id\" --format table --root " + hats(), st);
+  out = cli_output({"query", "SELECT TOP 2 id, ra FROM small_sky ORDER BY id", "--format", "table", "--root", hats()}, st);
   ASSERT_EQ(st, 0) << out;
   EXPECT_NE(out.find("700"), std::string::npos) << out;
   EXPECT_NE(out.find("(2 rows)"), std::string::npos) << out;
 
-  out = sh("query \"SELECT rra FROM small_sky\" --root " + hats(), st, true);
+  out = cli_output({"query", "SELECT rra FROM small_sky", "--root", hats()}, st, true);
   EXPECT_EQ(st, 1);
   EXPECT_EQ(out, "astrolake: error: line 1, column 8: no column 'rra' in catalog small_sky (did you mean 'ra'?)\n");
-  out = sh("query \"SELECT ra FORM small_sky\" --root " + hats(), st, true);
+  out = cli_output({"query", "SELECT ra FORM small_sky", "--root", hats()}, st, true);
   EXPECT_EQ(st, 1);
   EXPECT_NE(out.find("FORM"), std::string::npos) << out;
-  out = sh("query \"SELECT ra FROM small_sky\" --format hats --root " + hats(), st, true);
+  out = cli_output({"query", "SELECT ra FROM small_sky", "--format", "hats", "--root", hats()}, st, true);
   EXPECT_EQ(st, 1);
   EXPECT_NE(out.find("needs -o"), std::string::npos) << out;
 }
@@ -134,17 +125,18 @@ TEST(CliQuery, ExplainTableAndErrors) {
 TEST(CliQuery, TimeoutStopsAQuery) {
   int st = -1;
   // A large cross join: far more work than 0.2 s.
-  std::string out = sh("query \"SELECT COUNT(*) FROM small_sky_order1_source_collection a, "
-                       "small_sky_order1_source_collection b WHERE a.mag + b.mag > 1000\" --timeout 0.2 --root " +
-                           hats(),
-                       st, true);
+  std::string out = cli_output({"query",
+                                  "SELECT COUNT(*) FROM small_sky_order1_source_collection a, "
+                                  "small_sky_order1_source_collection b WHERE a.mag + b.mag > 1000",
+                                  "--timeout", "0.2", "--root", hats()},
+                                 st, true);
   EXPECT_EQ(st, 1);
   EXPECT_NE(out.find("time limit"), std::string::npos) << out;
 }
 
 TEST(CliFunctions, ListsEveryRegisteredFunction) {
   int st = -1;
-  std::string out = sh("functions", st);
+  std::string out = cli_output({"functions"}, st);
   ASSERT_EQ(st, 0);
   for (const char* f : {"CONTAINS(POINT", "DISTANCE(POINT, POINT)", "sqrt(x DOUBLE)", "healpix(order INTEGER",
                         "count(*)", "lower(s STRING)", "in_circle("})
