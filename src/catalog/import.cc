@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <charconv>
 #include <cmath>
 #include <condition_variable>
@@ -277,7 +278,9 @@ void debug_memory(const char* stage) {
   while (std::fgets(line, sizeof line, f))
     if (!std::strncmp(line, "VmRSS:", 6) || !std::strncmp(line, "VmHWM:", 6)) out += std::string(line, std::strlen(line) - 1) + " ";
   std::fclose(f);
-  std::fprintf(stderr, "[memory] %-10s %s\n", stage, out.c_str());
+  static const auto t0 = std::chrono::steady_clock::now();
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::fprintf(stderr, "[memory] %-10s %s t=%.2fs\n", stage, out.c_str(), secs);
   // Reset the peak so the next line shows that stage's own peak.
   if (FILE* c = std::fopen("/proc/self/clear_refs", "w")) {
     std::fputs("5", c);
@@ -399,6 +402,7 @@ void Importer::open_inputs() {
   for (const auto& f : in_schema_) row_bytes += f.list ? 64 : (parquet::type_width(f.type) ? 9 : 40);
   int64_t rows = int64_t(opts_.memory_budget / 16 / row_bytes);
   in_opts_.chunk_rows = std::clamp<int64_t>(rows, 1024, opts_.chunk_rows);
+  in_opts_.threads = pool_.size();
 }
 
 void Importer::chunk_coords(const Table& t, const std::string& file, int64_t first_row) {

@@ -21,6 +21,7 @@ class InputError : public std::runtime_error {
 struct InputOptions {
   int64_t chunk_rows = 65536;        // rows per chunk (Parquet: one row group per chunk)
   int64_t csv_sample_rows = 100000;  // CSV rows used to infer column types
+  int threads = 1;                   // CSV: threads parsing each chunk (chunks stay in file order)
 };
 
 class InputReader {

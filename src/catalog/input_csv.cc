@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string_view>
+#include <thread>
 
 #include "catalog/input.h"
 
@@ -61,6 +62,86 @@ bool parse_bool(std::string_view s, uint8_t& v) {
   return false;
 }
 
+// Appends one field to its column; false if the text does not fit the column's type. An
+// empty unquoted field is null.
+bool append_value(Column& col, std::string_view s, bool quoted) {
+  Type t = col.field.type;
+  if (t == Type::String) {
+    if (!quoted && s.empty()) col.push_null();
+    else col.push_string(s);
+    return true;
+  }
+  if (trim(s).empty()) {
+    col.push_null();
+    return true;
+  }
+  if (t == Type::Int64) {
+    int64_t v;
+    if (!parse_int(s, v)) return false;
+    col.push<int64_t>(v);
+  } else if (t == Type::Double) {
+    double v;
+    if (!parse_double(s, v)) return false;
+    col.push<double>(v);
+  } else {
+    uint8_t v;
+    if (!parse_bool(s, v)) return false;
+    col.push<uint8_t>(v);
+  }
+  return true;
+}
+
+// Parses [p, end), whole lines, as plain CSV: each '\n' ends a record and fields are the text
+// between delimiters. False if it meets a quote or '\r' (then a record could span lines or
+// end differently: the caller parses serially), a line of the wrong width or a value of the
+// wrong type (the serial parse then reports it with its row number).
+bool parse_plain_lines(const char* p, const char* end, char delim, Table& out) {
+  // 1 for the bytes that end a field or need the full parser.
+  uint8_t stop[256] = {0};
+  stop[uint8_t(delim)] = stop[uint8_t('\n')] = stop[uint8_t('"')] = stop[uint8_t('\r')] = 1;
+  size_t ncol = out.columns.size();
+  std::vector<std::string_view> fields;
+  fields.reserve(ncol + 1);
+  while (p < end) {
+    fields.clear();
+    for (;;) {
+      const char* f = p;
+      while (p < end && !stop[uint8_t(*p)]) ++p;
+      fields.emplace_back(f, size_t(p - f));
+      if (p == end) break;
+      char c = *p++;
+      if (c == '\n') break;
+      if (c != delim) return false;  // quote or '\r'
+    }
+    if (fields.size() == 1 && trim(fields[0]).empty()) continue;  // blank line
+    if (fields.size() != ncol) return false;
+    for (size_t c = 0; c < ncol; ++c)
+      if (!append_value(out.columns[c], fields[c], false)) return false;
+  }
+  return true;
+}
+
+// Appends all rows of `src` to `dst` (same schema; plain, non-list columns).
+void append_table(Table& dst, Table& src) {
+  for (size_t c = 0; c < dst.columns.size(); ++c) {
+    Column& d = dst.columns[c];
+    Column& s = src.columns[c];
+    size_t dn = d.rows(), sn = s.rows();
+    if (sn == 0) continue;
+    if (!s.valid.empty() || !d.valid.empty()) {
+      if (d.valid.empty()) d.valid.assign(dn, 1);
+      if (s.valid.empty()) d.valid.insert(d.valid.end(), sn, 1);
+      else d.valid.insert(d.valid.end(), s.valid.begin(), s.valid.end());
+    }
+    if (!s.offsets.empty()) {
+      if (d.offsets.empty()) d.offsets.push_back(0);
+      int64_t base = int64_t(d.data.size());
+      for (size_t i = 1; i < s.offsets.size(); ++i) d.offsets.push_back(base + s.offsets[i]);
+    }
+    d.data.append(s.data.data(), s.data.size());
+  }
+}
+
 class CsvReader : public InputReader {
  public:
   CsvReader(const std::string& path, const InputOptions& opts) : opts_(opts) {
@@ -89,18 +170,94 @@ class CsvReader : public InputReader {
     out.columns.clear();
     for (const Field& f : schema_) out.columns.emplace_back(f);
     chunk_start_ = row_;
+    // Blank lines are not rows, so a parallel step may give fewer rows than asked: go on
+    // until the chunk is full, keeping chunks the same as a serial parse gives.
+    while (int64_t(out.rows()) < opts_.chunk_rows && !(eof_ && pos_ == buf_.size())) {
+      if (!parse_parallel(out, opts_.chunk_rows - int64_t(out.rows()))) {
+        parse_serial(out, opts_.chunk_rows - int64_t(out.rows()));
+        break;
+      }
+    }
+    return out.rows() > 0;
+  }
+
+ private:
+  // Serial parsing of up to `want` more rows into `out`: any CSV, and the exact error (with
+  // its row number) for a bad row.
+  void parse_serial(Table& out, int64_t want) {
     int64_t n = 0;
-    while (n < opts_.chunk_rows && read_record()) {
+    while (n < want && read_record()) {
       if (blank_record()) continue;
       check_width();
       for (size_t c = 0; c < schema_.size(); ++c) append(out.columns[c], c);
       ++row_;
       ++n;
     }
-    return n > 0;
   }
 
- private:
+  // Appends the rows of the next `want` lines to `out`, parsed in parallel, if those bytes
+  // hold no quote and no '\r' (then lines are records and can be split at any '\n'; a
+  // quoted field could span lines). The workers check that; false (nothing consumed) if they
+  // found either, or a bad row, or when there is one thread: the caller then parses
+  // serially. Each thread parses a contiguous slice into its own table and the slices are
+  // joined in file order, so the rows are the same as a serial parse gives.
+  bool parse_parallel(Table& out, int64_t want) {
+    // Find the end of the next `want` lines, reading more of the file as needed.
+    size_t scan = pos_;
+    int64_t lines = 0;
+    for (;;) {
+      while (lines < want) {
+        const char* b = buf_.data();
+        const char* nl = static_cast<const char*>(std::memchr(b + scan, '\n', buf_.size() - scan));
+        if (!nl) break;
+        scan = size_t(nl - b) + 1;
+        ++lines;
+      }
+      if (lines == want) break;
+      if (eof_) {
+        scan = buf_.size();
+        break;
+      }
+      size_t off = scan - pos_;
+      refill();  // drops the consumed prefix: pos_ becomes 0
+      scan = pos_ + off;
+    }
+    const char* b = buf_.data() + pos_;
+    const char* e = buf_.data() + scan;
+    int threads = std::max(1, opts_.threads);
+    if (b == e || threads == 1) return false;
+    // Slices of about equal bytes, each ending after a '\n' (or at the chunk end).
+    std::vector<const char*> cuts{b};
+    for (int k = 1; k < threads; ++k) {
+      const char* c = b + (e - b) * k / threads;
+      if (c < cuts.back()) c = cuts.back();
+      const char* nl = static_cast<const char*>(std::memchr(c, '\n', size_t(e - c)));
+      cuts.push_back(nl ? nl + 1 : e);
+    }
+    cuts.push_back(e);
+    size_t ns = cuts.size() - 1;
+    std::vector<Table> parts(ns);
+    std::vector<uint8_t> ok(ns, 0);
+    auto work = [&](size_t k) {
+      for (const Field& f : schema_) parts[k].columns.emplace_back(f);
+      ok[k] = parse_plain_lines(cuts[k], cuts[k + 1], delim_, parts[k]);
+    };
+    std::vector<std::thread> pool;
+    for (size_t k = 1; k < ns; ++k) pool.emplace_back(work, k);
+    work(0);
+    for (auto& t : pool) t.join();
+    for (size_t k = 0; k < ns; ++k)
+      if (!ok[k]) return false;
+    size_t before = out.rows();
+    for (size_t k = 0; k < ns; ++k) {
+      if (out.rows() == 0) out = std::move(parts[k]);
+      else append_table(out, parts[k]);
+    }
+    row_ += int64_t(out.rows() - before);
+    pos_ = scan;
+    return true;
+  }
+
   void open_file() {
     if (f_) std::fclose(f_);
     f_ = std::fopen(path_.c_str(), "rb");
@@ -252,30 +409,7 @@ class CsvReader : public InputReader {
   }
 
   void append(Column& col, size_t c) {
-    std::string_view s = fields_[c];
-    Type t = col.field.type;
-    if (t == Type::String) {
-      if (!quoted_[c] && s.empty()) col.push_null();
-      else col.push_string(s);
-      return;
-    }
-    if (trim(s).empty()) {
-      col.push_null();
-      return;
-    }
-    if (t == Type::Int64) {
-      int64_t v;
-      if (!parse_int(s, v)) bad_value(c, s);
-      col.push<int64_t>(v);
-    } else if (t == Type::Double) {
-      double v;
-      if (!parse_double(s, v)) bad_value(c, s);
-      col.push<double>(v);
-    } else {
-      uint8_t v;
-      if (!parse_bool(s, v)) bad_value(c, s);
-      col.push<uint8_t>(v);
-    }
+    if (!append_value(col, fields_[c], quoted_[c])) bad_value(c, fields_[c]);
   }
 
   InputOptions opts_;
