@@ -229,6 +229,19 @@ class MemoryGate {
   std::condition_variable cv_;
 };
 
+// Holds n bytes of a MemoryGate for a scope and gives them back on every exit, exceptions included.
+class Reservation {
+ public:
+  Reservation(MemoryGate& gate, uint64_t n) : gate_(gate), n_(n) { gate_.acquire(n_); }
+  ~Reservation() { gate_.release(n_); }
+  Reservation(const Reservation&) = delete;
+  Reservation& operator=(const Reservation&) = delete;
+
+ private:
+  MemoryGate& gate_;
+  uint64_t n_;
+};
+
 uint64_t dir_bytes(const std::string& dir) {
   uint64_t total = 0;
   std::error_code ec;
@@ -589,8 +602,8 @@ void Importer::pass_write() {
       check_cancelled();
       std::string sp = spill_path(int(p));
       uint64_t est = kWriteCostFactor * uint64_t(fs::file_size(sp)) + (1 << 20);
-      gate.acquire(est);
-      try {
+      Reservation hold(gate, est);
+      {  // the partition's tables are freed before the heap is trimmed
         Table sorted;
         {
           Table t = spill_read(sp, out_schema_);
@@ -621,12 +634,8 @@ void Importer::pass_write() {
           }
         }
         prog.add(int64_t(sorted.rows()));
-      } catch (...) {
-        gate.release(est);
-        throw;
       }
       trim_heap();
-      gate.release(est);
     });
   }
   pool_.wait();
@@ -652,8 +661,8 @@ void Importer::pass_margin_write() {
       check_cancelled();
       std::string sp = margin_spill_path(int(m));
       uint64_t est = kWriteCostFactor * uint64_t(fs::file_size(sp)) + (1 << 20);
-      gate.acquire(est);
-      try {
+      Reservation hold(gate, est);
+      {  // the partition's tables are freed before the heap is trimmed
         Table sorted = sort_by_healpix(spill_read(sp, out_schema_));
         fs::remove(sp);
         std::string path = pixel_path(dataset, pixels[m].order, pixels[m].pixel);
@@ -661,12 +670,8 @@ void Importer::pass_margin_write() {
         parquet::WriteOptions w = leaf_options();
         parquet::write_table(path, sorted, w);
         prog.add(int64_t(sorted.rows()));
-      } catch (...) {
-        gate.release(est);
-        throw;
       }
       trim_heap();
-      gate.release(est);
     });
   }
   pool_.wait();
