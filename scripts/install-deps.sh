@@ -7,7 +7,8 @@ SUDO=""
 PKGS=(build-essential cmake pkg-config git
       libhealpix-cxx-dev libcfitsio-dev libzstd-dev libsnappy-dev zlib1g-dev libpng-dev
       nlohmann-json3-dev libcli11-dev libgtest-dev libbenchmark-dev
-      python3-numpy python3-astropy python3-healpy python3-pytest time ccache)
+      python3-numpy python3-astropy python3-healpy python3-pytest time ccache
+      python3-venv python3-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -25,4 +26,15 @@ fi
 if [ ! -d tools/duckdb/node_modules/@duckdb/node-api ]; then
   echo "== installing DuckDB (npm @duckdb/node-api) into tools/duckdb"
   npm install --silent --no-audit --no-fund --prefix tools/duckdb
+fi
+# The project's Python environment: .venv from Debian's /usr/bin/python3, every package pinned in
+# requirements.txt (PyPI). Re-installed only when requirements.txt changes.
+if [ ! -x .venv/bin/python ]; then
+  echo "== creating the Python environment .venv"
+  /usr/bin/python3 -m venv .venv
+fi
+if ! cmp -s requirements.txt .venv/requirements.installed; then
+  echo "== installing pinned Python packages into .venv (requirements.txt)"
+  .venv/bin/pip install -q -r requirements.txt
+  cp requirements.txt .venv/requirements.installed
 fi
