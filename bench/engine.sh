@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Engine benchmarks (issue 3): astrolake and its peers side by side in one run, printing ratios.
+# Engine benchmarks: astrolake and its peers side by side in one run, printing ratios.
 #   1. xmatch   1", nearest, two overlapping Gaia-like catalogs, HATS -> match -> Parquet, vs
 #               astropy match_to_catalog_sky, STILTS tmatch2, PostgreSQL+Q3C q3c_join (LATERAL);
 #               peak RSS of the astrolake xmatch at XM_ROWS and XM_BIG_ROWS

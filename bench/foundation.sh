@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Foundation benchmarks (issue 2), astrolake and DuckDB side by side in one run:
+# Foundation benchmarks, astrolake and DuckDB side by side in one run:
 #   1. import: CSV -> HATS rows/s vs DuckDB COPY (read_csv) TO parquet, same file
 #   2. scan: sum(ra) over a large catalog, warm page cache, vs DuckDB on the same files
 #   3. peak memory (max RSS) of a large import against its memory budget
