@@ -2,6 +2,8 @@
 // and benchmarks. Output depends only on the arguments (never on --threads), so a seed names
 // a dataset. `generate gaia --seed S --match-ztf-rows N` overlaps `generate ztf --rows N
 // --seed S`; --overlap-of picks a different ZTF seed.
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -68,6 +70,8 @@ void add_generate(CLI::App& app) {
     // A regular file at the path is replaced (generate has always done so); a link, a socket or
     // a device is not, and a pipe, a character device or `-` is streamed into.
     check_output_path(a->output, true, true);
+    if (a->output == "-" && isatty(STDOUT_FILENO))
+      throw std::invalid_argument("-o -: not writing Parquet to a terminal; redirect standard output");
     catalog::GenerateOptions gen;
     gen.rows = a->rows;
     gen.threads = a->threads;

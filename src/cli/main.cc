@@ -100,6 +100,8 @@ int main(int argc, char** argv) {
   using namespace astrolake::cli;
   CLI::App app{"astrolake: analyse HEALPix-partitioned (HATS) astronomical catalogs next to the data"};
   app.require_subcommand(1);
+  // One line, like every other error (CLI11 adds a "Run with --help" line by default).
+  app.failure_message([](const CLI::App*, const CLI::Error& e) { return "astrolake: error: " + std::string(e.what()) + "\n"; });
   add_generate(app);
   add_import(app);
   add_info(app);

@@ -269,6 +269,8 @@ std::unique_ptr<ResultWriter> open_output(const OutputSpec& spec, const std::vec
   if (fmt == "parquet" && spec.path == "-" && isatty(STDOUT_FILENO))
     throw std::invalid_argument("-o -: not writing Parquet to a terminal; redirect standard output");
   check_output_path(spec.path, spec.overwrite, fmt != "hats");
+  if (fmt != "hats" && storage::output_target(spec.path) == storage::TargetKind::Directory)
+    throw std::invalid_argument(spec.path + ": is a directory");
   if (fmt == "csv") return std::make_unique<CsvWriter>(spec.path, schema);
   if (fmt == "parquet") return std::make_unique<ParquetWriter>(spec.path, schema);
   if (fmt == "hats") return std::make_unique<HatsWriter>(spec, schema);

@@ -80,28 +80,26 @@ void run_search(const SpatialArgs& a, const engine::Region& region) {
 
 }  // namespace
 
+// Region coordinates and radii are validated (NaN and infinity too) by engine::Region, with
+// the value in the message.
 void add_spatial(CLI::App& app) {
   {
     auto a = std::make_shared<SpatialArgs>();
     CLI::App* sub = app.add_subcommand("cone", "Rows within a radius of a point");
     add_common(sub, *a);
-    sub->add_option("--ra", a->ra, "Centre RA, degrees")->required()->check(number_in(-HUGE_VAL, HUGE_VAL));
-    sub->add_option("--dec", a->dec, "Centre Dec, degrees")->required()->check(number_in(-90, 90));
-    sub->add_option("--radius-arcsec", a->radius_arcsec, "Radius, arcsec")->required()->check(number_in(0, kMaxArcsec));
+    sub->add_option("--ra", a->ra, "Centre RA, degrees")->required();
+    sub->add_option("--dec", a->dec, "Centre Dec, degrees")->required();
+    sub->add_option("--radius-arcsec", a->radius_arcsec, "Radius, arcsec")->required();
     sub->callback([a] { run_search(*a, engine::Region::cone(a->ra, a->dec, a->radius_arcsec / 3600.0)); });
   }
   {
     auto a = std::make_shared<SpatialArgs>();
     CLI::App* sub = app.add_subcommand("box", "Rows inside an RA/Dec box (RA may wrap through 0)");
     add_common(sub, *a);
-    sub->add_option("--ra-min", a->ra_min, "RA lower bound, degrees (ra-min == ra-max: every RA)")
-        ->required()
-        ->check(number_in(-HUGE_VAL, HUGE_VAL));
-    sub->add_option("--ra-max", a->ra_max, "RA upper bound, degrees (< ra-min wraps through 0)")
-        ->required()
-        ->check(number_in(-HUGE_VAL, HUGE_VAL));
-    sub->add_option("--dec-min", a->dec_min, "Dec lower bound, degrees")->capture_default_str()->check(number_in(-90, 90));
-    sub->add_option("--dec-max", a->dec_max, "Dec upper bound, degrees")->capture_default_str()->check(number_in(-90, 90));
+    sub->add_option("--ra-min", a->ra_min, "RA lower bound, degrees (ra-min == ra-max: every RA)")->required();
+    sub->add_option("--ra-max", a->ra_max, "RA upper bound, degrees (< ra-min wraps through 0)")->required();
+    sub->add_option("--dec-min", a->dec_min, "Dec lower bound, degrees")->capture_default_str();
+    sub->add_option("--dec-max", a->dec_max, "Dec upper bound, degrees")->capture_default_str();
     sub->callback([a] { run_search(*a, engine::Region::box(a->ra_min, a->ra_max, a->dec_min, a->dec_max)); });
   }
   {

@@ -52,6 +52,9 @@ void run_xmatch(const XmatchArgs& a) {
   o.threads = a.threads;
   o.progress = a.quiet ? 0 : -1;
 
+  if (confine_to_root_env() && a.right_margin.find('/') != std::string::npos)
+    throw std::invalid_argument("--right-margin: only a margin name of the collection is allowed when catalog names "
+                                "are confined to the root");
   catalog::Catalog left = catalog::Catalog::open(resolve_catalog(a.left, root), {false, ""});
   catalog::Catalog right =
       catalog::Catalog::open(resolve_catalog(a.right, root), {!a.no_margin, a.right_margin});
@@ -87,7 +90,7 @@ void add_xmatch(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("xmatch", "Cross-match two catalogs by position (k nearest within a radius)");
   sub->add_option("left", a->left, "Left catalog (directory or name under the root)")->required();
   sub->add_option("right", a->right, "Right catalog (directory or name under the root)")->required();
-  sub->add_option("--radius-arcsec", a->radius_arcsec, "Match radius, arcsec")->required()->check(number_in(0, kMaxArcsec));
+  sub->add_option("--radius-arcsec", a->radius_arcsec, "Match radius, arcsec")->required();  // validated by the engine
   sub->add_option("--k", a->k, "Nearest neighbours per left row, or 'all'")->capture_default_str();
   sub->add_option("--how", a->how, "inner (matched rows only) or left (every left row)")->capture_default_str();
   sub->add_option("-o,--output", a->output, "Result: .csv, .parquet, a directory with --format hats, or - (standard output)")->required();

@@ -327,7 +327,10 @@ void save_png(const std::string& path, const Image& img) {
   std::string tmp = temp_for(path, "PNG");
   FILE* fp = std::fopen(tmp.c_str(), "wb");
   if (!fp) throw std::runtime_error(path + ": cannot create: " + std::strerror(errno));
-  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  // libpng's default handlers print to stderr; errors are reported once, by the exception.
+  auto quiet_error = [](png_structp p, png_const_charp) { png_longjmp(p, 1); };
+  auto quiet_warning = [](png_structp, png_const_charp) {};
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, quiet_error, quiet_warning);
   png_infop info = png ? png_create_info_struct(png) : nullptr;
   if (!png || !info || setjmp(png_jmpbuf(png))) {
     int err = errno;

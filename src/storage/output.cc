@@ -50,7 +50,7 @@ TargetKind output_target(const std::string& path) {
   if (path == "-") return TargetKind::Stream;
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return TargetKind::Missing;
+    if (errno == ENOENT || errno == ENOTDIR) return TargetKind::Missing;  // the parent is reported by the caller
     fail("cannot inspect", path, errno);
   }
   if (S_ISREG(st.st_mode)) return TargetKind::Regular;

@@ -38,11 +38,11 @@ TEST(CliOptions, BadNumbersAreRefusedWithTheOptionNamed) {
       {with(q, {"--threads", "100000000"}), "--threads"},
       {with(q, {"--max-rows", "-1"}), "--max-rows"},
       {with(cone, {"--threads", "-2"}), "--threads"},
-      {{"cone", cat, "--ra", "0", "--dec", "nan", "--radius-arcsec", "60", "-o", d / "c.csv"}, "--dec"},
-      {{"cone", cat, "--ra", "inf", "--dec", "0", "--radius-arcsec", "60", "-o", d / "c.csv"}, "--ra"},
-      {{"cone", cat, "--ra", "0", "--dec", "0", "--radius-arcsec", "nan", "-o", d / "c.csv"}, "--radius-arcsec"},
-      {{"box", cat, "--ra-min", "0", "--ra-max", "nan", "-o", d / "c.csv"}, "--ra-max"},
-      {{"xmatch", cat, cat, "--radius-arcsec", "-5", "-o", d / "x.csv"}, "--radius-arcsec"},
+      {{"cone", cat, "--ra", "0", "--dec", "nan", "--radius-arcsec", "60", "-o", d / "c.csv"}, "dec nan"},
+      {{"cone", cat, "--ra", "inf", "--dec", "0", "--radius-arcsec", "60", "-o", d / "c.csv"}, "ra inf"},
+      {{"cone", cat, "--ra", "0", "--dec", "0", "--radius-arcsec", "nan", "-o", d / "c.csv"}, "radius nan"},
+      {{"box", cat, "--ra-min", "0", "--ra-max", "nan", "-o", d / "c.csv"}, "ra nan"},
+      {{"xmatch", cat, cat, "--radius-arcsec", "nan", "-o", d / "x.csv"}, "radius"},
       {{"xmatch", cat, cat, "--radius-arcsec", "5", "--threads", "-1", "-o", d / "x.csv"}, "--threads"},
       {{"skymap", cat, "--threads", "-1", "-o", d / "m.fits"}, "--threads"},
       {{"import", csv, "-o", d / "i", "--max-rows", "0"}, "--max-rows"},
@@ -63,6 +63,7 @@ TEST(CliOptions, BadNumbersAreRefusedWithTheOptionNamed) {
     EXPECT_NE(r.status, 0) << "accepted";
     EXPECT_NE(r.status, -1) << "crashed";
     EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
+    EXPECT_EQ(r.err_lines(), 1) << r.err;
   }
   EXPECT_TRUE(d.entries().empty()) << d.entries().front();
 }

@@ -41,21 +41,35 @@ RunResult interrupt(const TempDir& d, const std::vector<std::string>& args, cons
   return r;
 }
 
+// The suite's shared input directory (TempDir is per test).
+struct SuiteDir {
+  fs::path path = fs::temp_directory_path() / ("al_signals_" + std::to_string(::getpid()));
+  SuiteDir() {
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~SuiteDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string operator/(const std::string& name) const { return (path / name).string(); }
+};
+
 class CliSignals : public ::testing::Test {
  protected:
   // One generated catalog for every test: big enough that a cone over the whole sky or an
   // import of it takes seconds.
   static void SetUpTestSuite() {
-    dir_ = new TempDir("signals");
+    dir_ = new SuiteDir();
     RunResult r = run_cli({"generate", "gaia", "--rows", "1500000", "--seed", "9", "-q", "-o", *dir_ / "g.parquet"});
     ASSERT_EQ(r.status, 0) << r.err;
     r = run_cli({"import", *dir_ / "g.parquet", "-o", *dir_ / "g", "--max-rows", "100000", "-q"});
     ASSERT_EQ(r.status, 0) << r.err;
   }
   static void TearDownTestSuite() { delete dir_; }
-  static TempDir* dir_;
+  static SuiteDir* dir_;
 };
-TempDir* CliSignals::dir_ = nullptr;
+SuiteDir* CliSignals::dir_ = nullptr;
 
 TEST_F(CliSignals, TermAndHupStopCleanlyLikeCtrlC) {
   TempDir d("sigout");

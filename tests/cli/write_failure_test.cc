@@ -145,6 +145,7 @@ TEST(CliWrites, FullFileSystemFailsEveryOutputAndLeavesNothing) {
     RunResult r = run_cli(args);
     EXPECT_EQ(r.status, 1) << r.err;
     EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err_lines(), 1) << r.err;
     std::vector<std::string> left;
     for (auto& e : fs::directory_iterator(mnt))
       if (e.path().filename() != "fill") left.push_back(e.path().filename().string());
