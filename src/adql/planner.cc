@@ -215,10 +215,9 @@ std::shared_ptr<catalog::Catalog> QueryPlanner::open_catalog(const TableRef& t, 
   if (!t.alias.empty()) alias = t.alias.name;
   if (confine) {
     // Checked before anything is looked up, so a refused name reveals nothing outside the root.
-    std::string rel = fs::path(path).lexically_relative(opts_.root).string();
+    std::string rel = by_path ? last.name : fs::path(path).lexically_relative(opts_.root).string();
     try {
-      if (fs::path(last.name).is_absolute()) rel = last.name;
-      std::string resolved = catalog::confined_catalog_path(opts_.root, rel.empty() ? last.name : rel);
+      std::string resolved = catalog::confined_catalog_path(opts_.root, rel);
       if (!resolved.empty()) path = resolved;
     } catch (const std::invalid_argument& e) {
       fail(t.line, t.column, e.what());
