@@ -179,29 +179,56 @@ class QueryPlanner {
   std::vector<const std::vector<CommonTableExpr>*> with_;  // innermost last
 };
 
+// Subdirectories of the root, skipping entries that cannot be inspected (a symlink loop, a
+// dangling link, no permission): one bad entry must not break queries of other catalogs.
+static std::vector<fs::path> root_dirs(const std::string& root) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code e2;
+    if (it->is_directory(e2)) out.push_back(it->path());
+  }
+  return out;
+}
+
 std::shared_ptr<catalog::Catalog> QueryPlanner::open_catalog(const TableRef& t, std::string& alias) {
   const Identifier& last = t.names.back();
   alias = last.name;
   std::string path;
-  if (last.quoted && t.names.size() == 1 && (last.name.find('/') != std::string::npos || fs::is_directory(last.name))) {
-    path = last.name;
+  std::error_code ec;
+  bool confine = opts_.confine_to_root;
+  bool by_path = last.quoted && t.names.size() == 1 &&
+                 (last.name.find('/') != std::string::npos || (!confine && fs::is_directory(last.name, ec)));
+  if (by_path) {
+    // Confined, a quoted path is relative to the root; otherwise it is used as given.
+    path = confine ? (fs::path(opts_.root) / last.name).string() : last.name;
     alias = fs::path(last.name).filename().string();
     if (alias.empty()) alias = fs::path(last.name).parent_path().filename().string();
   } else {
     path = (fs::path(opts_.root) / last.name).string();
-    if (!last.quoted && !fs::is_directory(path)) {
+    if (!last.quoted && !fs::is_directory(path, ec)) {
       // Unquoted names are case-insensitive: find the directory whatever its case.
-      std::error_code ec;
-      for (const auto& d : fs::directory_iterator(opts_.root, ec))
-        if (d.is_directory() && last.matches(d.path().filename().string())) path = d.path().string();
+      for (const fs::path& d : root_dirs(opts_.root))
+        if (last.matches(d.filename().string())) path = d.string();
     }
   }
   if (!t.alias.empty()) alias = t.alias.name;
-  if (!fs::is_directory(path)) {
+  if (confine) {
+    // Checked before anything is looked up, so a refused name reveals nothing outside the root.
+    std::string rel = by_path ? last.name : fs::path(path).lexically_relative(opts_.root).string();
+    try {
+      std::string resolved = catalog::confined_catalog_path(opts_.root, rel);
+      if (!resolved.empty()) path = resolved;
+    } catch (const std::invalid_argument& e) {
+      fail(t.line, t.column, e.what());
+    }
+  }
+  bool is_dir = fs::is_directory(path, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory)
+    fail(t.line, t.column, "cannot open catalog '" + last.name + "': " + ec.message());
+  if (!is_dir) {
     std::vector<std::string> names;
-    std::error_code ec;
-    for (const auto& d : fs::directory_iterator(opts_.root, ec))
-      if (d.is_directory()) names.push_back(d.path().filename().string());
+    for (const fs::path& d : root_dirs(opts_.root)) names.push_back(d.filename().string());
     fail(t.line, t.column, "no catalog '" + last.name + "' under " + opts_.root + suggest(last.name, names));
   }
   try {

@@ -16,7 +16,7 @@
 // streams; only ORDER BY, GROUP BY, DISTINCT and join build sides hold rows.
 //
 // Catalogs are named by name under the root (also schema-qualified: only the last part
-// counts) or by a path in double quotes. Column names are case-insensitive unless quoted.
+// counts) or by a path in double quotes (relative to the root when confine_to_root is set). Column names are case-insensitive unless quoted.
 // Errors are PlanError with the position and, for unknown names, the nearest known name:
 //   "line 1, column 8: no column 'rra' in catalog gaia (did you mean 'ra'?)".
 // ADQL BOX(ra, dec, width, height) is the RA/Dec range [ra -+ width/2] x [dec -+ height/2]
@@ -44,6 +44,9 @@ struct PlanOptions {
   engine::QueryContext* ctx = nullptr;  // limits and cancellation (may be null)
   int threads = 0;                      // 0: every core
   int progress = 0;                     // engine spatial searches: -1 auto, 0 never, 1 always
+  // Served deployments: every catalog name, quoted paths included, resolves inside `root`
+  // (no absolute paths, no '..', no symlink out of it; catalog::confined_catalog_path).
+  bool confine_to_root = false;
 };
 
 // One line of the plan tree, for EXPLAIN.

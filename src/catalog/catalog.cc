@@ -450,6 +450,24 @@ class ReaderCache {
   std::unordered_map<std::string, std::shared_ptr<const parquet::FileReader>> map_;
 };
 
+std::string confined_catalog_path(const std::string& root, const std::string& name) {
+  fs::path n(name);
+  if (name.empty() || n.is_absolute())
+    throw std::invalid_argument("catalog '" + name + "': only names relative to the catalog root are allowed");
+  for (const fs::path& part : n)
+    if (part == "..") throw std::invalid_argument("catalog '" + name + "': '..' is not allowed in catalog names");
+  std::error_code ec;
+  fs::path r = fs::canonical(root, ec);
+  if (ec) throw std::invalid_argument("catalog root " + root + ": " + ec.message());
+  fs::path p = fs::canonical(r / n, ec);
+  if (ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory) return "";
+  if (ec) throw std::invalid_argument("catalog '" + name + "': " + ec.message());
+  // Component-wise prefix test: /data/cat is not inside /data/ca.
+  auto [ri, pi] = std::mismatch(r.begin(), r.end(), p.begin(), p.end());
+  if (ri != r.end()) throw std::invalid_argument("catalog '" + name + "': resolves outside the catalog root");
+  return p.string();
+}
+
 Catalog Catalog::open(const std::string& dir, const OpenOptions& opts) {
   std::string d = dir;
   while (d.size() > 1 && d.back() == '/') d.pop_back();

@@ -30,6 +30,13 @@ struct OpenOptions {
   std::string margin;
 };
 
+// Resolves a catalog name inside `root` for a deployment that must not let names leave it:
+// `name` must be relative with no ".." component, and the directory it names, symlinks
+// followed, must lie inside the root (itself resolved). Returns the resolved path, or "" when
+// nothing exists there; throws std::invalid_argument saying why a name is refused (without
+// saying whether anything exists outside the root).
+std::string confined_catalog_path(const std::string& root, const std::string& name);
+
 class Catalog {
  public:
   // `dir` may be a HATS catalog (hats.properties, else properties), a collection

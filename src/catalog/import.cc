@@ -29,6 +29,7 @@
 #include "catalog/thread_pool.h"
 #include "parquet/writer.h"
 #include "sky/healpix.h"
+#include "storage/output.h"
 
 namespace astrolake::catalog {
 
@@ -53,7 +54,8 @@ uint64_t parse_byte_size(const std::string& text) {
     ++i;
   double v = 0;
   auto r = std::from_chars(s.data(), s.data() + i, v);
-  if (i == 0 || r.ptr != s.data() + i || !(v >= 0)) throw std::invalid_argument("bad byte size '" + text + "'");
+  if (i == 0 || r.ec != std::errc() || r.ptr != s.data() + i || !(v >= 0))
+    throw std::invalid_argument("bad byte size '" + text + "'");
   std::string unit = s.substr(i);
   for (char& c : unit) c = char(std::tolower(static_cast<unsigned char>(c)));
   double mult = 1;
@@ -63,6 +65,8 @@ uint64_t parse_byte_size(const std::string& text) {
   else if (unit == "g" || unit == "gb" || unit == "gib") mult = 1024.0 * 1024 * 1024;
   else if (unit == "t" || unit == "tb" || unit == "tib") mult = 1024.0 * 1024 * 1024 * 1024;
   else throw std::invalid_argument("bad byte size unit in '" + text + "' (use k, M, G or T)");
+  // 2^64 bytes and up do not fit (and converting them to uint64_t is undefined): refuse.
+  if (!(v * mult < 18446744073709551616.0)) throw std::invalid_argument("byte size '" + text + "' is too large");
   return uint64_t(v * mult);
 }
 
@@ -769,6 +773,9 @@ ImportResult Importer::run() {
   std::string out = opts_.output;
   while (out.size() > 1 && out.back() == '/') out.pop_back();
   if (opts_.name.empty()) opts_.name = last_component(out);
+  // Never replaced: a symlink (output_target throws), a pipe or a device.
+  if (storage::output_target(out) == storage::TargetKind::Stream)
+    throw std::invalid_argument(out + ": is a pipe or device; a catalog is a directory");
   if (fs::exists(out) && !opts_.overwrite)
     throw std::runtime_error(out + " already exists (use --overwrite to replace it)");
   if (opts_.highest_order < 0 || opts_.highest_order > 19)

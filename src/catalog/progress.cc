@@ -8,31 +8,39 @@ namespace astrolake::catalog {
 
 namespace {
 std::atomic<bool> g_cancel{false};
+std::atomic<int> g_signal{0};
 
-extern "C" void on_sigint(int) {
+extern "C" void on_cancel_signal(int sig) {
   if (g_cancel.load()) {
-    // Second Ctrl-C: the user means it. Restore the default action and re-raise.
-    std::signal(SIGINT, SIG_DFL);
-    std::raise(SIGINT);
+    // A second signal: the user (or service manager) means it. Default action, re-raised.
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
     return;
   }
+  g_signal.store(sig);
   g_cancel.store(true);
 }
 }  // namespace
 
 void request_cancel() { g_cancel.store(true); }
-void reset_cancel() { g_cancel.store(false); }
+void reset_cancel() {
+  g_cancel.store(false);
+  g_signal.store(0);
+}
 bool cancelled() { return g_cancel.load(std::memory_order_relaxed); }
+int cancel_signal() { return g_signal.load(); }
 void check_cancelled() {
   if (cancelled()) throw Cancelled();
 }
 
-void install_sigint_handler() {
+void install_cancel_handlers() {
   struct sigaction sa {};
-  sa.sa_handler = on_sigint;
+  sa.sa_handler = on_cancel_signal;
   sigemptyset(&sa.sa_mask);
-  sa.sa_flags = 0;
-  sigaction(SIGINT, &sa, nullptr);
+  // Restart interrupted reads and writes: cancellation is polled between chunks, and an
+  // interrupted write must not surface as a spurious I/O error.
+  sa.sa_flags = SA_RESTART;
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
 }
 
 Progress::Progress(std::string label, int64_t total, int enabled)

@@ -1,7 +1,8 @@
 // Progress reporting for long jobs (import passes). A bar on stderr when stderr is a
 // terminal, nothing otherwise (logs and tests stay clean). Long jobs poll cancelled() between
-// chunks; the CLI's SIGINT handler calls request_cancel(), so Ctrl-C stops a job at the next
-// chunk boundary and lets it clean up its temp files instead of dying half-way.
+// chunks; the CLI's handler for SIGINT, SIGTERM and SIGHUP sets the cancel flag, so Ctrl-C, a
+// `kill` or a closed terminal stops a job at the next chunk boundary and lets it clean up its
+// temp files instead of dying half-way.
 #pragma once
 #include <atomic>
 #include <algorithm>
@@ -24,9 +25,11 @@ void request_cancel();
 void reset_cancel();
 bool cancelled();
 void check_cancelled();  // throws Cancelled if cancelled()
+int cancel_signal();     // the signal that cancelled (SIGINT, SIGTERM, SIGHUP), else 0
 
-// Installs a SIGINT handler that calls request_cancel() (a second Ctrl-C kills as usual).
-void install_sigint_handler();
+// Installs the handler for SIGINT, SIGTERM and SIGHUP that cancels; a second signal of the
+// same kind, once cancelled, takes its default action (kills), as a second Ctrl-C does.
+void install_cancel_handlers();
 
 class Progress {
  public:

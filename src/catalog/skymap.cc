@@ -5,8 +5,12 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
+#include <cerrno>
 #include <filesystem>
 #include <stdexcept>
+
+#include "storage/output.h"
 
 namespace astrolake::catalog {
 namespace {
@@ -117,11 +121,15 @@ void write_skymap_fits(const std::string& path, int order, const std::vector<int
   if (int64_t(counts.size()) != npix)
     throw std::runtime_error(path + ": skymap of order " + std::to_string(order) + " needs " +
                              std::to_string(npix) + " counts, got " + std::to_string(counts.size()));
-  std::string tmp = path + ".tmp-" + std::to_string(getpid());
+  std::string tmp = storage::temp_path(path);
   std::filesystem::remove(tmp);
   auto fail = [&](const std::string& what, int status) {
-    std::filesystem::remove(tmp);
-    return std::runtime_error(path + ": " + what + ": " + fits_message(status));
+    int err = errno;  // cfitsio's "error writing to FITS file" does not say why; errno does
+    std::string why = fits_message(status);
+    if ((status == WRITE_ERROR || status == FILE_NOT_CREATED) && err) why += std::string(": ") + std::strerror(err);
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    return std::runtime_error(path + ": " + what + ": " + why);
   };
   {
     FitsFile ff;
@@ -153,17 +161,7 @@ void write_skymap_fits(const std::string& path, int order, const std::vector<int
     ff.f = nullptr;
     if (cs) throw fail("cannot close", cs);
   }
-  int fd = ::open(tmp.c_str(), O_RDONLY);
-  if (fd < 0 || ::fsync(fd) != 0) {
-    if (fd >= 0) ::close(fd);
-    std::filesystem::remove(tmp);
-    throw std::runtime_error(path + ": fsync failed");
-  }
-  ::close(fd);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::filesystem::remove(tmp);
-    throw std::runtime_error(path + ": cannot rename temp file into place");
-  }
+  storage::publish_file(tmp, path);
 }
 
 }  // namespace astrolake::catalog

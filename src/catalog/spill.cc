@@ -7,6 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "storage/output.h"
 #include "storage/source.h"
 
 namespace astrolake::catalog {
@@ -175,18 +176,13 @@ void spill_append(const std::string& path, const Table& t) {
   }
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) throw storage::IoError(path + ": cannot open spill file: " + std::strerror(errno));
-  size_t done = 0;
-  while (done < out.size()) {
-    ssize_t w = ::write(fd, out.data() + done, out.size() - done);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      int e = errno;
-      ::close(fd);
-      throw storage::IoError(path + ": cannot write spill file: " + std::strerror(e));
-    }
-    done += size_t(w);
+  try {
+    storage::write_all(fd, out.data(), out.size(), path + " (spill file)");
+  } catch (...) {
+    ::close(fd);
+    throw;
   }
-  ::close(fd);
+  if (::close(fd) != 0) throw storage::IoError(path + ": cannot write spill file: " + std::strerror(errno));
 }
 
 Table spill_read(const std::string& path, const std::vector<parquet::Field>& fields) {

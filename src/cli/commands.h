@@ -1,6 +1,7 @@
 // Each subcommand lives in its own file and registers itself on the CLI11 app.
 #pragma once
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,17 @@ void add_functions(CLI::App& app);
 std::string default_root();
 // "a, b,c" -> {"a", "b", "c"}: the comma-separated column lists of --columns options.
 std::vector<std::string> split_names(const std::string& s);
-// A path if it exists as a directory, else `root/name`.
+// A path if it exists as a directory, else `root/name`. With $ASTROLAKE_CONFINE_TO_ROOT set
+// (not "0"), only names inside the root (catalog::confined_catalog_path).
 std::string resolve_catalog(const std::string& name_or_path, const std::string& root);
+bool confine_to_root_env();
+
+// A numeric option's check: the value must be a finite number in [lo, hi] (CLI11's Range and
+// NonNegativeNumber let NaN through). Use +-HUGE_VAL for an open end; infinity is refused.
+CLI::Validator number_in(double lo, double hi);
+// --threads: 0 (one per core) up to this many.
+constexpr int kMaxThreads = 1024;
+// 180 degrees: the largest radius or margin that means anything on the sphere.
+constexpr double kMaxArcsec = 648000;
 
 }  // namespace astrolake::cli

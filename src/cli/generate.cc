@@ -2,6 +2,8 @@
 // and benchmarks. Output depends only on the arguments (never on --threads), so a seed names
 // a dataset. `generate gaia --seed S --match-ztf-rows N` overlaps `generate ztf --rows N
 // --seed S`; --overlap-of picks a different ZTF seed.
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -10,6 +12,7 @@
 #include "catalog/progress.h"
 #include "catalog/synthetic.h"
 #include "cli/commands.h"
+#include "cli/output.h"
 
 namespace astrolake::cli {
 namespace {
@@ -37,12 +40,15 @@ void add_generate(CLI::App& app) {
       ->required()
       ->check(CLI::IsMember({"ztf", "gaia"}));
   sub->add_option("--rows", a->rows, "Number of rows")->required()->check(CLI::NonNegativeNumber);
-  sub->add_option("--seed", a->seed, "Random seed; the same seed gives the same data")->capture_default_str();
-  sub->add_option("-o,--output", a->output, "Output Parquet file")->required();
+  sub->add_option("--seed", a->seed, "Random seed; the same seed gives the same data")
+      ->capture_default_str()
+      ->check(number_in(0, HUGE_VAL));  // a negative seed would wrap to a huge one
+  sub->add_option("-o,--output", a->output, "Output Parquet file, or - (standard output)")->required();
   sub->add_option("--threads", a->threads, "Generator threads (0: every core); output does not depend on it")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(number_in(0, kMaxThreads));
   sub->add_option("--chunk-rows", a->chunk_rows, "Rows generated per chunk (0: 16Ki for ztf, 1Mi for gaia)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(number_in(0, 1 << 26));  // a chunk is held in memory
   auto* ov = sub->add_option("--overlap-of", a->overlap_of, "gaia: seed of the ZTF catalog to overlap (default --seed)")
                  ->check(CLI::NonNegativeNumber);
   auto* mr = sub->add_option("--match-ztf-rows", a->match_ztf_rows,
@@ -51,16 +57,21 @@ void add_generate(CLI::App& app) {
   auto* mf = sub->add_option("--match-fraction", a->match_fraction,
                              "gaia: fraction of bright-enough ZTF objects with a counterpart")
                  ->capture_default_str()
-                 ->check(CLI::Range(0.0, 1.0));
+                 ->check(number_in(0, 1));
   auto* off = sub->add_option("--offset-arcsec", a->offset_arcsec, "gaia: rms per-axis offset of counterparts")
                   ->capture_default_str()
-                  ->check(CLI::NonNegativeNumber);
+                  ->check(number_in(0, kMaxArcsec));
   sub->add_flag("-q,--quiet", a->quiet, "No progress line or summary");
   sub->callback([a, ov, mr, mf, off] {
     if (a->survey == "ztf") {
       for (CLI::Option* o : {ov, mr, mf, off})
         if (o->count()) throw std::invalid_argument(o->get_name() + " applies to 'generate gaia' only");
     }
+    // A regular file at the path is replaced (generate has always done so); a link, a socket or
+    // a device is not, and a pipe, a character device or `-` is streamed into.
+    check_output_path(a->output, true, true);
+    if (a->output == "-" && isatty(STDOUT_FILENO))
+      throw std::invalid_argument("-o -: not writing Parquet to a terminal; redirect standard output");
     catalog::GenerateOptions gen;
     gen.rows = a->rows;
     gen.threads = a->threads;
@@ -71,7 +82,7 @@ void add_generate(CLI::App& app) {
       progress->add(done - last);
       last = done;
     };
-    catalog::install_sigint_handler();
+    catalog::install_cancel_handlers();
     auto t0 = std::chrono::steady_clock::now();
     try {
       if (a->survey == "ztf") {
@@ -86,12 +97,12 @@ void add_generate(CLI::App& app) {
         catalog::write_gaia(a->output, g, gen);
       }
     } catch (const catalog::Cancelled&) {
-      throw std::runtime_error("generate cancelled; nothing was written");
+      throw std::runtime_error("generate " + cancelled_message(a->output));
     }
     progress->finish();
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!a->quiet)
-      std::printf("wrote %lld %s rows to %s (%.1f s)\n", static_cast<long long>(a->rows), a->survey.c_str(),
+      std::fprintf(summary_stream(a->output), "wrote %lld %s rows to %s (%.1f s)\n", static_cast<long long>(a->rows), a->survey.c_str(),
                   a->output.c_str(), s);
   });
 }

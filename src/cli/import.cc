@@ -9,6 +9,7 @@
 #include "catalog/import.h"
 #include "catalog/progress.h"
 #include "cli/commands.h"
+#include "storage/output.h"
 
 namespace astrolake::cli {
 namespace {
@@ -38,7 +39,7 @@ void add_import(CLI::App& app) {
   sub->add_option("-o,--output", o.output, "Catalog directory to create (a bare name goes under the root)")
       ->required();
   sub->add_option("--name", o.name, "Catalog name (obs_collection); default: the output directory's name");
-  sub->add_option("--max-rows", o.max_rows, "Most rows per partition")->capture_default_str();
+  sub->add_option("--max-rows", o.max_rows, "Most rows per partition")->capture_default_str()->check(number_in(1, 1e15));
   sub->add_option("--highest-order", o.highest_order, "Finest HEALPix order for partitions")
       ->capture_default_str()->check(CLI::Range(0, 19));
   sub->add_option("--lowest-order", o.lowest_order, "Coarsest HEALPix order for partitions")
@@ -46,10 +47,11 @@ void add_import(CLI::App& app) {
   sub->add_flag("--drop-empty-siblings", o.drop_empty_siblings,
                 "Keep a lone non-empty pixel at its own order instead of merging it with empty siblings");
   sub->add_option("--margin-arcsec", o.margin_arcsec,
-                  "Also build a margin catalog of this width; the output becomes a collection");
+                  "Also build a margin catalog of this width; the output becomes a collection")
+      ->check(number_in(0, kMaxArcsec));
   sub->add_option("--memory-budget", args->memory, "Memory to stay within, e.g. 2GiB, 512MiB")
       ->capture_default_str();
-  sub->add_option("--threads", o.threads, "Worker threads (0: every core)")->capture_default_str();
+  sub->add_option("--threads", o.threads, "Worker threads (0: every core)")->capture_default_str()->check(number_in(0, kMaxThreads));
   sub->add_option("--root", args->root, "Catalog root (default $ASTROLAKE_ROOT or ./catalogs)");
   sub->add_flag("--overwrite", o.overwrite, "Replace an existing catalog at the output path");
   sub->add_flag("-q,--quiet", args->quiet, "No progress bars or summary");
@@ -59,7 +61,9 @@ void add_import(CLI::App& app) {
     if (o.memory_budget < (16u << 20)) throw std::invalid_argument("--memory-budget must be at least 16MiB");
     o.output = output_path(o.output, args->root);
     if (args->quiet) o.progress = 0;
-    catalog::install_sigint_handler();
+    for (const std::string& note : storage::clean_leftovers(o.output))
+      std::fprintf(stderr, "astrolake: note: %s\n", note.c_str());
+    catalog::install_cancel_handlers();
     catalog::ImportResult r;
     try {
       r = catalog::import_catalog(o);

@@ -13,6 +13,7 @@
 #include "catalog/import.h"
 #include "catalog/progress.h"
 #include "parquet/writer.h"
+#include "storage/output.h"
 
 namespace astrolake::cli {
 
@@ -26,7 +27,6 @@ std::string lower_ext(const std::string& path) {
   return e;
 }
 
-std::string temp_name(const std::string& path) { return path + ".tmp-" + std::to_string(getpid()); }
 
 // Days since 1970-01-01 to YYYY-MM-DD (proleptic Gregorian).
 std::string iso_date(int64_t days) {
@@ -83,12 +83,19 @@ std::string quote_if_needed(std::string s, bool always) {
   return q;
 }
 
+// Rows are formatted into a buffer and written with storage::write_all, so every failed or
+// short write (full disk, /dev/full, a closed pipe) is an error naming the output.
 class CsvWriter : public ResultWriter {
  public:
   CsvWriter(std::string path, const std::vector<parquet::Field>& schema) : path_(std::move(path)) {
-    tmp_ = temp_name(path_);
-    f_ = std::fopen(tmp_.c_str(), "wb");
-    if (!f_) throw std::runtime_error(path_ + ": cannot create: " + std::strerror(errno));
+    name_ = path_ == "-" ? "standard output" : path_;
+    if (storage::output_target(path_) == storage::TargetKind::Stream) {
+      fd_ = storage::open_stream(path_);
+    } else {
+      tmp_ = storage::temp_path(path_);
+      fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (fd_ < 0) throw std::runtime_error(path_ + ": cannot create: " + std::strerror(errno));
+    }
     std::string line;
     for (size_t i = 0; i < schema.size(); i++) {
       if (i) line += ',';
@@ -98,10 +105,8 @@ class CsvWriter : public ResultWriter {
     put(line);
   }
   ~CsvWriter() override {
-    if (f_) {
-      std::fclose(f_);
-      std::remove(tmp_.c_str());
-    }
+    if (fd_ >= 0) ::close(fd_);
+    if (!tmp_.empty() && !closed_) ::unlink(tmp_.c_str());
   }
   void write(const parquet::Table& t) override {
     std::string buf;
@@ -121,23 +126,18 @@ class CsvWriter : public ResultWriter {
     rows_ += int64_t(t.rows());
   }
   void close() override {
-    if (std::fflush(f_) != 0 || fsync(fileno(f_)) != 0)
-      throw std::runtime_error(path_ + ": write failed: " + std::strerror(errno));
-    std::fclose(f_);
-    f_ = nullptr;
-    if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
-      std::remove(tmp_.c_str());
-      throw std::runtime_error(path_ + ": cannot rename into place: " + std::strerror(errno));
-    }
+    int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) throw storage::IoError(name_ + ": cannot write: " + std::strerror(errno));
+    if (!tmp_.empty()) storage::publish_file(tmp_, path_);
+    closed_ = true;
   }
 
  private:
-  void put(const std::string& s) {
-    if (!s.empty() && std::fwrite(s.data(), 1, s.size(), f_) != s.size())
-      throw std::runtime_error(path_ + ": write failed: " + std::strerror(errno));
-  }
-  std::string path_, tmp_;
-  FILE* f_ = nullptr;
+  void put(const std::string& s) { storage::write_all(fd_, s.data(), s.size(), name_); }
+  std::string path_, tmp_, name_;
+  int fd_ = -1;
+  bool closed_ = false;
 };
 
 class ParquetWriter : public ResultWriter {
@@ -157,7 +157,7 @@ class ParquetWriter : public ResultWriter {
 class HatsWriter : public ResultWriter {
  public:
   HatsWriter(const OutputSpec& spec, const std::vector<parquet::Field>& schema)
-      : spec_(spec), tmp_(temp_name(spec.path) + ".parquet") {
+      : spec_(spec), tmp_(storage::temp_path(spec.path) + ".parquet") {
     bool ra = false, dec = false;
     for (const auto& f : schema) {
       ra |= f.name == spec.ra_column;
@@ -215,10 +215,19 @@ std::string csv_cell(const parquet::Column& c, size_t row) {
   return quote_if_needed(s, false);
 }
 
-void check_output_path(const std::string& path, bool overwrite) {
-  std::error_code ec;
-  if (fs::exists(path, ec) && !overwrite)
+void check_output_path(const std::string& path, bool overwrite, bool streamable) {
+  if (path == "-" && !streamable) throw std::invalid_argument("-o -: this output cannot go to standard output");
+  if (path == "-") return;
+  for (const std::string& note : storage::clean_leftovers(path)) std::fprintf(stderr, "astrolake: note: %s\n", note.c_str());
+  storage::TargetKind kind = storage::output_target(path);  // throws for links to files, sockets...
+  if (kind == storage::TargetKind::Stream) {
+    if (!streamable)
+      throw std::invalid_argument(path + ": is a pipe or device; this format cannot be streamed, write it to a file");
+    return;  // written in place, never replaced: no --overwrite needed
+  }
+  if (kind != storage::TargetKind::Missing && !overwrite)
     throw std::invalid_argument(path + ": already exists (use --overwrite to replace it)");
+  std::error_code ec;
   fs::path parent = fs::path(path).parent_path();
   if (parent.empty()) return;  // the current directory
   if (!fs::exists(parent, ec))
@@ -227,9 +236,24 @@ void check_output_path(const std::string& path, bool overwrite) {
     throw std::invalid_argument(path + ": cannot create: '" + parent.string() + "' is not a directory");
 }
 
+bool is_stream_output(const std::string& path) {
+  try {
+    return path.empty() || storage::output_target(path) == storage::TargetKind::Stream;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+std::FILE* summary_stream(const std::string& output_path) { return output_path == "-" ? stderr : stdout; }
+
+std::string cancelled_message(const std::string& path) {
+  return is_stream_output(path) ? "cancelled; the output written so far is incomplete" : "cancelled; nothing was written";
+}
+
 std::unique_ptr<ResultWriter> open_output(const OutputSpec& spec, const std::vector<parquet::Field>& schema) {
   if (spec.path.empty()) throw std::invalid_argument("no output path (-o)");
   std::string fmt = spec.format;
+  if (fmt.empty() && spec.path == "-") fmt = "csv";
   if (fmt.empty()) {
     std::string e = lower_ext(spec.path);
     if (e == ".csv") fmt = "csv";
@@ -238,7 +262,15 @@ std::unique_ptr<ResultWriter> open_output(const OutputSpec& spec, const std::vec
       throw std::invalid_argument(spec.path + ": cannot tell the output format from the extension '" + e +
                                   "'; use .csv, .parquet, or a directory with --format hats");
   }
-  check_output_path(spec.path, spec.overwrite);
+  if (fmt == "hats" && spec.path == "-")
+    throw std::invalid_argument("-o -: --format hats writes a directory; it cannot go to standard output");
+  if (fmt == "hats" && is_stream_output(spec.path))
+    throw std::invalid_argument(spec.path + ": is a pipe or device; --format hats writes a directory");
+  if (fmt == "parquet" && spec.path == "-" && isatty(STDOUT_FILENO))
+    throw std::invalid_argument("-o -: not writing Parquet to a terminal; redirect standard output");
+  check_output_path(spec.path, spec.overwrite, fmt != "hats");
+  if (fmt != "hats" && storage::output_target(spec.path) == storage::TargetKind::Directory)
+    throw std::invalid_argument(spec.path + ": is a directory");
   if (fmt == "csv") return std::make_unique<CsvWriter>(spec.path, schema);
   if (fmt == "parquet") return std::make_unique<ParquetWriter>(spec.path, schema);
   if (fmt == "hats") return std::make_unique<HatsWriter>(spec, schema);

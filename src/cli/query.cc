@@ -29,7 +29,7 @@ struct QueryArgs {
   double timeout_s = 0;
   int threads = 0;
   size_t max_rows = 100;
-  bool overwrite = false, quiet = false;
+  bool overwrite = false, quiet = false, confine = false;
 };
 
 // Ctrl-C sets the catalog layer's cancel flag (async-signal-safe); this watcher turns it into a
@@ -38,7 +38,7 @@ class CancelWatcher {
  public:
   explicit CancelWatcher(engine::QueryContext& ctx) : ctx_(ctx) {
     catalog::reset_cancel();
-    catalog::install_sigint_handler();
+    catalog::install_cancel_handlers();
     thread_ = std::thread([this] {
       while (!done_.load()) {
         if (catalog::cancelled()) ctx_.cancel();
@@ -56,26 +56,6 @@ class CancelWatcher {
   std::atomic<bool> done_{false};
   std::thread thread_;
 };
-
-void write_csv_stdout(engine::Operator& op) {
-  const auto& schema = op.schema();
-  std::string line;
-  for (size_t i = 0; i < schema.size(); i++) {
-    parquet::Column name_col(parquet::Field{"", parquet::Type::String});
-    name_col.push_string(schema[i].name);
-    line += (i ? "," : "") + csv_cell(name_col, 0);
-  }
-  std::printf("%s\n", line.c_str());
-  while (auto t = op.next()) {
-    for (size_t r = 0; r < t->rows(); r++) {
-      line.clear();
-      for (size_t c = 0; c < t->columns.size(); c++) line += (c ? "," : "") + csv_cell(t->columns[c], r);
-      line += '\n';
-      std::fwrite(line.data(), 1, line.size(), stdout);
-    }
-  }
-  std::fflush(stdout);
-}
 
 void print_table_stdout(engine::Operator& op, size_t max_rows) {
   std::vector<parquet::Table> pieces;
@@ -102,11 +82,16 @@ void run_query(const QueryArgs& a) {
   adql::PlanOptions po;
   po.root = a.root.empty() ? default_root() : a.root;
   po.threads = a.threads;
+  po.confine_to_root = a.confine || confine_to_root_env();
   bool tty = isatty(2);
   po.progress = a.quiet ? 0 : -1;
   engine::QueryContext ctx;
   if (a.timeout_s > 0) ctx.set_time_limit(a.timeout_s);
-  if (!a.memory_budget.empty()) ctx.set_memory_budget(catalog::parse_byte_size(a.memory_budget));
+  if (!a.memory_budget.empty()) {
+    uint64_t budget = catalog::parse_byte_size(a.memory_budget);
+    if (budget == 0) throw std::invalid_argument("--memory-budget must be more than 0 bytes");  // 0 would mean no limit
+    ctx.set_memory_budget(budget);
+  }
   po.ctx = &ctx;
   std::unique_ptr<catalog::Progress> bar;
   size_t reported = 0;
@@ -125,14 +110,14 @@ void run_query(const QueryArgs& a) {
   std::string format = a.format;
   if (format.empty() && a.output.empty()) format = isatty(1) ? "table" : "csv";
   try {
-    if (a.output.empty()) {
-      if (format == "table") print_table_stdout(*plan.root, a.max_rows);
-      else if (format == "csv") write_csv_stdout(*plan.root);
-      else throw std::invalid_argument("--format " + format + " needs -o OUT (stdout takes csv or table)");
+    if (a.output.empty() && format == "table") {
+      print_table_stdout(*plan.root, a.max_rows);
+    } else if (a.output.empty() && format != "csv") {
+      throw std::invalid_argument("--format " + format + " needs -o OUT (-o - for standard output)");
     } else {
       if (format == "table") throw std::invalid_argument("--format table prints to the terminal; drop -o");
       OutputSpec spec;
-      spec.path = a.output;
+      spec.path = a.output.empty() ? "-" : a.output;
       spec.format = format;
       spec.overwrite = a.overwrite;
       if (!plan.ra_column.empty()) spec.ra_column = plan.ra_column;
@@ -142,10 +127,11 @@ void run_query(const QueryArgs& a) {
         if (t->rows()) w->write(*t);
       w->close();
       if (bar) bar->finish();
-      if (!a.quiet) std::fprintf(stderr, "%lld rows -> %s\n", (long long)w->rows(), a.output.c_str());
+      if (!a.quiet && !a.output.empty())
+        std::fprintf(stderr, "%lld rows -> %s\n", (long long)w->rows(), a.output.c_str());
     }
   } catch (const engine::QueryError& e) {
-    if (ctx.cancelled()) throw std::runtime_error("cancelled; nothing was written");
+    if (ctx.cancelled()) throw std::runtime_error(cancelled_message(a.output));
     throw;
   }
 }
@@ -158,14 +144,19 @@ void add_query(CLI::App& app) {
   sub->add_option("adql", a->adql, "The query, e.g. \"SELECT TOP 10 * FROM gaia WHERE phot_g_mean_mag < 12\"")
       ->required();
   sub->add_option("--root", a->root, "Catalog root (default $ASTROLAKE_ROOT or ./catalogs)");
-  sub->add_option("-o,--output", a->output, "Write the result: .csv, .parquet, or a directory with --format hats");
+  sub->add_option("-o,--output", a->output,
+                  "Write the result: .csv, .parquet, a directory with --format hats, or - (standard output)");
   sub->add_option("--format", a->format,
                   "csv, parquet, hats or table (default: by extension; without -o a table on a terminal, else csv)");
-  sub->add_option("--timeout", a->timeout_s, "Stop the query after this many seconds");
+  sub->add_option("--timeout", a->timeout_s, "Stop the query after this many seconds (0: no limit)")
+      ->check(number_in(0, 1e9));
   sub->add_option("--memory-budget", a->memory_budget, "Memory for sorts, aggregates and joins, e.g. 2GiB");
-  sub->add_option("--threads", a->threads, "Worker threads (0: every core)");
-  sub->add_option("--max-rows", a->max_rows, "Rows shown by --format table")->capture_default_str();
+  sub->add_option("--threads", a->threads, "Worker threads (0: every core)")->check(number_in(0, kMaxThreads));
+  sub->add_option("--max-rows", a->max_rows, "Rows shown by --format table")->capture_default_str()->check(number_in(0, 1e12));
   sub->add_flag("--overwrite", a->overwrite, "Replace an existing output");
+  sub->add_flag("--confine-to-root", a->confine,
+                "Catalog names (quoted paths too) must resolve inside the root, as a served deployment requires "
+                "(also $ASTROLAKE_CONFINE_TO_ROOT=1)");
   sub->add_flag("-q,--quiet", a->quiet, "No progress bar or summary");
   sub->callback([a] { run_query(*a); });
 }

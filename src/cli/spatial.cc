@@ -41,11 +41,11 @@ std::vector<double> parse_numbers(const std::string& s, const char* what) {
 
 void add_common(CLI::App* sub, SpatialArgs& a) {
   sub->add_option("catalog", a.catalog, "Catalog directory, or a name under the root")->required();
-  sub->add_option("-o,--output", a.output, "Result: .csv, .parquet, or a directory with --format hats")->required();
+  sub->add_option("-o,--output", a.output, "Result: .csv, .parquet, a directory with --format hats, or - (standard output)")->required();
   sub->add_option("--format", a.format, "Output format: csv, parquet or hats (default: by extension)");
   sub->add_option("--columns", a.columns, "Comma-separated columns (default: all)");
   sub->add_option("--root", a.root, "Catalog root (default $ASTROLAKE_ROOT or ./catalogs)");
-  sub->add_option("--threads", a.threads, "Worker threads (0: every core)");
+  sub->add_option("--threads", a.threads, "Worker threads (0: every core)")->check(number_in(0, kMaxThreads));
   sub->add_flag("--overwrite", a.overwrite, "Replace an existing output");
   sub->add_flag("-q,--quiet", a.quiet, "No progress bar or summary");
 }
@@ -63,23 +63,25 @@ void run_search(const SpatialArgs& a, const engine::Region& region) {
   spec.ra_column = cat.ra_column();
   spec.dec_column = cat.dec_column();
   spec.overwrite = a.overwrite;
-  catalog::install_sigint_handler();
+  catalog::install_cancel_handlers();
   engine::SearchStats st;
   try {
     std::unique_ptr<ResultWriter> w = open_output(spec, engine::select_fields(cat, o.columns));
     st = engine::spatial_search(cat, region, o, [&](parquet::Table&& t) { w->write(t); });
     w->close();
   } catch (const catalog::Cancelled&) {
-    throw std::runtime_error("cancelled; nothing was written");
+    throw std::runtime_error(cancelled_message(a.output));
   }
   if (!a.quiet)
-    std::printf("%lld rows in %s -> %s (read %lld of %lld partitions, %lld of %lld row groups)\n",
+    std::fprintf(summary_stream(a.output), "%lld rows in %s -> %s (read %lld of %lld partitions, %lld of %lld row groups)\n",
                 (long long)st.rows_out, region.describe().c_str(), a.output.c_str(), (long long)st.partitions_read,
                 (long long)st.partitions, (long long)st.row_groups_read, (long long)st.row_groups);
 }
 
 }  // namespace
 
+// Region coordinates and radii are validated (NaN and infinity too) by engine::Region, with
+// the value in the message.
 void add_spatial(CLI::App& app) {
   {
     auto a = std::make_shared<SpatialArgs>();

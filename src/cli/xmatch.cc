@@ -52,6 +52,9 @@ void run_xmatch(const XmatchArgs& a) {
   o.threads = a.threads;
   o.progress = a.quiet ? 0 : -1;
 
+  if (confine_to_root_env() && a.right_margin.find('/') != std::string::npos)
+    throw std::invalid_argument("--right-margin: only a margin name of the collection is allowed when catalog names "
+                                "are confined to the root");
   catalog::Catalog left = catalog::Catalog::open(resolve_catalog(a.left, root), {false, ""});
   catalog::Catalog right =
       catalog::Catalog::open(resolve_catalog(a.right, root), {!a.no_margin, a.right_margin});
@@ -65,17 +68,17 @@ void run_xmatch(const XmatchArgs& a) {
   spec.ra_column = left.ra_column() + ls;
   spec.dec_column = left.dec_column() + ls;
   spec.overwrite = a.overwrite;
-  catalog::install_sigint_handler();
+  catalog::install_cancel_handlers();
   engine::XmatchStats st;
   try {
     std::unique_ptr<ResultWriter> w = open_output(spec, schema);
     st = engine::crossmatch(left, right, o, [&](parquet::Table&& t) { w->write(t); });
     w->close();
   } catch (const catalog::Cancelled&) {
-    throw std::runtime_error("cancelled; nothing was written");
+    throw std::runtime_error(cancelled_message(a.output));
   }
   if (!a.quiet)
-    std::printf("%lld rows -> %s (%s; %lld right rows indexed)\n", (long long)st.pairs, a.output.c_str(),
+    std::fprintf(summary_stream(a.output), "%lld rows -> %s (%s; %lld right rows indexed)\n", (long long)st.pairs, a.output.c_str(),
                 st.used_margin ? "right margin used" : "neighbouring right partitions read",
                 (long long)st.right_rows_read);
 }
@@ -87,10 +90,10 @@ void add_xmatch(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("xmatch", "Cross-match two catalogs by position (k nearest within a radius)");
   sub->add_option("left", a->left, "Left catalog (directory or name under the root)")->required();
   sub->add_option("right", a->right, "Right catalog (directory or name under the root)")->required();
-  sub->add_option("--radius-arcsec", a->radius_arcsec, "Match radius, arcsec")->required();
+  sub->add_option("--radius-arcsec", a->radius_arcsec, "Match radius, arcsec")->required();  // validated by the engine
   sub->add_option("--k", a->k, "Nearest neighbours per left row, or 'all'")->capture_default_str();
   sub->add_option("--how", a->how, "inner (matched rows only) or left (every left row)")->capture_default_str();
-  sub->add_option("-o,--output", a->output, "Result: .csv, .parquet, or a directory with --format hats")->required();
+  sub->add_option("-o,--output", a->output, "Result: .csv, .parquet, a directory with --format hats, or - (standard output)")->required();
   sub->add_option("--format", a->format, "Output format: csv, parquet or hats (default: by extension)");
   sub->add_option("--left-columns", a->left_columns, "Comma-separated left columns (default: all)");
   sub->add_option("--right-columns", a->right_columns, "Comma-separated right columns (default: all)");
@@ -100,7 +103,7 @@ void add_xmatch(CLI::App& app) {
   sub->add_flag("--no-margin", a->no_margin, "Ignore the right margin (neighbouring partitions are read instead)");
   sub->add_flag("--keep-self", a->keep_self, "Same catalog on both sides: let a row match itself");
   sub->add_option("--root", a->root, "Catalog root (default $ASTROLAKE_ROOT or ./catalogs)");
-  sub->add_option("--threads", a->threads, "Worker threads (0: every core)");
+  sub->add_option("--threads", a->threads, "Worker threads (0: every core)")->check(number_in(0, kMaxThreads));
   sub->add_flag("--overwrite", a->overwrite, "Replace an existing output");
   sub->add_flag("-q,--quiet", a->quiet, "No progress bar or summary");
   sub->callback([a] { run_xmatch(*a); });

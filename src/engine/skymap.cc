@@ -19,6 +19,7 @@
 #include "engine/spatial_search.h"
 #include "sky/geometry.h"
 #include "sky/healpix.h"
+#include "storage/output.h"
 
 namespace astrolake::engine {
 
@@ -151,20 +152,15 @@ SkymapResult compute_skymap(const catalog::Catalog& cat, const SkymapOptions& op
 
 namespace {
 
-std::string temp_of(const std::string& path) { return path + ".tmp-" + std::to_string(getpid()); }
-
-void fsync_and_rename(const std::string& tmp, const std::string& path) {
-  int fd = ::open(tmp.c_str(), O_RDONLY);
-  if (fd < 0 || fsync(fd) != 0) {
-    if (fd >= 0) ::close(fd);
-    std::remove(tmp.c_str());
-    throw std::runtime_error(path + ": cannot sync: " + std::strerror(errno));
-  }
-  ::close(fd);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error(path + ": cannot rename into place: " + std::strerror(errno));
-  }
+// Maps are written whole to a temp file and renamed into place (storage/output.h); FITS and
+// PNG are not streamed, so a pipe or device as the target is refused up front.
+std::string temp_for(const std::string& path, const char* format) {
+  storage::TargetKind k = storage::output_target(path);
+  if (k == storage::TargetKind::Stream)
+    throw std::invalid_argument(path + ": a " + std::string(format) +
+                                " file cannot be streamed into a pipe or device; write it to a file");
+  if (k == storage::TargetKind::Directory) throw std::invalid_argument(path + ": is a directory");
+  return storage::temp_path(path);
 }
 
 }  // namespace
@@ -175,19 +171,22 @@ void write_skymap_fits_double(const std::string& path, int order, const std::vec
   if (int64_t(values.size()) != npix)
     throw std::invalid_argument(path + ": map has " + std::to_string(values.size()) + " values, order " +
                                 std::to_string(order) + " needs " + std::to_string(npix));
-  std::string tmp = temp_of(path);
+  std::string tmp = temp_for(path, "FITS");
   std::remove(tmp.c_str());
   fitsfile* f = nullptr;
   int status = 0;
   auto fail = [&](const std::string& what) {
+    int err = errno;  // cfitsio's "error writing to FITS file" does not say why; errno does
     char text[FLEN_STATUS] = {0};
     fits_get_errstatus(status, text);
+    std::string why = text;
+    if ((status == WRITE_ERROR || status == FILE_NOT_CREATED) && err) why += std::string(": ") + std::strerror(err);
     int s = 0;
     if (f) fits_close_file(f, &s);
     std::remove(tmp.c_str());
-    throw std::runtime_error(path + ": " + what + ": " + text);
+    throw std::runtime_error(path + ": " + what + ": " + why);
   };
-  if (fits_create_file(&f, tmp.c_str(), &status)) fail("cannot create");
+  if (fits_create_diskfile(&f, tmp.c_str(), &status)) fail("cannot create");  // no cfitsio name syntax
   if (fits_create_img(f, BYTE_IMG, 0, nullptr, &status)) fail("primary HDU");
   std::string name = column_name;
   char* ttype[] = {name.data()};
@@ -210,7 +209,7 @@ void write_skymap_fits_double(const std::string& path, int order, const std::vec
     f = nullptr;
     fail("close");
   }
-  fsync_and_rename(tmp, path);
+  storage::publish_file(tmp, path);
 }
 
 // --- PNG -----------------------------------------------------------------------------------
@@ -325,16 +324,21 @@ class Image {
 };
 
 void save_png(const std::string& path, const Image& img) {
-  std::string tmp = temp_of(path);
+  std::string tmp = temp_for(path, "PNG");
   FILE* fp = std::fopen(tmp.c_str(), "wb");
   if (!fp) throw std::runtime_error(path + ": cannot create: " + std::strerror(errno));
-  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  // libpng's default handlers print to stderr; errors are reported once, by the exception.
+  auto quiet_error = [](png_structp p, png_const_charp) { png_longjmp(p, 1); };
+  auto quiet_warning = [](png_structp, png_const_charp) {};
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, quiet_error, quiet_warning);
   png_infop info = png ? png_create_info_struct(png) : nullptr;
   if (!png || !info || setjmp(png_jmpbuf(png))) {
+    int err = errno;
+    bool io = std::ferror(fp);
     png_destroy_write_struct(&png, &info);
     std::fclose(fp);
     std::remove(tmp.c_str());
-    throw std::runtime_error(path + ": PNG encoding failed");
+    throw std::runtime_error(path + (io ? ": cannot write: " + std::string(std::strerror(err)) : ": PNG encoding failed"));
   }
   png_init_io(png, fp);
   png_set_IHDR(png, info, png_uint_32(img.w()), png_uint_32(img.h()), 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
@@ -343,13 +347,18 @@ void save_png(const std::string& path, const Image& img) {
   for (int y = 0; y < img.h(); y++) png_write_row(png, const_cast<png_bytep>(img.row(y)));
   png_write_end(png, nullptr);
   png_destroy_write_struct(&png, &info);
-  if (std::fflush(fp) != 0) {
+  if (std::fflush(fp) != 0 || std::ferror(fp)) {
+    int err = errno;
     std::fclose(fp);
     std::remove(tmp.c_str());
-    throw std::runtime_error(path + ": write failed");
+    throw std::runtime_error(path + ": cannot write: " + std::strerror(err));
   }
-  std::fclose(fp);
-  fsync_and_rename(tmp, path);
+  if (std::fclose(fp) != 0) {
+    int err = errno;
+    std::remove(tmp.c_str());
+    throw std::runtime_error(path + ": cannot write: " + std::strerror(err));
+  }
+  storage::publish_file(tmp, path);
 }
 
 // Mollweide forward: (lon, lat) radians -> (x, y) in [-2√2, 2√2] x [-√2, √2].

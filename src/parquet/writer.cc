@@ -17,6 +17,7 @@
 #include "parquet/encoding.h"
 #include "parquet/metadata.h"
 #include "parquet/reader.h"
+#include "storage/output.h"
 #include "storage/source.h"
 
 namespace astrolake::parquet {
@@ -214,6 +215,7 @@ struct FileWriter::Impl {
   meta::FileMetaData md;
   Table pending;
   bool closed = false;
+  bool stream = false;  // writing in place into a pipe, a device or standard output (no temp, no rename)
 
   [[noreturn]] void io_fail(const std::string& what) {
     throw storage::IoError(path + ": " + what + ": " + std::strerror(errno));
@@ -227,15 +229,7 @@ struct FileWriter::Impl {
   }
 
   void flush_out() {
-    size_t done = 0;
-    while (done < out.size()) {
-      ssize_t k = ::write(fd, out.data() + done, out.size() - done);
-      if (k < 0) {
-        if (errno == EINTR) continue;
-        io_fail("write failed");
-      }
-      done += size_t(k);
-    }
+    storage::write_all(fd, out.data(), out.size(), path == "-" ? "standard output" : path);
     out.clear();
   }
 
@@ -500,7 +494,6 @@ void FileWriter::Impl::write_row_group(const Table& t, size_t r0, size_t r1) {
 FileWriter::FileWriter(std::string path, std::vector<Field> schema, WriteOptions opts) : impl_(new Impl) {
   Impl& I = *impl_;
   I.path = std::move(path);
-  I.tmp = I.path + ".tmp-" + std::to_string(::getpid());
   I.schema = std::move(schema);
   I.opts = std::move(opts);
   if (I.opts.row_group_rows <= 0) I.opts.row_group_rows = 128 * 1024;
@@ -508,8 +501,17 @@ FileWriter::FileWriter(std::string path, std::vector<Field> schema, WriteOptions
     for (size_t j = i + 1; j < I.schema.size(); j++)
       if (I.schema[i].name == I.schema[j].name)
         throw std::invalid_argument(I.path + ": duplicate column name '" + I.schema[i].name + "'");
-  I.fd = ::open(I.tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (I.fd < 0) I.io_fail("cannot create " + I.tmp);
+  storage::TargetKind kind = storage::output_target(I.path);
+  if (kind == storage::TargetKind::Directory) throw storage::IoError(I.path + ": is a directory");
+  if (kind == storage::TargetKind::Stream) {
+    // Parquet is written front to back (the footer last), so it can go straight into a pipe.
+    I.stream = true;
+    I.fd = storage::open_stream(I.path);
+  } else {
+    I.tmp = storage::temp_path(I.path);
+    I.fd = ::open(I.tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (I.fd < 0) I.io_fail("cannot create " + I.tmp);
+  }
   I.emit("PAR1", 4);
   for (const Field& f : I.schema) I.pending.columns.emplace_back(f);
 
@@ -546,7 +548,7 @@ FileWriter::FileWriter(std::string path, std::vector<Field> schema, WriteOptions
 FileWriter::~FileWriter() {
   if (impl_ && !impl_->closed) {
     if (impl_->fd >= 0) ::close(impl_->fd);
-    ::unlink(impl_->tmp.c_str());
+    if (!impl_->stream) ::unlink(impl_->tmp.c_str());
   }
 }
 
@@ -613,15 +615,11 @@ void FileWriter::close() {
   I.emit(&len, 4);
   I.emit("PAR1", 4);
   I.flush_out();
-  if (::fsync(I.fd) != 0) I.io_fail("fsync failed");
-  if (::close(I.fd) != 0) { I.fd = -1; I.io_fail("close failed"); }
+  int fd = I.fd;
   I.fd = -1;
-  if (::rename(I.tmp.c_str(), I.path.c_str()) != 0) I.io_fail("rename from " + I.tmp + " failed");
+  if (::close(fd) != 0) I.io_fail("close failed");
+  if (!I.stream) storage::publish_file(I.tmp, I.path);  // fsyncs, refuses to replace a non-file
   I.closed = true;
-  // Make the rename durable too.
-  std::string dir = I.path.substr(0, I.path.find_last_of('/') == std::string::npos ? 0 : I.path.find_last_of('/'));
-  int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) { ::fsync(dfd); ::close(dfd); }
 }
 
 void write_table(const std::string& path, const Table& t, WriteOptions opts) {

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <string>
 
+#include "storage/output.h"
 #include "storage/source.h"
 
 namespace astrolake::storage {
@@ -148,25 +149,12 @@ void write_file_atomic(const std::string& path, std::span<const uint8_t> bytes) 
     }
     done += size_t(n);
   }
-  if (::fsync(fd) != 0) abandon("cannot fsync", errno);
   if (::close(fd) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
     fail("cannot close", tmp, err);
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    throw IoError("cannot rename " + tmp + " to " + path + ": " + std::strerror(err));
-  }
-  // The rename is durable only once the directory entry is on disk.
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  if (dir.empty()) dir = ".";
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  publish_file(tmp, path);
 }
 
 }  // namespace astrolake::storage

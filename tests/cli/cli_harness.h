@@ -101,6 +101,33 @@ inline RunResult wait_cli(pid_t pid, const std::string& out_file, const std::str
   return r;
 }
 
+// Runs the binary with stdout sent to `out_path` (opened, never created or removed: a device
+// such as /dev/full, a FIFO, or the write end of a pipe given as /proc/self/fd/N) and stderr
+// captured. RunResult::out stays empty.
+inline RunResult run_cli_stdout_to(const std::vector<std::string>& args, const std::string& out_path) {
+  static int seq = 0;
+  std::string err = (fs::temp_directory_path() / ("al_cli_err_" + std::to_string(::getpid()) + "_" +
+                                                  std::to_string(seq++))).string();
+  std::vector<std::string> all = {AL_BINARY};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, AL_BINARY, &fa, nullptr, argv.data(), environ) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&fa);
+  RunResult r;
+  int ws = 0;
+  if (pid > 0 && ::waitpid(pid, &ws, 0) == pid && WIFEXITED(ws)) r.status = WEXITSTATUS(ws);
+  r.err = slurp(err);
+  std::remove(err.c_str());
+  return r;
+}
+
 // Runs the binary to completion. Output captures live in the system temp dir, never in a
 // test's own dir, so "nothing was written" checks see only what the command wrote.
 inline RunResult run_cli(const std::vector<std::string>& args) {
