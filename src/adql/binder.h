@@ -36,7 +36,8 @@ struct Source {
   std::string alias;    // qualifies its columns: the AS name, else the table's last name part
   std::string display;  // for messages: "catalog gaia", "subquery s"
   std::shared_ptr<catalog::Catalog> cat;  // catalog leaf
-  std::shared_ptr<Planned> sub;           // subquery leaf
+  std::shared_ptr<Planned> sub;           // subquery leaf (an upload is one over its table)
+  std::shared_ptr<const parquet::Table> upload;  // TAP_UPLOAD leaf
   std::set<std::string> used;             // stored column names the query reads
   bool null_supplying = false;            // right side of a LEFT JOIN: WHERE cannot move below
 };

@@ -3,12 +3,14 @@
 #include "adql/planner.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <sstream>
 
 #include "adql/binder.h"
 #include "adql/operators.h"
 #include "adql/parser.h"
+#include "adql/set_operations.h"
 #include "engine/aggregate.h"
 #include "engine/column_ops.h"
 #include "engine/join.h"
@@ -140,6 +142,10 @@ struct FromNode {
   std::vector<EExpr> left_keys, right_keys;
   std::vector<EExpr> residual;     // applied above the join (inner joins)
   std::vector<EExpr> right_filter; // LEFT JOIN: ON conjuncts on the right side only
+  // Upload x catalog positional join: a cone of radius_deg around (up_ra, up_dec) per upload row.
+  bool upload_cone = false;
+  size_t up_src = 0, cat_src = 0;
+  EExpr up_ra, up_dec;
 };
 
 class QueryPlanner {
@@ -149,6 +155,7 @@ class QueryPlanner {
 
  private:
   Planned plan_select(const Query& q);
+  Planned plan_set(const Query& q);
   std::unique_ptr<FromNode> bind_from(const TableRef& t, Scope& scope);
   void add_source(Scope& scope, Source s, const std::vector<parquet::Field>& fields);
   std::shared_ptr<catalog::Catalog> open_catalog(const TableRef& t, std::string& alias);
@@ -156,6 +163,8 @@ class QueryPlanner {
                  std::map<size_t, std::vector<EExpr>>& pushed);
   OperatorPtr build(FromNode& n, Scope& scope, std::map<size_t, std::vector<EExpr>>& pushed, PlanNode& tree,
                     engine::ScanEstimate& est);
+  OperatorPtr upload_cone(FromNode& n, Scope& scope, std::map<size_t, std::vector<EExpr>>& pushed, PlanNode& tree,
+                          engine::ScanEstimate& est);
   OperatorPtr leaf_scan(size_t src, Scope& scope, const std::vector<EExpr>& filters, engine::Pipeline extra,
                         bool rename, PlanNode& tree, engine::ScanEstimate& est);
   std::optional<engine::Region> region_of(const SpatialCond& c, Translator& tr, const Expr& at);
@@ -250,7 +259,26 @@ std::unique_ptr<FromNode> QueryPlanner::bind_from(const TableRef& t, Scope& scop
     for (auto it = with_.rbegin(); it != with_.rend() && !cte; ++it)
       for (const CommonTableExpr& c : **it)
         if (t.names[0].matches(c.name.name) || c.name.matches(t.names[0].name)) cte = c.query.get();
-  if (t.kind == TableRefKind::Subquery || cte) {
+  bool upload = t.kind == TableRefKind::Table && t.names.size() >= 2 && t.names[t.names.size() - 2].matches("TAP_UPLOAD");
+  if (upload) {
+    const Identifier& want = t.names.back();
+    std::vector<std::string> names;
+    for (const auto& [name, table] : opts_.uploads) {
+      names.push_back(name);
+      if (want.matches(name) && !s.upload) s.upload = table;
+    }
+    if (!s.upload)
+      fail(t.line, t.column, "no upload table TAP_UPLOAD." + want.name +
+                                 (names.empty() ? " (this query has no uploads)" : " (uploaded: " + join(names) + ")") +
+                                 suggest(want.name, names));
+    s.alias = !t.alias.empty() ? t.alias.name : want.name;
+    s.display = "upload " + s.alias;
+    s.sub = std::make_shared<Planned>();
+    s.sub->op = std::make_unique<engine::TableSource>(*s.upload, engine::kDefaultBatchRows, opts_.ctx);
+    s.sub->schema = s.sub->op->schema();
+    s.sub->tree = PlanNode{"Upload TAP_UPLOAD." + want.name + " (" + std::to_string(s.upload->rows()) + " rows)", {}};
+    fields = s.sub->schema;
+  } else if (t.kind == TableRefKind::Subquery || cte) {
     s.alias = !t.alias.empty() ? t.alias.name : t.names.back().name;
     s.display = "subquery " + s.alias;
     s.sub = std::make_shared<Planned>(plan_query(cte ? *cte : *t.subquery));
@@ -338,6 +366,46 @@ void QueryPlanner::bind_join(FromNode& n, Scope& scope, Translator& tr, std::vec
       }
     }
   }
+  // A positional join of an upload with a catalog: one cone search per upload row.
+  if (!n.xmatch && n.type == JoinType::Inner && n.left->leaf && n.right->leaf) {
+    size_t a = n.left->source, b = n.right->source;
+    bool ab = scope.sources[a].upload && scope.sources[b].cat, ba = scope.sources[b].upload && scope.sources[a].cat;
+    if (ab || ba) {
+      size_t ui = ab ? a : b, ci = ab ? b : a;
+      const Source& us = scope.sources[ui];
+      const Source& cs = scope.sources[ci];
+      auto only_upload = [&](const EExpr& e) {
+        std::set<std::string> cols;
+        columns_of(*e, cols);
+        for (const auto& c : cols)
+          if (scope.cols[scope.by_internal.at(c)].source != ui) return false;
+        return true;
+      };
+      for (size_t i = 0; i < conj.size() && !n.upload_cone && us.alias != cs.alias; i++) {
+        for (const SpatialCond& c : spatial_forms(*conj[i])) {
+          if (c.kind != engine::Region::Kind::Cone) continue;
+          bool cat_point = is_coord(*c.pra, cs, cs.cat->ra_column()) && is_coord(*c.pdec, cs, cs.cat->dec_column());
+          bool cat_shape = is_coord(*c.shape[0], cs, cs.cat->ra_column()) && is_coord(*c.shape[1], cs, cs.cat->dec_column());
+          if (!cat_point && !cat_shape) continue;
+          EExpr ura = tr.plain(cat_point ? *c.shape[0] : *c.pra);
+          EExpr udec = tr.plain(cat_point ? *c.shape[1] : *c.pdec);
+          if (!only_upload(ura) || !only_upload(udec)) continue;
+          std::optional<engine::Value> r = constant_value(tr.plain(*c.shape[2]));
+          if (!r || r->null || r->is_string()) continue;
+          if (!(r->as_double() >= 0)) fail(*conj[i], "the cross-match radius must be >= 0, got " + r->to_string());
+          n.upload_cone = true;
+          n.up_src = ui;
+          n.cat_src = ci;
+          n.up_ra = ura;
+          n.up_dec = udec;
+          n.radius_deg = r->as_double();
+          if (c.strict) n.residual.push_back(tr.plain(*conj[i]));
+          conj.erase(conj.begin() + long(i));
+          break;
+        }
+      }
+    }
+  }
   auto sources_of = [&](const EExpr& e) {
     std::set<std::string> cols;
     columns_of(*e, cols);
@@ -379,7 +447,7 @@ void QueryPlanner::bind_join(FromNode& n, Scope& scope, Translator& tr, std::vec
     } catch (const engine::ExprError& err) {
       fail(*c, err.what());
     }
-    if (c->kind == ExprKind::Binary && c->binary_op == BinaryOp::Eq && !n.xmatch) {
+    if (c->kind == ExprKind::Binary && c->binary_op == BinaryOp::Eq && !n.xmatch && !n.upload_cone) {
       EExpr a = e->args[0], b = e->args[1];
       std::set<size_t> sa = sources_of(a), sb = sources_of(b);
       if (!sa.empty() && !sb.empty()) {
@@ -408,7 +476,7 @@ void QueryPlanner::bind_join(FromNode& n, Scope& scope, Translator& tr, std::vec
     }
     n.residual.push_back(e);
   }
-  if (n.xmatch && !eqs.empty()) {
+  if ((n.xmatch || n.upload_cone) && !eqs.empty()) {
     for (auto& [a, b] : eqs) n.residual.push_back(engine::binary(engine::BinOp::Eq, a, b));
     if (n.type == JoinType::Left) fail(t.line, t.column, "a positional LEFT JOIN cannot have other ON conditions");
   } else {
@@ -486,6 +554,77 @@ OperatorPtr QueryPlanner::leaf_scan(size_t si, Scope& scope, const std::vector<E
   return pipe(std::move(s.sub->op));
 }
 
+// Upload x catalog: the upload's rows (after their own filters) are held; each row's cone is
+// an engine spatial search whose rows are joined to that upload row.
+OperatorPtr QueryPlanner::upload_cone(FromNode& n, Scope& scope, std::map<size_t, std::vector<EExpr>>& pushed,
+                                      PlanNode& tree, engine::ScanEstimate& est) {
+  Source& cs = scope.sources[n.cat_src];
+  PlanNode ut;
+  OperatorPtr uop = leaf_scan(n.up_src, scope, pushed[n.up_src], nullptr, true, ut, est);
+  auto up = std::make_shared<parquet::Table>(engine::collect(*uop));
+  if (up->columns.size() != uop->schema().size()) *up = engine::empty_table(uop->schema());
+  std::vector<double> ra, dec;
+  std::vector<uint8_t> ok(up->rows(), 1);
+  if (up->rows() > 0) {
+    parquet::Column cra = engine::evaluate(*n.up_ra, *up), cdec = engine::evaluate(*n.up_dec, *up);
+    if (!engine::is_numeric(cra.field.type) || !engine::is_numeric(cdec.field.type))
+      fail(n.ref ? n.ref->line : 0, n.ref ? n.ref->column : 0, "the upload's circle centre must be numeric");
+    ra = engine::column_f64(cra);
+    dec = engine::column_f64(cdec);
+    for (size_t i = 0; i < ok.size(); i++) ok[i] = !cra.is_null(i) && !cdec.is_null(i);
+  }
+  std::vector<std::string> cols = used_columns(cs);
+  std::vector<std::string> internal;
+  for (const std::string& c : cols) {
+    std::string in = c;
+    for (const ScopeColumn& sc : scope.cols)
+      if (sc.source == n.cat_src && sc.name == c) in = sc.internal;
+    internal.push_back(in);
+  }
+  std::vector<parquet::Field> schema = engine::schema_of(*up);
+  std::vector<parquet::Field> cat_fields = engine::select_fields(*cs.cat, cols);
+  for (size_t i = 0; i < cat_fields.size(); i++) {
+    cat_fields[i].name = internal[i];
+    schema.push_back(cat_fields[i]);
+  }
+  engine::SearchOptions so;
+  so.columns = cols;
+  so.threads = opts_.threads;
+  so.progress = 0;
+  std::shared_ptr<catalog::Catalog> cat = cs.cat;
+  double radius = n.radius_deg;
+  auto job = [up, ra, dec, ok, cat, so, radius, internal](const PushSource::Sink& sink) {
+    for (size_t i = 0; i < ok.size(); i++) {
+      if (!ok[i] || !std::isfinite(ra[i]) || !(std::fabs(dec[i]) <= 90)) continue;
+      engine::Region region = engine::Region::cone(ra[i], dec[i], radius);
+      engine::spatial_search(*cat, region, so, [&](parquet::Table&& t) {
+        parquet::Table out = engine::take(*up, std::vector<int64_t>(t.rows(), int64_t(i)));
+        for (size_t c = 0; c < t.columns.size(); c++) {
+          t.columns[c].field.name = internal[c];
+          out.columns.push_back(std::move(t.columns[c]));
+        }
+        sink(std::move(out));
+      });
+    }
+  };
+  OperatorPtr op = std::make_unique<PushSource>(schema, job, opts_.ctx);
+  engine::ScanOptions co;
+  co.columns = cols;
+  add_estimate(est, estimate(*engine::catalog_source(cat), co));
+  char r[64];
+  std::snprintf(r, sizeof r, "%.6g", radius * 3600);
+  tree.label = "UploadConeJoin " + scope.sources[n.up_src].alias + " x " + cs.alias + " radius " + r +
+               " arcsec (one cone search per upload row) columns [" + join(cols) + "]";
+  tree.children.push_back(ut);
+  std::vector<EExpr> filters = pushed[n.cat_src];
+  for (const auto& f : n.residual) filters.push_back(f);
+  if (EExpr f = and_all(filters)) {
+    op = std::make_unique<engine::Filter>(std::move(op), f, opts_.ctx);
+    tree = PlanNode{"Filter " + f->to_string(), {tree}};
+  }
+  return op;
+}
+
 OperatorPtr QueryPlanner::build(FromNode& n, Scope& scope, std::map<size_t, std::vector<EExpr>>& pushed,
                                 PlanNode& tree, engine::ScanEstimate& est) {
   if (n.leaf) return leaf_scan(n.source, scope, pushed[n.source], nullptr, true, tree, est);
@@ -542,6 +681,7 @@ OperatorPtr QueryPlanner::build(FromNode& n, Scope& scope, std::map<size_t, std:
     }
     return op;
   }
+  if (n.upload_cone) return upload_cone(n, scope, pushed, tree, est);
   PlanNode lt, rt;
   OperatorPtr l = build(*n.left, scope, pushed, lt, est);
   OperatorPtr r = build(*n.right, scope, pushed, rt, est);
@@ -926,6 +1066,99 @@ Planned QueryPlanner::plan_select(const Query& q) {
   return p;
 }
 
+// ---------------------------------------------------------------------------------------
+// UNION / EXCEPT / INTERSECT
+
+const char* set_name(QueryKind k) {
+  return k == QueryKind::Union ? "UNION" : k == QueryKind::Except ? "EXCEPT" : "INTERSECT";
+}
+
+// Casts a side's columns to `types` where they differ (a Project over the side).
+OperatorPtr cast_to(OperatorPtr op, const std::vector<parquet::Field>& target, engine::QueryContext* ctx) {
+  const std::vector<parquet::Field>& have = op->schema();
+  bool same = true;
+  for (size_t i = 0; i < have.size(); i++) same &= have[i].type == target[i].type;
+  if (same) return op;
+  std::vector<engine::NamedExpr> proj;
+  for (size_t i = 0; i < have.size(); i++) {
+    EExpr c = engine::col(have[i].name);
+    proj.push_back({have[i].type == target[i].type ? c : engine::cast(c, target[i].type), have[i].name});
+  }
+  return std::make_unique<engine::Project>(std::move(op), proj, ctx);
+}
+
+Planned QueryPlanner::plan_set(const Query& q) {
+  const char* name = set_name(q.kind);
+  std::string what = std::string(name) + (q.all ? " ALL" : "");
+  Planned l = plan_query(*q.left);
+  Planned r = plan_query(*q.right);
+  if (l.schema.size() != r.schema.size())
+    fail(q.line, q.column, what + ": the left query has " + std::to_string(l.schema.size()) +
+                               " columns and the right one " + std::to_string(r.schema.size()) + "; they must match");
+  std::vector<parquet::Field> target = l.schema;
+  for (size_t i = 0; i < target.size(); i++) {
+    const parquet::Field& a = l.schema[i];
+    const parquet::Field& b = r.schema[i];
+    std::string col = "column " + std::to_string(i + 1) + " (" + a.name + ")";
+    if (a.list || b.list)
+      fail(q.line, q.column, what + ": " + col + " is a list; set operations compare scalar columns only");
+    try {
+      target[i].type = engine::common_type(a, b, what + " " + col);
+    } catch (const engine::ExprError&) {
+      fail(q.line, q.column, what + ": " + col + " is " + parquet::type_name(a.type) + " on the left but " +
+                                 parquet::type_name(b.type) + " on the right");
+    }
+  }
+  engine::QueryContext* ctx = opts_.ctx;
+  OperatorPtr lop = cast_to(std::move(l.op), target, ctx);
+  OperatorPtr rop = cast_to(std::move(r.op), target, ctx);
+  Planned p;
+  if (q.kind == QueryKind::Union) {
+    p.op = std::make_unique<Concat>(std::move(lop), std::move(rop), ctx);
+    if (!q.all) p.op = std::make_unique<engine::Distinct>(std::move(p.op), ctx);
+  } else {
+    auto kind = q.kind == QueryKind::Intersect ? SetFilter::Kind::Intersect : SetFilter::Kind::Except;
+    p.op = std::make_unique<SetFilter>(std::move(lop), std::move(rop), kind, q.all, ctx);
+  }
+  p.tree = PlanNode{what, {l.tree, r.tree}};
+  p.estimate = l.estimate;
+  add_estimate(p.estimate, r.estimate);
+  p.ra_column = l.ra_column;
+  p.dec_column = l.dec_column;
+  // ORDER BY of a set operation names output columns (by name or 1-based position).
+  std::vector<engine::SortKey> sort;
+  const std::vector<parquet::Field>& out = p.op->schema();
+  for (const OrderItem& o : q.order_by) {
+    const Expr& e = *o.expr;
+    int idx = -1;
+    if (e.is_integer_literal()) {
+      if (e.int_value < 1 || e.int_value > int64_t(out.size()))
+        fail(e, "ORDER BY " + std::to_string(e.int_value) + ": the result has " + std::to_string(out.size()) + " columns");
+      idx = int(e.int_value - 1);
+    } else if (e.kind == ExprKind::Column && e.names.size() == 1) {
+      for (size_t i = 0; i < out.size() && idx < 0; i++)
+        if (e.column_name().matches(out[i].name)) idx = int(i);
+    }
+    if (idx < 0) {
+      std::vector<std::string> names;
+      for (const auto& f : out) names.push_back(f.name);
+      fail(e, "ORDER BY of " + std::string(name) + " must name a result column or its position, got " + e.to_string() +
+                  suggest(e.to_string(), names));
+    }
+    sort.push_back({engine::col(out[size_t(idx)].name), o.descending, {}});
+  }
+  if (!sort.empty()) {
+    p.op = std::make_unique<engine::Sort>(std::move(p.op), sort, ctx);
+    p.tree = PlanNode{"Sort", {p.tree}};
+  }
+  if (q.offset) {
+    p.op = std::make_unique<engine::Limit>(std::move(p.op), -1, *q.offset, ctx);
+    p.tree = PlanNode{"Limit all offset " + std::to_string(*q.offset), {p.tree}};
+  }
+  p.schema = p.op->schema();
+  return p;
+}
+
 Planned QueryPlanner::plan_query(const Query& q, const std::vector<CommonTableExpr>* outer_with) {
   if (!q.with.empty()) with_.push_back(&q.with);
   struct Pop {
@@ -935,9 +1168,7 @@ Planned QueryPlanner::plan_query(const Query& q, const std::vector<CommonTableEx
       if (on) w.pop_back();
     }
   } pop{with_, !q.with.empty()};
-  if (q.kind != QueryKind::Select)
-    fail(q.line, q.column, "UNION, EXCEPT and INTERSECT are not supported yet");
-  return plan_select(q);
+  return q.kind == QueryKind::Select ? plan_select(q) : plan_set(q);
 }
 
 void print_tree(const PlanNode& n, int depth, std::string& out) {

@@ -15,6 +15,10 @@
 // A plain single-catalog query runs its filter and projection in parallel per partition and
 // streams; only ORDER BY, GROUP BY, DISTINCT and join build sides hold rows.
 //
+// TAP_UPLOAD.<name> names a table of PlanOptions::uploads. A join of an upload with a catalog
+// on `1 = CONTAINS(POINT(cat.ra, cat.dec), CIRCLE(up.ra, up.dec, r))` (either order, or the
+// DISTANCE form; r a constant) runs one engine cone search per upload row instead of a
+// cross join: the "my target list x the survey" cross-match.
 // Catalogs are named by name under the root (also schema-qualified: only the last part
 // counts) or by a path in double quotes. Column names are case-insensitive unless quoted.
 // Errors are PlanError with the position and, for unknown names, the nearest known name:
@@ -22,6 +26,7 @@
 // ADQL BOX(ra, dec, width, height) is the RA/Dec range [ra -+ width/2] x [dec -+ height/2]
 // (RA wrapping through 0 as hats' box search does), not a great-circle box.
 #pragma once
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -44,6 +49,9 @@ struct PlanOptions {
   engine::QueryContext* ctx = nullptr;  // limits and cancellation (may be null)
   int threads = 0;                      // 0: every core
   int progress = 0;                     // engine spatial searches: -1 auto, 0 never, 1 always
+  // Tables visible as TAP_UPLOAD.<name> for this query (e.g. VOTables read with
+  // votable::read_votable). Names compare case-insensitively unless quoted in the query.
+  std::map<std::string, std::shared_ptr<const parquet::Table>> uploads;
 };
 
 // One line of the plan tree, for EXPLAIN.
