@@ -13,6 +13,7 @@
 #include "catalog/catalog.h"
 #include "engine/aggregate.h"
 #include "engine/expr.h"
+#include "engine/functions.h"
 
 namespace astrolake::adql {
 
@@ -29,6 +30,7 @@ struct Planned {
   PlanNode tree;
   engine::ScanEstimate estimate;
   std::string ra_column, dec_column;
+  std::vector<std::string> xtypes;  // per schema column: DALI xtype of geometry values, else ""
 };
 
 // One FROM leaf: a catalog or a subquery.
@@ -48,6 +50,8 @@ struct ScopeColumn {
   std::string internal;  // engine column name in the joined rows
   parquet::Field field;  // named `internal`
   size_t source = 0;
+  std::string xtype;     // DALI xtype of a geometry column of a subquery, else ""
+
 };
 
 struct Scope {
@@ -98,6 +102,10 @@ bool has_aggregate(const Expr& e);
 void columns_of(const engine::Expr& e, std::set<std::string>& out);
 // Value of an expression without column references (constant folding), or nullopt.
 std::optional<engine::Value> constant_value(const engine::ExprPtr& e);
+// Geometry values, region relations and the ivo_* UDFs (geometry_values.cc).
+void register_geometry_values(engine::FunctionRegistry& r);
+// The DALI xtype ("point", "circle", "polygon") of an ADQL expression's value, or "".
+std::string geometry_xtype(const Expr& e);
 // ADQL CAST type name -> parquet type; throws PlanError.
 parquet::Type cast_type(const Expr& e);
 

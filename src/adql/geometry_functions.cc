@@ -7,6 +7,7 @@
 #include <mutex>
 #include <numbers>
 
+#include "adql/binder.h"
 #include "adql/planner.h"
 #include "engine/column_ops.h"
 #include "engine/expr.h"
@@ -193,6 +194,7 @@ void register_all(engine::FunctionRegistry& r) {
     };
     r.add(std::move(f));
   }
+  register_geometry_values(r);
 }
 
 }  // namespace
@@ -215,6 +217,10 @@ std::vector<GeometryHelp> geometry_functions() {
        "separation in degrees; `DISTANCE(...) < r` runs a cone search, or a cross-match in a JOIN ... ON"},
       {"COORD1", "COORD1(POINT) -> DOUBLE", "the RA of a point"},
       {"COORD2", "COORD2(POINT) -> DOUBLE", "the Dec of a point"},
+      {"CONTAINS/INTERSECTS of regions", "CONTAINS(CIRCLE|POLYGON, CIRCLE|POLYGON) -> INTEGER",
+       "region in region / regions overlap; shapes may use columns (a per-row circle)"},
+      {"geometry values", "SELECT POINT(ra, dec), CIRCLE(...), POLYGON(...)",
+       "output columns of DALI xtype point/circle/polygon: [ra, dec], [ra, dec, r], [ra1, dec1, ...] in degrees"},
   };
 }
 

@@ -224,6 +224,8 @@ void QueryPlanner::add_source(Scope& scope, Source s, const std::vector<parquet:
   size_t idx = scope.sources.size();
   for (const parquet::Field& f : fields) {
     ScopeColumn c;
+    size_t i = size_t(&f - fields.data());
+    if (s.sub && i < s.sub->xtypes.size()) c.xtype = s.sub->xtypes[i];
     c.table = s.alias;
     c.name = f.name;
     c.field = f;
@@ -725,6 +727,7 @@ struct OutCol {
   EExpr expr;
   std::string name;
   bool hidden = false;
+  std::string xtype;  // DALI xtype of a geometry value
 };
 
 Planned QueryPlanner::plan_select(const Query& q) {
@@ -859,6 +862,7 @@ Planned QueryPlanner::plan_select(const Query& q) {
         const ScopeColumn& c = scope.cols[i];
         scope.sources[c.source].used.insert(c.name);
         out.push_back({engine::col(c.internal), unique_name(c.name)});
+        out.back().xtype = c.xtype;
         out_text.push_back(c.internal);
       }
       continue;
@@ -874,6 +878,11 @@ Planned QueryPlanner::plan_select(const Query& q) {
     }();
     else name = it.expr->to_string();
     out.push_back({e, unique_name(name)});
+    out.back().xtype = geometry_xtype(*it.expr);
+    if (out.back().xtype.empty() && e->kind == engine::ExprKind::Column) {
+      auto f = scope.by_internal.find(e->name);
+      if (f != scope.by_internal.end()) out.back().xtype = scope.cols[f->second].xtype;
+    }
     out_text.push_back(e->to_string());
   }
   EExpr having = q.having ? tr.grouped(*q.having) : nullptr;
@@ -1049,6 +1058,9 @@ Planned QueryPlanner::plan_select(const Query& q) {
   }
   p.op = std::move(op);
   p.schema = p.op->schema();
+  for (const OutCol& o : out)
+    if (!o.hidden) p.xtypes.push_back(o.xtype);
+  p.xtypes.resize(p.schema.size());
   p.tree = std::move(tree);
   // ra/dec output columns of the first catalog, for --format hats.
   for (size_t si = 0; si < scope.sources.size(); si++) {
@@ -1100,8 +1112,12 @@ Planned QueryPlanner::plan_set(const Query& q) {
     const parquet::Field& a = l.schema[i];
     const parquet::Field& b = r.schema[i];
     std::string col = "column " + std::to_string(i + 1) + " (" + a.name + ")";
-    if (a.list || b.list)
-      fail(q.line, q.column, what + ": " + col + " is a list; set operations compare scalar columns only");
+    if (a.list || b.list) {
+      // Lists (geometry values, light curves) compare element-wise; no casts between them.
+      if (a.list != b.list || a.type != b.type)
+        fail(q.line, q.column, what + ": " + col + " is a list of " + parquet::type_name(a.type) + " on one side only");
+      continue;
+    }
     try {
       target[i].type = engine::common_type(a, b, what + " " + col);
     } catch (const engine::ExprError&) {
@@ -1125,6 +1141,7 @@ Planned QueryPlanner::plan_set(const Query& q) {
   add_estimate(p.estimate, r.estimate);
   p.ra_column = l.ra_column;
   p.dec_column = l.dec_column;
+  p.xtypes = l.xtypes;
   // ORDER BY of a set operation names output columns (by name or 1-based position).
   std::vector<engine::SortKey> sort;
   const std::vector<parquet::Field>& out = p.op->schema();
@@ -1198,6 +1215,8 @@ Plan plan(const Statement& stmt, const PlanOptions& opts) {
   out.estimate = pl.estimate;
   out.ra_column = pl.ra_column;
   out.dec_column = pl.dec_column;
+  out.xtypes = pl.xtypes;
+  out.xtypes.resize(out.schema.size());
   out.explain = stmt.explain;
   return out;
 }

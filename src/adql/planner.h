@@ -68,6 +68,11 @@ struct Plan {
   engine::ScanEstimate estimate;
   // Output columns that hold ra/dec of the first catalog (for --format hats), or empty.
   std::string ra_column, dec_column;
+  // Per schema column: the DALI xtype of a geometry value ("point", "circle", "polygon"), else
+  // "". Such a column is a list<double> holding DALI's serialisation in degrees: [ra, dec],
+  // [ra, dec, radius], [ra1, dec1, ra2, dec2, ...]. The VOTable writer emits it as
+  // datatype="double" arraysize="2"/"3"/"*" with this xtype.
+  std::vector<std::string> xtypes;
   bool explain = false;  // the statement was EXPLAIN <query>
 
   // The plan tree, indented, then the estimate.
