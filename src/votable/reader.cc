@@ -201,9 +201,12 @@ class Reader {
       collect_ = true;
       text_.clear();
     } else if (el == "TR" && format_ == Format::TableData) {
+      if (in_tr_) return fail("a TR inside a TR");
       if (rows_ >= limits_.max_rows) return fail("more than " + std::to_string(limits_.max_rows) + " rows");
+      in_tr_ = true;
       cell_ = 0;
     } else if (el == "TD" && format_ == Format::TableData) {
+      if (!in_tr_ || collect_) return fail("a TD outside a TR");
       collect_ = true;
       text_.clear();
     }
@@ -221,13 +224,14 @@ class Reader {
     } else if (el == "DESCRIPTION" && in_field_) {
       cols_.back().info.description = std::string(trim(text_));
       collect_ = false;
-    } else if (el == "TD" && format_ == Format::TableData) {
+    } else if (el == "TD" && format_ == Format::TableData && in_tr_) {
       collect_ = false;
       if (cell_ >= cols_.size()) return fail("row " + std::to_string(rows_ + 1) + " has more TD cells than the " +
                                              std::to_string(cols_.size()) + " FIELDs");
       text_cell(cols_[cell_], text_);
       cell_++;
     } else if (el == "TR" && format_ == Format::TableData) {
+      in_tr_ = false;
       if (cell_ != cols_.size())
         return fail("row " + std::to_string(rows_ + 1) + " has " + std::to_string(cell_) + " TD cells but the table has " +
                     std::to_string(cols_.size()) + " FIELDs");
@@ -612,7 +616,7 @@ class Reader {
   uint64_t total_ = 0;
   int depth_ = 0;
   bool seen_votable_ = false, in_table_ = false, table_done_ = false, in_field_ = false, in_data_ = false;
-  bool collect_ = false;
+  bool collect_ = false, in_tr_ = false;
   std::string text_;
   std::string table_name_;
   Format format_ = Format::None;
