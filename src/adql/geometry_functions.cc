@@ -206,10 +206,10 @@ void register_adql_functions() {
 
 std::vector<GeometryHelp> geometry_functions() {
   return {
-      {"POINT", "POINT(ra, dec)", "a position in degrees (ICRS); used inside CONTAINS, DISTANCE, COORD1/2"},
-      {"CIRCLE", "CIRCLE(ra, dec, radius)", "a cone, degrees; inside CONTAINS / INTERSECTS"},
+      {"POINT", "POINT(ra, dec)", "a position in degrees (ICRS): in CONTAINS, DISTANCE, COORD1/2, or as an output value"},
+      {"CIRCLE", "CIRCLE(ra, dec, radius)", "a cone, degrees: in CONTAINS / INTERSECTS, or as an output value"},
       {"BOX", "BOX(ra, dec, width, height)", "RA/Dec range centred on (ra, dec), degrees; RA may wrap through 0"},
-      {"POLYGON", "POLYGON(ra1, dec1, ra2, dec2, ra3, dec3, ...)", "convex polygon with great-circle edges"},
+      {"POLYGON", "POLYGON(ra1, dec1, ra2, dec2, ra3, dec3, ...)", "convex polygon with great-circle edges (also an output value)"},
       {"CONTAINS", "CONTAINS(POINT, CIRCLE|BOX|POLYGON) -> INTEGER",
        "1 if the point is inside (inclusive); `1 = CONTAINS(POINT(ra, dec), ...)` on a catalog's ra/dec runs an indexed search"},
       {"INTERSECTS", "INTERSECTS(POINT, CIRCLE|BOX|POLYGON) -> INTEGER", "same as CONTAINS for a point"},

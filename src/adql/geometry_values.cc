@@ -367,6 +367,16 @@ void register_geometry_values(engine::FunctionRegistry& r) {
                        "IVOA UDF: 1 if item is one of the '#'-separated entries of list, ignoring case, else 0",
                        hashlist_has);
   {
+    // Listed for `astrolake functions`; the binder plans it as an engine aggregate.
+    Function f;
+    f.name = "ivo_string_agg";
+    f.min_args = f.max_args = 2;
+    f.signature = "ivo_string_agg(value VARCHAR, delimiter VARCHAR) -> VARCHAR";
+    f.help = "IVOA UDF (aggregate): the group's non-null values joined by a constant delimiter, in no fixed order";
+    f.aggregate = true;
+    r.add(std::move(f));
+  }
+  {
     Function f;
     f.name = "ivo_interval_overlaps";
     f.min_args = f.max_args = 4;
