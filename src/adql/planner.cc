@@ -142,10 +142,10 @@ struct FromNode {
   std::vector<EExpr> left_keys, right_keys;
   std::vector<EExpr> residual;     // applied above the join (inner joins)
   std::vector<EExpr> right_filter; // LEFT JOIN: ON conjuncts on the right side only
-  // Upload x catalog positional join: a cone of radius_deg around (up_ra, up_dec) per upload row.
+  // Upload x catalog positional join: a cone of radius up_r around (up_ra, up_dec) per upload row.
   bool upload_cone = false;
   size_t up_src = 0, cat_src = 0;
-  EExpr up_ra, up_dec;
+  EExpr up_ra, up_dec, up_r;
 };
 
 class QueryPlanner {
@@ -392,15 +392,18 @@ void QueryPlanner::bind_join(FromNode& n, Scope& scope, Translator& tr, std::vec
           EExpr ura = tr.plain(cat_point ? *c.shape[0] : *c.pra);
           EExpr udec = tr.plain(cat_point ? *c.shape[1] : *c.pdec);
           if (!only_upload(ura) || !only_upload(udec)) continue;
-          std::optional<engine::Value> r = constant_value(tr.plain(*c.shape[2]));
-          if (!r || r->null || r->is_string()) continue;
-          if (!(r->as_double() >= 0)) fail(*conj[i], "the cross-match radius must be >= 0, got " + r->to_string());
+          // The radius: a constant, or per upload row (an expression over the upload's columns).
+          EExpr ur = tr.plain(*c.shape[2]);
+          std::optional<engine::Value> r = constant_value(ur);
+          if (r && (r->null || r->is_string())) continue;
+          if (!r && !only_upload(ur)) continue;
+          if (r && !(r->as_double() >= 0)) fail(*conj[i], "the cross-match radius must be >= 0, got " + r->to_string());
           n.upload_cone = true;
           n.up_src = ui;
           n.cat_src = ci;
           n.up_ra = ura;
           n.up_dec = udec;
-          n.radius_deg = r->as_double();
+          n.up_r = ur;
           if (c.strict) n.residual.push_back(tr.plain(*conj[i]));
           conj.erase(conj.begin() + long(i));
           break;
@@ -565,15 +568,20 @@ OperatorPtr QueryPlanner::upload_cone(FromNode& n, Scope& scope, std::map<size_t
   OperatorPtr uop = leaf_scan(n.up_src, scope, pushed[n.up_src], nullptr, true, ut, est);
   auto up = std::make_shared<parquet::Table>(engine::collect(*uop));
   if (up->columns.size() != uop->schema().size()) *up = engine::empty_table(uop->schema());
-  std::vector<double> ra, dec;
+  std::vector<double> ra, dec, rad;
   std::vector<uint8_t> ok(up->rows(), 1);
   if (up->rows() > 0) {
     parquet::Column cra = engine::evaluate(*n.up_ra, *up), cdec = engine::evaluate(*n.up_dec, *up);
-    if (!engine::is_numeric(cra.field.type) || !engine::is_numeric(cdec.field.type))
-      fail(n.ref ? n.ref->line : 0, n.ref ? n.ref->column : 0, "the upload's circle centre must be numeric");
+    parquet::Column cr = engine::evaluate(*n.up_r, *up);
+    if (!engine::is_numeric(cra.field.type) || !engine::is_numeric(cdec.field.type) || !engine::is_numeric(cr.field.type))
+      fail(n.ref ? n.ref->line : 0, n.ref ? n.ref->column : 0, "the upload's circle centre and radius must be numeric");
     ra = engine::column_f64(cra);
     dec = engine::column_f64(cdec);
-    for (size_t i = 0; i < ok.size(); i++) ok[i] = !cra.is_null(i) && !cdec.is_null(i);
+    rad = engine::column_f64(cr);
+    // A row with a NULL or invalid centre or radius matches nothing (as the general filter).
+    for (size_t i = 0; i < ok.size(); i++)
+      ok[i] = !cra.is_null(i) && !cdec.is_null(i) && !cr.is_null(i) && rad[i] >= 0 && std::isfinite(ra[i]) &&
+              std::fabs(dec[i]) <= 90;
   }
   std::vector<std::string> cols = used_columns(cs);
   std::vector<std::string> internal;
@@ -594,11 +602,10 @@ OperatorPtr QueryPlanner::upload_cone(FromNode& n, Scope& scope, std::map<size_t
   so.threads = opts_.threads;
   so.progress = 0;
   std::shared_ptr<catalog::Catalog> cat = cs.cat;
-  double radius = n.radius_deg;
-  auto job = [up, ra, dec, ok, cat, so, radius, internal](const PushSource::Sink& sink) {
+  auto job = [up, ra, dec, rad, ok, cat, so, internal](const PushSource::Sink& sink) {
     for (size_t i = 0; i < ok.size(); i++) {
-      if (!ok[i] || !std::isfinite(ra[i]) || !(std::fabs(dec[i]) <= 90)) continue;
-      engine::Region region = engine::Region::cone(ra[i], dec[i], radius);
+      if (!ok[i]) continue;
+      engine::Region region = engine::Region::cone(ra[i], dec[i], rad[i]);
       engine::spatial_search(*cat, region, so, [&](parquet::Table&& t) {
         parquet::Table out = engine::take(*up, std::vector<int64_t>(t.rows(), int64_t(i)));
         for (size_t c = 0; c < t.columns.size(); c++) {
@@ -613,10 +620,8 @@ OperatorPtr QueryPlanner::upload_cone(FromNode& n, Scope& scope, std::map<size_t
   engine::ScanOptions co;
   co.columns = cols;
   add_estimate(est, estimate(*engine::catalog_source(cat), co));
-  char r[64];
-  std::snprintf(r, sizeof r, "%.6g", radius * 3600);
-  tree.label = "UploadConeJoin " + scope.sources[n.up_src].alias + " x " + cs.alias + " radius " + r +
-               " arcsec (one cone search per upload row) columns [" + join(cols) + "]";
+  tree.label = "UploadConeJoin " + scope.sources[n.up_src].alias + " x " + cs.alias + " radius " + n.up_r->to_string() +
+               " deg (one cone search per upload row) columns [" + join(cols) + "]";
   tree.children.push_back(ut);
   std::vector<EExpr> filters = pushed[n.cat_src];
   for (const auto& f : n.residual) filters.push_back(f);

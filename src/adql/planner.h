@@ -17,7 +17,8 @@
 //
 // TAP_UPLOAD.<name> names a table of PlanOptions::uploads. A join of an upload with a catalog
 // on `1 = CONTAINS(POINT(cat.ra, cat.dec), CIRCLE(up.ra, up.dec, r))` (either order, or the
-// DISTANCE form; r a constant) runs one engine cone search per upload row instead of a
+// DISTANCE form; r a constant or an expression of the upload's columns) runs one engine cone
+// search per upload row instead of a
 // cross join: the "my target list x the survey" cross-match.
 // Catalogs are named by name under the root (also schema-qualified: only the last part
 // counts) or by a path in double quotes. Column names are case-insensitive unless quoted.

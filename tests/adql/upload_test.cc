@@ -49,12 +49,13 @@ std::string targets_votable() {
 <FIELD name="RA" datatype="double" unit="deg" ucd="pos.eq.ra;meta.main"/>
 <FIELD name="Dec" datatype="double" unit="deg" ucd="pos.eq.dec;meta.main"/>
 <FIELD name="obj" datatype="long"/>
+<FIELD name="rad" datatype="float" unit="deg"/>
 <DATA><TABLEDATA>
-<TR><TD>a</TD><TD>282.5</TD><TD>-58.5</TD><TD>700</TD></TR>
-<TR><TD>b</TD><TD>299.5</TD><TD>-48.5</TD><TD>701</TD></TR>
-<TR><TD>c</TD><TD>310.5</TD><TD>-27.5</TD><TD>702</TD></TR>
-<TR><TD>nowhere</TD><TD>10</TD><TD>10</TD><TD>1</TD></TR>
-<TR><TD>null</TD><TD></TD><TD>-30</TD><TD></TD></TR>
+<TR><TD>a</TD><TD>282.5</TD><TD>-58.5</TD><TD>700</TD><TD>0.25</TD></TR>
+<TR><TD>b</TD><TD>299.5</TD><TD>-48.5</TD><TD>701</TD><TD>1.5</TD></TR>
+<TR><TD>c</TD><TD>310.5</TD><TD>-27.5</TD><TD>702</TD><TD></TD></TR>
+<TR><TD>nowhere</TD><TD>10</TD><TD>10</TD><TD>1</TD><TD>1</TD></TR>
+<TR><TD>null</TD><TD></TD><TD>-30</TD><TD></TD><TD>1</TD></TR>
 </TABLEDATA></DATA></TABLE></RESOURCE></VOTABLE>
 )";
 }
@@ -112,6 +113,23 @@ TEST(Upload, PositionalJoinWithCatalogMatchesBruteForce) {
   for (const auto& p : brute)
     if (p.first == "a") filtered.insert(p);
   EXPECT_EQ(pairs(run(q + " WHERE m.target = 'a'", uploads)), filtered);
+
+  // A per-target radius from the upload (NULL radius: no match), against brute force.
+  Pairs per_row;
+  const auto& rad = up->col("rad");
+  for (size_t i = 0; i < up->rows(); i++) {
+    if (up->col("RA").is_null(i) || rad.is_null(i)) continue;
+    double ra = up->col("RA").values_as<double>()[i], dec = up->col("Dec").values_as<double>()[i];
+    for (size_t k = 0; k < all.rows(); k++)
+      if (sky::separation_deg(ra, dec, all.columns[1].as_double(k), all.columns[2].as_double(k)) <= rad.values_as<float>()[i])
+        per_row.insert({std::string(t.string_at(i)), engine::value_at(all.columns[0], k).i});
+  }
+  std::string rq = "SELECT m.target, s.source_id FROM TAP_UPLOAD.mine AS m JOIN small_sky_order1_source AS s "
+                   "ON 1 = CONTAINS(POINT(s.source_ra, s.source_dec), CIRCLE(m.ra, m.dec, m.rad))";
+  EXPECT_NE(adql::plan("EXPLAIN " + rq, eo).explain_text().find("UploadConeJoin"), std::string::npos);
+  EXPECT_GT(per_row.size(), brute.size() / 4);
+  EXPECT_NE(per_row, brute);
+  EXPECT_EQ(pairs(run(rq, uploads)), per_row);
 }
 
 TEST(Upload, KeyJoinAggregatesAndErrors) {
