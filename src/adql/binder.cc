@@ -349,7 +349,7 @@ bool is_geometry(const Expr& e, const char* name) { return e.kind == ExprKind::F
 }  // namespace
 
 std::string geometry_xtype(const Expr& e) {
-  if (is_geometry(e, "POINT") || is_geometry(e, "IVO_HEALPIX_CENTER")) return "point";
+  if (is_geometry(e, "POINT") || is_geometry(e, "IVO_HEALPIX_CENTER") || is_geometry(e, "IVO_EPOCH_PROP_POS")) return "point";
   if (is_geometry(e, "CIRCLE")) return "circle";
   if (is_geometry(e, "POLYGON")) return "polygon";
   return "";

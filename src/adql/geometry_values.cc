@@ -4,8 +4,8 @@
 //    xtype point/circle/polygon). The planner reports the xtype of such output columns.
 //  - region_relation is CONTAINS/INTERSECTS between two regions (circles and convex polygons).
 //  - ivo_* follow the IVOA UDF catalogue (ivo_healpix_index/center, ivo_nocasematch,
-//    ivo_hasword, ivo_hashlist_has, ivo_interval_overlaps); ivo_string_agg is an aggregate
-//    (binder.cc).
+//    ivo_hasword, ivo_hashlist_has, ivo_interval_overlaps, ivo_epoch_prop_pos);
+//    ivo_string_agg is an aggregate (binder.cc).
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -307,6 +307,26 @@ void add_string_predicate(engine::FunctionRegistry& r, const std::string& name, 
   r.add(std::move(f));
 }
 
+// Rigorous propagation of a star's position over t years (ESA 1997, The Hipparcos Catalogue,
+// vol. 1, sect. 1.5.5): straight-line motion in space with the radial proper motion
+// mu_r = rv * parallax / A. ra/dec in degrees, parallax in mas, pmra (with cos dec) and pmdec
+// in mas/yr, rv in km/s. Writes the new ra, dec in degrees.
+void epoch_prop(double ra, double dec, double plx, double pmra, double pmdec, double rv, double t, double out[2]) {
+  constexpr double kMasToRad = sky::kDeg / 3.6e6;
+  constexpr double kAuKmYrPerS = 4.740470446;  // km/s for 1 au/yr
+  double a = ra * sky::kDeg, d = dec * sky::kDeg;
+  double sa = std::sin(a), ca = std::cos(a), sd = std::sin(d), cd = std::cos(d);
+  sky::Vec3 p{-sa, ca, 0}, q{-sd * ca, -sd * sa, cd}, r{cd * ca, cd * sa, sd};
+  double mua = pmra * kMasToRad, mud = pmdec * kMasToRad;
+  double mur = rv * plx / kAuKmYrPerS * kMasToRad;
+  double mu2 = mua * mua + mud * mud;
+  double f = 1 / std::sqrt(1 + 2 * mur * t + (mu2 + mur * mur) * t * t);
+  sky::Vec3 u{(r.x * (1 + mur * t) + (p.x * mua + q.x * mud) * t) * f, (r.y * (1 + mur * t) + (p.y * mua + q.y * mud) * t) * f,
+              (r.z * (1 + mur * t) + (p.z * mua + q.z * mud) * t) * f};
+  out[0] = sky::wrap_ra(std::atan2(u.y, u.x) / sky::kDeg);
+  out[1] = std::atan2(u.z, std::hypot(u.x, u.y)) / sky::kDeg;
+}
+
 }  // namespace
 
 void register_geometry_values(engine::FunctionRegistry& r) {
@@ -366,6 +386,39 @@ void register_geometry_values(engine::FunctionRegistry& r) {
   add_string_predicate(r, "ivo_hashlist_has", "ivo_hashlist_has(list VARCHAR, item VARCHAR) -> INTEGER",
                        "IVOA UDF: 1 if item is one of the '#'-separated entries of list, ignoring case, else 0",
                        hashlist_has);
+  {
+    Function f;
+    f.name = "ivo_epoch_prop_pos";
+    f.min_args = f.max_args = 8;
+    f.signature = "ivo_epoch_prop_pos(ra, dec, parallax, pmra, pmdec, radial_velocity, ref_epoch, out_epoch) -> POINT";
+    f.help = "IVOA UDF: position at out_epoch (Julian years) from ICRS astrometry (deg, mas, mas/yr with cos dec, km/s); "
+             "NULL parallax, proper motions or radial velocity count as 0";
+    f.infer = [](const Fields& a) {
+      need("ivo_epoch_prop_pos", a, true);
+      return out_field(Type::Double, true);
+    };
+    f.eval = [](const Columns& a, size_t n) {
+      std::vector<std::vector<double>> x;
+      for (const Column& c : a) x.push_back(engine::column_f64(c));
+      std::vector<uint8_t> valid(n, 1);
+      std::vector<std::vector<double>> rows(n);
+      auto val = [&](size_t k, size_t i) { return a[k].value_is_null(i) ? 0.0 : x[k][i]; };
+      for (size_t i = 0; i < n; i++) {
+        // Position and epochs are required; the motions default to zero.
+        for (size_t k : {0u, 1u, 6u, 7u})
+          if (a[k].value_is_null(i)) valid[i] = 0;
+        if (!valid[i] || !(std::fabs(x[1][i]) <= 90)) {
+          valid[i] = 0;
+          continue;
+        }
+        double lon[2];
+        epoch_prop(x[0][i], x[1][i], val(2, i), val(3, i), val(4, i), val(5, i), x[7][i] - x[6][i], lon);
+        rows[i] = {lon[0], lon[1]};
+      }
+      return list_column(rows, valid);
+    };
+    r.add(std::move(f));
+  }
   {
     // Listed for `astrolake functions`; the binder plans it as an engine aggregate.
     Function f;
