@@ -29,6 +29,7 @@ struct Col {
   bool variable = false;   // last dimension '*'
   uint64_t count = 1;      // elements of a fixed array (or the bound of "n*"; 0 = unbounded)
   std::optional<std::string> null_text;  // VALUES null="..."
+  std::optional<int64_t> null_int;       // the same, parsed, for integer columns
   Column col;
 };
 
@@ -179,9 +180,11 @@ class Reader {
       add_field(atts);
       in_field_ = true;
     } else if (el == "VALUES" && in_field_) {
-      std::string n = attr(atts, "null");
+      Col& c = cols_.back();
       for (size_t i = 0; atts[i]; i += 2)
-        if (local(atts[i]) == "null") cols_.back().null_text = n;
+        if (local(atts[i]) == "null") c.null_text = atts[i + 1];
+      int64_t v = 0;
+      if (c.null_text && parse_int(trim(*c.null_text), c.kind, v)) c.null_int = v;
     } else if (el == "DESCRIPTION" && in_field_) {
       collect_ = true;
       text_.clear();
@@ -349,21 +352,8 @@ class Reader {
       }
       case Kind::UByte: case Kind::Short: case Kind::Int: case Kind::Long: {
         int64_t v = 0;
-        std::string_view t = tok;
-        bool neg = !t.empty() && t[0] == '-';
-        if (!t.empty() && (t[0] == '+' || t[0] == '-')) t.remove_prefix(1);
-        int base = 10;
-        if (t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) {
-          t.remove_prefix(2);
-          base = 16;
-        }
-        uint64_t u = 0;
-        auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), u, base);
-        if (t.empty() || ec != std::errc() || end != t.data() + t.size()) return false;
-        v = neg ? int64_t(0 - u) : int64_t(u);
-        if (base == 16 && c.kind != Kind::Long) v = int64_t(u);  // hex writes the bit pattern
-        if (!in_range(c.kind, v, base == 16 ? u : 0)) return false;
-        push_int(c, v, base == 16);
+        if (!parse_int(tok, c.kind, v)) return false;
+        push_int(c, v);
         return true;
       }
       case Kind::Float: case Kind::Double: {
@@ -384,19 +374,39 @@ class Reader {
     }
     return false;
   }
-  static bool in_range(Kind k, int64_t v, uint64_t hex) {
-    switch (k) {
-      case Kind::UByte: return hex ? hex <= 0xFF : v >= 0 && v <= 255;
-      case Kind::Short: return hex ? hex <= 0xFFFF : v >= -32768 && v <= 32767;
-      case Kind::Int: return hex ? hex <= 0xFFFFFFFFull : v >= INT32_MIN && v <= INT32_MAX;
-      default: return true;
+  // An integer in decimal or 0x hex (hex gives the bit pattern, so 0xFFFF is a short -1), as
+  // the value the column stores; false if it does not parse or does not fit.
+  static bool parse_int(std::string_view t, Kind k, int64_t& out) {
+    bool neg = !t.empty() && t[0] == '-';
+    if (!t.empty() && (t[0] == '+' || t[0] == '-')) t.remove_prefix(1);
+    bool hex = t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X');
+    if (hex) t.remove_prefix(2);
+    uint64_t u = 0;
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), u, hex ? 16 : 10);
+    if (t.empty() || ec != std::errc() || end != t.data() + t.size() || (hex && neg)) return false;
+    if (hex) {
+      switch (k) {
+        case Kind::UByte: if (u > 0xFF) return false; out = int64_t(u); return true;
+        case Kind::Short: if (u > 0xFFFF) return false; out = int16_t(uint16_t(u)); return true;
+        case Kind::Int: if (u > 0xFFFFFFFFull) return false; out = int32_t(uint32_t(u)); return true;
+        default: out = int64_t(u); return true;
+      }
     }
+    if (u > (neg ? uint64_t(1) << 63 : uint64_t(INT64_MAX))) return false;
+    int64_t v = neg ? int64_t(0 - u) : int64_t(u);
+    switch (k) {
+      case Kind::UByte: if (v < 0 || v > 255) return false; break;
+      case Kind::Short: if (v < -32768 || v > 32767) return false; break;
+      case Kind::Int: if (v < INT32_MIN || v > INT32_MAX) return false; break;
+      default: break;
+    }
+    out = v;
+    return true;
   }
-  void push_int(Col& c, int64_t v, bool bits) {
+  static void push_int(Col& c, int64_t v) {
     switch (c.kind) {
-      case Kind::UByte: c.col.push<int16_t>(int16_t(v)); break;
-      case Kind::Short: c.col.push<int16_t>(int16_t(uint16_t(v))); break;
-      case Kind::Int: c.col.push<int32_t>(int32_t(uint32_t(v))); break;
+      case Kind::UByte: case Kind::Short: c.col.push<int16_t>(int16_t(v)); break;
+      case Kind::Int: c.col.push<int32_t>(int32_t(v)); break;
       default: c.col.push<int64_t>(v); break;
     }
   }
@@ -573,19 +583,8 @@ class Reader {
                     : c.kind == Kind::Short ? int64_t(int16_t(uint16_t(u)))
                     : c.kind == Kind::Int   ? int64_t(int32_t(uint32_t(u)))
                                             : int64_t(u);
-        if (!element && c.null_text) {
-          // VALUES null is written in decimal (or hex) text; compare numerically.
-          bool dummy = false;
-          Col probe;
-          probe.kind = Kind::Long;
-          probe.col = Column(parquet::Field{"", Type::Int64, true});
-          if (push_token(probe, trim(*c.null_text), dummy) && probe.col.values() == 1) {
-            int64_t nv = probe.col.values_as<int64_t>()[0];
-            if (c.kind == Kind::UByte) nv &= 0xFF;
-            if (nv == v || (c.kind == Kind::Short && int16_t(nv) == v) || (c.kind == Kind::Int && int32_t(nv) == v)) return false;
-          }
-        }
-        push_int(c, v, false);
+        if (!element && c.null_int && *c.null_int == v) return false;
+        push_int(c, v);
         return true;
       }
       case Kind::Float: {

@@ -203,6 +203,14 @@ TEST(VotableReader, InvalidDocumentsGiveClearErrors) {
       "row 1 has 1 TD cells but the table has 2 FIELDs");
   has(error_of(doc(one, "<TABLEDATA><TR><TD>1.5</TD></TR></TABLEDATA>")), "'1.5' is not a valid int");
   has(error_of(doc(one, "<TABLEDATA><TR><TD>3000000000</TD></TR></TABLEDATA>")), "not a valid int");
+  const std::string shrt = "<FIELD name=\"a\" datatype=\"short\"/>", lng = "<FIELD name=\"a\" datatype=\"long\"/>";
+  has(error_of(doc(shrt, "<TABLEDATA><TR><TD>0x10000</TD></TR></TABLEDATA>")), "'0x10000' is not a valid short");
+  has(error_of(doc(lng, "<TABLEDATA><TR><TD>9223372036854775808</TD></TR></TABLEDATA>")), "not a valid long");
+  has(error_of(doc("<FIELD name=\"a\" datatype=\"unsignedByte\"/>", "<TABLEDATA><TR><TD>-1</TD></TR></TABLEDATA>")),
+      "not a valid unsignedByte");
+  EXPECT_EQ(read_votable(doc(lng, "<TABLEDATA><TR><TD>-9223372036854775808</TD></TR></TABLEDATA>")).table.columns[0].values_as<int64_t>()[0],
+            INT64_MIN);
+  EXPECT_EQ(read_votable(doc(shrt, "<TABLEDATA><TR><TD>0xFFFF</TD></TR></TABLEDATA>")).table.columns[0].values_as<int16_t>()[0], -1);
   has(error_of(doc("<FIELD name=\"a\" datatype=\"int\" arraysize=\"*x3\"/>", "")), "only the last arraysize");
   has(error_of(doc("<FIELD name=\"a\" datatype=\"int\" arraysize=\"3\"/>", "<TABLEDATA><TR><TD>1 2</TD></TR></TABLEDATA>")),
       "2 elements, arraysize says 3");
