@@ -369,9 +369,11 @@ void QueryPlanner::bind_join(FromNode& n, Scope& scope, Translator& tr, std::vec
     }
   }
   // A positional join of an upload with a catalog: one cone search per upload row.
-  if (!n.xmatch && n.type == JoinType::Inner && n.left->leaf && n.right->leaf) {
+  // Inner joins either way round; a LEFT JOIN with the upload on the left (every target kept).
+  if (!n.xmatch && (n.type == JoinType::Inner || n.type == JoinType::Left) && n.left->leaf && n.right->leaf) {
     size_t a = n.left->source, b = n.right->source;
-    bool ab = scope.sources[a].upload && scope.sources[b].cat, ba = scope.sources[b].upload && scope.sources[a].cat;
+    bool ab = scope.sources[a].upload && scope.sources[b].cat;
+    bool ba = n.type == JoinType::Inner && scope.sources[b].upload && scope.sources[a].cat;
     if (ab || ba) {
       size_t ui = ab ? a : b, ci = ab ? b : a;
       const Source& us = scope.sources[ui];
@@ -404,7 +406,9 @@ void QueryPlanner::bind_join(FromNode& n, Scope& scope, Translator& tr, std::vec
           n.up_ra = ura;
           n.up_dec = udec;
           n.up_r = ur;
-          if (c.strict) n.residual.push_back(tr.plain(*conj[i]));
+          // DISTANCE < r: the cone test is inclusive, so the strict test stays, as a match
+          // condition for a LEFT JOIN (it must not drop unmatched targets).
+          if (c.strict) (n.type == JoinType::Left ? n.right_filter : n.residual).push_back(tr.plain(*conj[i]));
           conj.erase(conj.begin() + long(i));
           break;
         }
@@ -472,7 +476,7 @@ void QueryPlanner::bind_join(FromNode& n, Scope& scope, Translator& tr, std::vec
       continue;
     }
     if (n.type == JoinType::Left) {
-      if (within(se, n.right->sources) && !n.xmatch) {
+      if ((within(se, n.right->sources) || (n.upload_cone && !within(se, n.left->sources))) && !n.xmatch) {
         n.right_filter.push_back(e);
         continue;
       }
@@ -481,7 +485,9 @@ void QueryPlanner::bind_join(FromNode& n, Scope& scope, Translator& tr, std::vec
     }
     n.residual.push_back(e);
   }
-  if ((n.xmatch || n.upload_cone) && !eqs.empty()) {
+  if (n.upload_cone && n.type == JoinType::Left) {
+    for (auto& [a, b] : eqs) n.right_filter.push_back(engine::binary(engine::BinOp::Eq, a, b));
+  } else if ((n.xmatch || n.upload_cone) && !eqs.empty()) {
     for (auto& [a, b] : eqs) n.residual.push_back(engine::binary(engine::BinOp::Eq, a, b));
     if (n.type == JoinType::Left) fail(t.line, t.column, "a positional LEFT JOIN cannot have other ON conditions");
   } else {
@@ -593,35 +599,57 @@ OperatorPtr QueryPlanner::upload_cone(FromNode& n, Scope& scope, std::map<size_t
   }
   std::vector<parquet::Field> schema = engine::schema_of(*up);
   std::vector<parquet::Field> cat_fields = engine::select_fields(*cs.cat, cols);
+  bool left = n.type == JoinType::Left;
   for (size_t i = 0; i < cat_fields.size(); i++) {
     cat_fields[i].name = internal[i];
+    if (left) cat_fields[i].nullable = true;
     schema.push_back(cat_fields[i]);
   }
+  // LEFT JOIN: conditions on the catalog side decide what matches; unmatched targets get
+  // NULL catalog columns.
+  EExpr match = and_all(n.right_filter);
+  parquet::Table no_match = engine::empty_table(cat_fields);
   engine::SearchOptions so;
   so.columns = cols;
   so.threads = opts_.threads;
   so.progress = 0;
   std::shared_ptr<catalog::Catalog> cat = cs.cat;
-  auto job = [up, ra, dec, rad, ok, cat, so, internal](const PushSource::Sink& sink) {
+  auto job = [up, ra, dec, rad, ok, cat, so, internal, left, match, no_match](const PushSource::Sink& sink) {
     for (size_t i = 0; i < ok.size(); i++) {
-      if (!ok[i]) continue;
-      engine::Region region = engine::Region::cone(ra[i], dec[i], rad[i]);
-      engine::spatial_search(*cat, region, so, [&](parquet::Table&& t) {
-        parquet::Table out = engine::take(*up, std::vector<int64_t>(t.rows(), int64_t(i)));
-        for (size_t c = 0; c < t.columns.size(); c++) {
-          t.columns[c].field.name = internal[c];
-          out.columns.push_back(std::move(t.columns[c]));
-        }
+      size_t matched = 0;
+      if (ok[i]) {
+        engine::Region region = engine::Region::cone(ra[i], dec[i], rad[i]);
+        engine::spatial_search(*cat, region, so, [&](parquet::Table&& t) {
+          parquet::Table out = engine::take(*up, std::vector<int64_t>(t.rows(), int64_t(i)));
+          for (size_t c = 0; c < t.columns.size(); c++) {
+            t.columns[c].field.name = internal[c];
+            if (left) t.columns[c].field.nullable = true;
+            out.columns.push_back(std::move(t.columns[c]));
+          }
+          if (match) {
+            parquet::Column keep = engine::evaluate(*match, out);
+            std::vector<uint8_t> k(out.rows());
+            for (size_t r = 0; r < k.size(); r++) k[r] = !keep.is_null(r) && engine::value_at(keep, r).i != 0;
+            out = engine::filter(out, k);
+          }
+          matched += out.rows();
+          if (out.rows()) sink(std::move(out));
+        });
+      }
+      if (left && matched == 0) {
+        parquet::Table out = engine::take(*up, {int64_t(i)});
+        for (const parquet::Column& c : no_match.columns) out.columns.push_back(engine::take(c, {engine::kNullRow}));
         sink(std::move(out));
-      });
+      }
     }
   };
   OperatorPtr op = std::make_unique<PushSource>(schema, job, opts_.ctx);
   engine::ScanOptions co;
   co.columns = cols;
   add_estimate(est, estimate(*engine::catalog_source(cat), co));
-  tree.label = "UploadConeJoin " + scope.sources[n.up_src].alias + " x " + cs.alias + " radius " + n.up_r->to_string() +
-               " deg (one cone search per upload row) columns [" + join(cols) + "]";
+  tree.label = std::string("UploadConeJoin ") + (left ? "LEFT " : "") + scope.sources[n.up_src].alias + " x " + cs.alias + " radius " + n.up_r->to_string() +
+               " deg (one cone search per upload row) columns [" + join(cols) + "]" +
+               (match ? " match " + match->to_string() : "");
   tree.children.push_back(ut);
   std::vector<EExpr> filters = pushed[n.cat_src];
   for (const auto& f : n.residual) filters.push_back(f);
@@ -700,9 +728,19 @@ OperatorPtr QueryPlanner::build(FromNode& n, Scope& scope, std::map<size_t, std:
   spec.type = n.type == JoinType::Left ? engine::JoinType::Left : engine::JoinType::Inner;
   spec.left_keys = n.left_keys;
   spec.right_keys = n.right_keys;
+  // An inner key join of an upload with a catalog builds on the (small) upload and streams
+  // the catalog; the joined rows are the same, only their column order differs, and columns
+  // are referenced by name above.
+  bool swap_sides = spec.type == engine::JoinType::Inner && !spec.left_keys.empty() && n.left->leaf && n.right->leaf &&
+                    scope.sources[n.left->source].upload && scope.sources[n.right->source].cat;
+  if (swap_sides) {
+    std::swap(l, r);
+    std::swap(lt, rt);
+    std::swap(spec.left_keys, spec.right_keys);
+  }
   std::vector<std::string> keys;
-  for (size_t i = 0; i < n.left_keys.size(); i++)
-    keys.push_back(n.left_keys[i]->to_string() + " = " + n.right_keys[i]->to_string());
+  for (size_t i = 0; i < spec.left_keys.size(); i++)
+    keys.push_back(spec.left_keys[i]->to_string() + " = " + spec.right_keys[i]->to_string());
   if (spec.left_keys.empty()) {  // cross join: every left row meets every right row
     spec.left_keys = {engine::lit_int(1)};
     spec.right_keys = {engine::lit_int(1)};

@@ -130,6 +130,34 @@ TEST(Upload, PositionalJoinWithCatalogMatchesBruteForce) {
   EXPECT_GT(per_row.size(), brute.size() / 4);
   EXPECT_NE(per_row, brute);
   EXPECT_EQ(pairs(run(rq, uploads)), per_row);
+
+  // LEFT JOIN keeps every target: unmatched ones (and the one without a position) once, with
+  // NULL catalog columns; a condition on the catalog side in ON decides what matches.
+  auto left_pairs = [&](const std::string& extra) {
+    parquet::Table lt = run("SELECT m.target, s.source_id FROM TAP_UPLOAD.mine AS m LEFT JOIN small_sky_order1_source AS s "
+                            "ON DISTANCE(POINT(m.ra, m.dec), POINT(s.source_ra, s.source_dec)) < 0.5" + extra,
+                            uploads);
+    Pairs out;
+    for (size_t r = 0; r < lt.rows(); r++)
+      out.insert({std::string(lt.columns[0].string_at(r)), lt.columns[1].is_null(r) ? -1 : engine::value_at(lt.columns[1], r).i});
+    return out;
+  };
+  Pairs want = brute;
+  for (const char* name : {"nowhere", "null"}) want.insert({name, -1});
+  EXPECT_EQ(left_pairs(""), want);
+  Pairs want_band;
+  parquet::Table band = run("SELECT source_id FROM small_sky_order1_source WHERE band = 'r'", {});
+  std::set<int64_t> r_ids;
+  for (size_t k = 0; k < band.rows(); k++) r_ids.insert(engine::value_at(band.columns[0], k).i);
+  std::set<std::string> seen;
+  for (const auto& p : brute)
+    if (r_ids.count(p.second)) {
+      want_band.insert(p);
+      seen.insert(p.first);
+    }
+  for (const char* name : {"a", "b", "c", "nowhere", "null"})
+    if (!seen.count(name)) want_band.insert({name, -1});
+  EXPECT_EQ(left_pairs(" AND s.band = 'r'"), want_band);
 }
 
 TEST(Upload, KeyJoinAggregatesAndErrors) {
@@ -144,6 +172,13 @@ TEST(Upload, KeyJoinAggregatesAndErrors) {
   ASSERT_EQ(t.rows(), want.rows());
   ASSERT_GT(t.rows(), 0u);
   for (size_t i = 0; i < t.rows(); i++) EXPECT_EQ(engine::value_at(t.columns[1], i).i, engine::value_at(want.columns[1], i).i);
+  // The key join builds its hash table on the upload and streams the catalog.
+  adql::PlanOptions eo;
+  eo.root = source_root();
+  eo.uploads = uploads;
+  std::string ex = adql::plan("EXPLAIN SELECT m.target FROM TAP_UPLOAD.mine m JOIN small_sky_order1_source s ON m.obj = s.object_id", eo)
+                       .explain_text();
+  EXPECT_LT(ex.find("Scan s"), ex.find("Upload TAP_UPLOAD.mine")) << ex;
   // The upload alone, with a filter and a UNION against itself.
   EXPECT_EQ(run("SELECT target FROM TAP_UPLOAD.mine WHERE obj > 700", uploads).rows(), 2u);
   EXPECT_EQ(run("SELECT obj FROM TAP_UPLOAD.mine UNION SELECT obj FROM TAP_UPLOAD.mine", uploads).rows(), 5u);
