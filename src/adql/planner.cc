@@ -265,9 +265,13 @@ std::unique_ptr<FromNode> QueryPlanner::bind_from(const TableRef& t, Scope& scop
   if (upload) {
     const Identifier& want = t.names.back();
     std::vector<std::string> names;
+    std::string found;
     for (const auto& [name, table] : opts_.uploads) {
       names.push_back(name);
-      if (want.matches(name) && !s.upload) s.upload = table;
+      if (want.matches(name) && !s.upload) {
+        s.upload = table;
+        found = name;
+      }
     }
     if (!s.upload)
       fail(t.line, t.column, "no upload table TAP_UPLOAD." + want.name +
@@ -278,6 +282,9 @@ std::unique_ptr<FromNode> QueryPlanner::bind_from(const TableRef& t, Scope& scop
     s.sub = std::make_shared<Planned>();
     s.sub->op = std::make_unique<engine::TableSource>(*s.upload, engine::kDefaultBatchRows, opts_.ctx);
     s.sub->schema = s.sub->op->schema();
+    auto xt = opts_.upload_xtypes.find(found);
+    if (xt != opts_.upload_xtypes.end()) s.sub->xtypes = xt->second;
+    s.sub->xtypes.resize(s.sub->schema.size());
     s.sub->tree = PlanNode{"Upload TAP_UPLOAD." + want.name + " (" + std::to_string(s.upload->rows()) + " rows)", {}};
     fields = s.sub->schema;
   } else if (t.kind == TableRefKind::Subquery || cte) {

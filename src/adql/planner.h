@@ -53,6 +53,9 @@ struct PlanOptions {
   // Tables visible as TAP_UPLOAD.<name> for this query (e.g. VOTables read with
   // votable::read_votable). Names compare case-insensitively unless quoted in the query.
   std::map<std::string, std::shared_ptr<const parquet::Table>> uploads;
+  // Optional, per upload name: each column's DALI xtype (the VOTable FIELD's xtype), so a
+  // geometry column selected from an upload keeps it in Plan::xtypes.
+  std::map<std::string, std::vector<std::string>> upload_xtypes;
 };
 
 // One line of the plan tree, for EXPLAIN.

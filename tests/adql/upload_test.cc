@@ -184,6 +184,18 @@ TEST(Upload, KeyJoinAggregatesAndErrors) {
   EXPECT_EQ(run("SELECT obj FROM TAP_UPLOAD.mine UNION SELECT obj FROM TAP_UPLOAD.mine", uploads).rows(), 5u);
   EXPECT_EQ(run("SELECT obj FROM TAP_UPLOAD.mine UNION ALL SELECT obj FROM TAP_UPLOAD.mine", uploads).rows(), 10u);
 
+  // An upload's geometry column keeps the xtype its VOTable FIELD declared.
+  votable::VoTable pv = votable::read_votable(
+      "<VOTABLE><RESOURCE><TABLE><FIELD name=\"id\" datatype=\"int\"/>"
+      "<FIELD name=\"pos\" datatype=\"double\" arraysize=\"2\" xtype=\"point\"/><DATA><TABLEDATA>"
+      "<TR><TD>1</TD><TD>10 20</TD></TR></TABLEDATA></DATA></TABLE></RESOURCE></VOTABLE>");
+  adql::PlanOptions xo;
+  xo.root = source_root();
+  xo.uploads["pts"] = std::make_shared<const parquet::Table>(pv.table);
+  for (const auto& f : pv.fields) xo.upload_xtypes["pts"].push_back(f.xtype);
+  EXPECT_EQ(adql::plan("SELECT pos, id FROM TAP_UPLOAD.pts", xo).xtypes, (std::vector<std::string>{"point", ""}));
+  EXPECT_EQ(adql::plan("SELECT * FROM TAP_UPLOAD.pts", xo).xtypes, (std::vector<std::string>{"", "point"}));
+
   std::string e = plan_error("SELECT * FROM TAP_UPLOAD.mien", uploads);
   EXPECT_NE(e.find("no upload table TAP_UPLOAD.mien (uploaded: mine) (did you mean 'mine'?)"), std::string::npos) << e;
   e = plan_error("SELECT * FROM TAP_UPLOAD.x");
