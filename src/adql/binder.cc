@@ -394,6 +394,9 @@ EExpr Translator::function(const Expr& e, bool grouped) {
       }
       return engine::call("region_relation", std::move(args));
     }
+    if ((region_shape(*pt) || is_geometry(*pt, "BOX")) && (region_shape(*shape) || is_geometry(*shape, "BOX")))
+      fail(e, n + " of two regions takes CIRCLE and POLYGON; BOX (an RA/Dec range) works only with a POINT, "
+               "so write it as a POLYGON");
     std::vector<EExpr> args;
     point_args(*pt, args);
     for (const auto& a : shape->args) args.push_back(sub(*a));

@@ -113,6 +113,12 @@ TEST(GeometryValues, RegionRelations) {
   EXPECT_EQ(rel("INTERSECTS", "POLYGON(4, -5, 6, -5, 6, 15, 4, 15)", "POLYGON(-5, 4, 15, 4, 15, 6, -5, 6)"), 1);
   EXPECT_EQ(rel("CONTAINS", "POLYGON(2, 2, 3, 2, 3, 3)", sq), 1);
   EXPECT_EQ(rel("CONTAINS", sq, "POLYGON(2, 2, 3, 2, 3, 3)"), 0);
+  try {
+    run("SELECT COUNT(*) FROM small_sky WHERE 1 = INTERSECTS(CIRCLE(ra, dec, 1), BOX(300, -50, 2, 2))");
+    ADD_FAILURE() << "a BOX region relation should fail";
+  } catch (const adql::PlanError& e) {
+    EXPECT_NE(std::string(e.what()).find("write it as a POLYGON"), std::string::npos) << e.what();
+  }
 }
 
 TEST(IvoUdfs, HealpixIndexAndCenter) {
