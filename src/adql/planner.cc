@@ -643,6 +643,7 @@ OperatorPtr QueryPlanner::upload_cone(FromNode& n, Scope& scope, std::map<size_t
           if (out.rows()) sink(std::move(out));
         });
       }
+      sink(parquet::Table{});  // a stop point between targets (cancel, time limit, LIMIT reached)
       if (left && matched == 0) {
         parquet::Table out = engine::take(*up, {int64_t(i)});
         for (const parquet::Column& c : no_match.columns) out.columns.push_back(engine::take(c, {engine::kNullRow}));

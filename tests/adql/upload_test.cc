@@ -12,6 +12,7 @@
 #include "../engine/spatial_test_util.h"
 #include "adql/planner.h"
 #include "engine/column_ops.h"
+#include "engine/query_context.h"
 #include "sky/geometry.h"
 #include "votable/reader.h"
 
@@ -231,4 +232,24 @@ TEST(Upload, AstropyBinary2Upload) {
                             uploads);
   EXPECT_GT(fast.rows(), 0u);
   EXPECT_EQ(pairs(fast), pairs(slow));
+}
+
+// A cancelled query with an upload cone join stops with QueryError (the job also polls the
+// context between targets, so a long upload with no matches does not run to its end).
+TEST(Upload, ConeJoinStopsOnCancel) {
+  std::string doc = "<VOTABLE><RESOURCE><TABLE><FIELD name=\"ra\" datatype=\"double\"/><FIELD name=\"dec\" datatype=\"double\"/>"
+                    "<DATA><TABLEDATA>";
+  for (int i = 0; i < 2000; i++) doc += "<TR><TD>" + std::to_string(i % 90) + "</TD><TD>45</TD></TR>";
+  doc += "</TABLEDATA></DATA></TABLE></RESOURCE></VOTABLE>";
+  engine::QueryContext ctx;
+  adql::PlanOptions o;
+  o.root = source_root();
+  o.ctx = &ctx;
+  o.uploads["far"] = std::make_shared<const parquet::Table>(votable::read_votable(doc).table);
+  std::string q = "SELECT s.source_id FROM TAP_UPLOAD.far u JOIN small_sky_order1_source s "
+                  "ON 1 = CONTAINS(POINT(s.source_ra, s.source_dec), CIRCLE(u.ra, u.dec, 0.01))";
+  EXPECT_EQ(engine::collect(*adql::plan(q, o).root).rows(), 0u);  // nothing there
+  adql::Plan p = adql::plan(q, o);
+  ctx.cancel();
+  EXPECT_THROW(engine::collect(*p.root), engine::QueryError);
 }
