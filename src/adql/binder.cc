@@ -124,6 +124,15 @@ std::vector<size_t> Scope::star(const std::vector<Identifier>& qualifier, int li
 // ---------------------------------------------------------------------------------------
 // Helpers
 
+void add_estimate(engine::ScanEstimate& a, const engine::ScanEstimate& b) {
+  a.partitions_total += b.partitions_total;
+  a.partitions += b.partitions;
+  a.row_groups_total += b.row_groups_total;
+  a.row_groups += b.row_groups;
+  a.rows += b.rows;
+  a.bytes += b.bytes;
+}
+
 bool is_aggregate_name(const std::string& n) {
   return n == "COUNT" || n == "SUM" || n == "AVG" || n == "MIN" || n == "MAX" || n == "STDDEV" || n == "STDDEV_SAMP" ||
          n == "IVO_STRING_AGG";

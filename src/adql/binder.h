@@ -97,6 +97,8 @@ class Translator {
 };
 
 bool is_aggregate_name(const std::string& upper_name);
+// a += b, field by field (the estimate of a plan that reads both).
+void add_estimate(engine::ScanEstimate& a, const engine::ScanEstimate& b);
 bool has_aggregate(const Expr& e);
 // Internal column names an engine expression reads.
 void columns_of(const engine::Expr& e, std::set<std::string>& out);

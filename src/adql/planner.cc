@@ -116,14 +116,6 @@ std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
   return s;
 }
 
-void add_estimate(engine::ScanEstimate& a, const engine::ScanEstimate& b) {
-  a.partitions_total += b.partitions_total;
-  a.partitions += b.partitions;
-  a.row_groups_total += b.row_groups_total;
-  a.row_groups += b.row_groups;
-  a.rows += b.rows;
-  a.bytes += b.bytes;
-}
 
 // ---------------------------------------------------------------------------------------
 // FROM tree
@@ -155,7 +147,6 @@ class QueryPlanner {
 
  private:
   Planned plan_select(const Query& q);
-  Planned plan_set(const Query& q);
   std::unique_ptr<FromNode> bind_from(const TableRef& t, Scope& scope);
   void add_source(Scope& scope, Source s, const std::vector<parquet::Field>& fields);
   std::shared_ptr<catalog::Catalog> open_catalog(const TableRef& t, std::string& alias);
@@ -1129,104 +1120,6 @@ Planned QueryPlanner::plan_select(const Query& q) {
   return p;
 }
 
-// ---------------------------------------------------------------------------------------
-// UNION / EXCEPT / INTERSECT
-
-const char* set_name(QueryKind k) {
-  return k == QueryKind::Union ? "UNION" : k == QueryKind::Except ? "EXCEPT" : "INTERSECT";
-}
-
-// Casts a side's columns to `types` where they differ (a Project over the side).
-OperatorPtr cast_to(OperatorPtr op, const std::vector<parquet::Field>& target, engine::QueryContext* ctx) {
-  const std::vector<parquet::Field>& have = op->schema();
-  bool same = true;
-  for (size_t i = 0; i < have.size(); i++) same &= have[i].type == target[i].type;
-  if (same) return op;
-  std::vector<engine::NamedExpr> proj;
-  for (size_t i = 0; i < have.size(); i++) {
-    EExpr c = engine::col(have[i].name);
-    proj.push_back({have[i].type == target[i].type ? c : engine::cast(c, target[i].type), have[i].name});
-  }
-  return std::make_unique<engine::Project>(std::move(op), proj, ctx);
-}
-
-Planned QueryPlanner::plan_set(const Query& q) {
-  const char* name = set_name(q.kind);
-  std::string what = std::string(name) + (q.all ? " ALL" : "");
-  Planned l = plan_query(*q.left);
-  Planned r = plan_query(*q.right);
-  if (l.schema.size() != r.schema.size())
-    fail(q.line, q.column, what + ": the left query has " + std::to_string(l.schema.size()) +
-                               " columns and the right one " + std::to_string(r.schema.size()) + "; they must match");
-  std::vector<parquet::Field> target = l.schema;
-  for (size_t i = 0; i < target.size(); i++) {
-    const parquet::Field& a = l.schema[i];
-    const parquet::Field& b = r.schema[i];
-    std::string col = "column " + std::to_string(i + 1) + " (" + a.name + ")";
-    if (a.list || b.list) {
-      // Lists (geometry values, light curves) compare element-wise; no casts between them.
-      if (a.list != b.list || a.type != b.type)
-        fail(q.line, q.column, what + ": " + col + " is a list of " + parquet::type_name(a.type) + " on one side only");
-      continue;
-    }
-    try {
-      target[i].type = engine::common_type(a, b, what + " " + col);
-    } catch (const engine::ExprError&) {
-      fail(q.line, q.column, what + ": " + col + " is " + parquet::type_name(a.type) + " on the left but " +
-                                 parquet::type_name(b.type) + " on the right");
-    }
-  }
-  engine::QueryContext* ctx = opts_.ctx;
-  OperatorPtr lop = cast_to(std::move(l.op), target, ctx);
-  OperatorPtr rop = cast_to(std::move(r.op), target, ctx);
-  Planned p;
-  if (q.kind == QueryKind::Union) {
-    p.op = std::make_unique<Concat>(std::move(lop), std::move(rop), ctx);
-    if (!q.all) p.op = std::make_unique<engine::Distinct>(std::move(p.op), ctx);
-  } else {
-    auto kind = q.kind == QueryKind::Intersect ? SetFilter::Kind::Intersect : SetFilter::Kind::Except;
-    p.op = std::make_unique<SetFilter>(std::move(lop), std::move(rop), kind, q.all, ctx);
-  }
-  p.tree = PlanNode{what, {l.tree, r.tree}};
-  p.estimate = l.estimate;
-  add_estimate(p.estimate, r.estimate);
-  p.ra_column = l.ra_column;
-  p.dec_column = l.dec_column;
-  p.xtypes = l.xtypes;
-  // ORDER BY of a set operation names output columns (by name or 1-based position).
-  std::vector<engine::SortKey> sort;
-  const std::vector<parquet::Field>& out = p.op->schema();
-  for (const OrderItem& o : q.order_by) {
-    const Expr& e = *o.expr;
-    int idx = -1;
-    if (e.is_integer_literal()) {
-      if (e.int_value < 1 || e.int_value > int64_t(out.size()))
-        fail(e, "ORDER BY " + std::to_string(e.int_value) + ": the result has " + std::to_string(out.size()) + " columns");
-      idx = int(e.int_value - 1);
-    } else if (e.kind == ExprKind::Column && e.names.size() == 1) {
-      for (size_t i = 0; i < out.size() && idx < 0; i++)
-        if (e.column_name().matches(out[i].name)) idx = int(i);
-    }
-    if (idx < 0) {
-      std::vector<std::string> names;
-      for (const auto& f : out) names.push_back(f.name);
-      fail(e, "ORDER BY of " + std::string(name) + " must name a result column or its position, got " + e.to_string() +
-                  suggest(e.to_string(), names));
-    }
-    sort.push_back({engine::col(out[size_t(idx)].name), o.descending, {}});
-  }
-  if (!sort.empty()) {
-    p.op = std::make_unique<engine::Sort>(std::move(p.op), sort, ctx);
-    p.tree = PlanNode{"Sort", {p.tree}};
-  }
-  if (q.offset) {
-    p.op = std::make_unique<engine::Limit>(std::move(p.op), -1, *q.offset, ctx);
-    p.tree = PlanNode{"Limit all offset " + std::to_string(*q.offset), {p.tree}};
-  }
-  p.schema = p.op->schema();
-  return p;
-}
-
 Planned QueryPlanner::plan_query(const Query& q, const std::vector<CommonTableExpr>* outer_with) {
   if (!q.with.empty()) with_.push_back(&q.with);
   struct Pop {
@@ -1236,7 +1129,10 @@ Planned QueryPlanner::plan_query(const Query& q, const std::vector<CommonTableEx
       if (on) w.pop_back();
     }
   } pop{with_, !q.with.empty()};
-  return q.kind == QueryKind::Select ? plan_select(q) : plan_set(q);
+  if (q.kind == QueryKind::Select) return plan_select(q);
+  Planned l = plan_query(*q.left);
+  Planned r = plan_query(*q.right);
+  return plan_set_operation(q, std::move(l), std::move(r), opts_.ctx);
 }
 
 void print_tree(const PlanNode& n, int depth, std::string& out) {

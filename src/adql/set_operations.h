@@ -12,6 +12,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "adql/binder.h"
 #include "engine/operator.h"
 
 namespace astrolake::adql {
@@ -50,5 +51,10 @@ class SetFilter : public engine::Operator {
   std::unordered_map<std::string, int64_t> counts_;
   uint64_t bytes_ = 0;
 };
+
+// Plans `q` (a UNION, EXCEPT or INTERSECT) over its planned sides: checks that the column
+// counts match, casts both sides to common column types, applies the operator, then the
+// query's ORDER BY (result column names or positions) and OFFSET. Throws PlanError.
+Planned plan_set_operation(const Query& q, Planned left, Planned right, engine::QueryContext* ctx);
 
 }  // namespace astrolake::adql
