@@ -11,6 +11,7 @@
 #include "adql/operators.h"
 #include "adql/parser.h"
 #include "adql/set_operations.h"
+#include "adql/upload_join.h"
 #include "engine/aggregate.h"
 #include "engine/column_ops.h"
 #include "engine/join.h"
@@ -563,8 +564,8 @@ OperatorPtr QueryPlanner::leaf_scan(size_t si, Scope& scope, const std::vector<E
   return pipe(std::move(s.sub->op));
 }
 
-// Upload x catalog: the upload's rows (after their own filters) are held; each row's cone is
-// an engine spatial search whose rows are joined to that upload row.
+// Upload x catalog: the upload's rows (after their own filters) are held; upload_join.h does
+// the per-row cone searches.
 OperatorPtr QueryPlanner::upload_cone(FromNode& n, Scope& scope, std::map<size_t, std::vector<EExpr>>& pushed,
                                       PlanNode& tree, engine::ScanEstimate& est) {
   Source& cs = scope.sources[n.cat_src];
@@ -572,83 +573,37 @@ OperatorPtr QueryPlanner::upload_cone(FromNode& n, Scope& scope, std::map<size_t
   OperatorPtr uop = leaf_scan(n.up_src, scope, pushed[n.up_src], nullptr, true, ut, est);
   auto up = std::make_shared<parquet::Table>(engine::collect(*uop));
   if (up->columns.size() != uop->schema().size()) *up = engine::empty_table(uop->schema());
-  std::vector<double> ra, dec, rad;
-  std::vector<uint8_t> ok(up->rows(), 1);
-  if (up->rows() > 0) {
-    parquet::Column cra = engine::evaluate(*n.up_ra, *up), cdec = engine::evaluate(*n.up_dec, *up);
-    parquet::Column cr = engine::evaluate(*n.up_r, *up);
-    if (!engine::is_numeric(cra.field.type) || !engine::is_numeric(cdec.field.type) || !engine::is_numeric(cr.field.type))
-      fail(n.ref ? n.ref->line : 0, n.ref ? n.ref->column : 0, "the upload's circle centre and radius must be numeric");
-    ra = engine::column_f64(cra);
-    dec = engine::column_f64(cdec);
-    rad = engine::column_f64(cr);
-    // A row with a NULL or invalid centre or radius matches nothing (as the general filter).
-    for (size_t i = 0; i < ok.size(); i++)
-      ok[i] = !cra.is_null(i) && !cdec.is_null(i) && !cr.is_null(i) && rad[i] >= 0 && std::isfinite(ra[i]) &&
-              std::fabs(dec[i]) <= 90;
-  }
-  std::vector<std::string> cols = used_columns(cs);
-  std::vector<std::string> internal;
-  for (const std::string& c : cols) {
+  UploadConeSpec spec;
+  spec.upload = up;
+  spec.ra = n.up_ra;
+  spec.dec = n.up_dec;
+  spec.radius = n.up_r;
+  spec.cat = cs.cat;
+  spec.columns = used_columns(cs);
+  for (const std::string& c : spec.columns) {
     std::string in = c;
     for (const ScopeColumn& sc : scope.cols)
       if (sc.source == n.cat_src && sc.name == c) in = sc.internal;
-    internal.push_back(in);
+    spec.names.push_back(in);
   }
-  std::vector<parquet::Field> schema = engine::schema_of(*up);
-  std::vector<parquet::Field> cat_fields = engine::select_fields(*cs.cat, cols);
   bool left = n.type == JoinType::Left;
-  for (size_t i = 0; i < cat_fields.size(); i++) {
-    cat_fields[i].name = internal[i];
-    if (left) cat_fields[i].nullable = true;
-    schema.push_back(cat_fields[i]);
-  }
-  // LEFT JOIN: conditions on the catalog side decide what matches; unmatched targets get
-  // NULL catalog columns.
+  spec.left = left;
+  // LEFT JOIN: conditions on the catalog side decide what matches.
   EExpr match = and_all(n.right_filter);
-  parquet::Table no_match = engine::empty_table(cat_fields);
-  engine::SearchOptions so;
-  so.columns = cols;
-  so.threads = opts_.threads;
-  so.progress = 0;
-  std::shared_ptr<catalog::Catalog> cat = cs.cat;
-  auto job = [up, ra, dec, rad, ok, cat, so, internal, left, match, no_match](const PushSource::Sink& sink) {
-    for (size_t i = 0; i < ok.size(); i++) {
-      size_t matched = 0;
-      if (ok[i]) {
-        engine::Region region = engine::Region::cone(ra[i], dec[i], rad[i]);
-        engine::spatial_search(*cat, region, so, [&](parquet::Table&& t) {
-          parquet::Table out = engine::take(*up, std::vector<int64_t>(t.rows(), int64_t(i)));
-          for (size_t c = 0; c < t.columns.size(); c++) {
-            t.columns[c].field.name = internal[c];
-            if (left) t.columns[c].field.nullable = true;
-            out.columns.push_back(std::move(t.columns[c]));
-          }
-          if (match) {
-            parquet::Column keep = engine::evaluate(*match, out);
-            std::vector<uint8_t> k(out.rows());
-            for (size_t r = 0; r < k.size(); r++) k[r] = !keep.is_null(r) && engine::value_at(keep, r).i != 0;
-            out = engine::filter(out, k);
-          }
-          matched += out.rows();
-          if (out.rows()) sink(std::move(out));
-        });
-      }
-      sink(parquet::Table{});  // a stop point between targets (cancel, time limit, LIMIT reached)
-      if (left && matched == 0) {
-        parquet::Table out = engine::take(*up, {int64_t(i)});
-        for (const parquet::Column& c : no_match.columns) out.columns.push_back(engine::take(c, {engine::kNullRow}));
-        sink(std::move(out));
-      }
-    }
-  };
-  OperatorPtr op = std::make_unique<PushSource>(schema, job, opts_.ctx);
+  spec.match = match;
+  spec.threads = opts_.threads;
+  OperatorPtr op;
+  try {
+    op = upload_cone_join(spec, opts_.ctx);
+  } catch (const engine::ExprError& e) {
+    fail(n.ref ? n.ref->line : 0, n.ref ? n.ref->column : 0, e.what());
+  }
   engine::ScanOptions co;
-  co.columns = cols;
-  add_estimate(est, estimate(*engine::catalog_source(cat), co));
-  tree.label = std::string("UploadConeJoin ") + (left ? "LEFT " : "") + scope.sources[n.up_src].alias + " x " + cs.alias + " radius " + n.up_r->to_string() +
-               " deg (one cone search per upload row) columns [" + join(cols) + "]" +
-               (match ? " match " + match->to_string() : "");
+  co.columns = spec.columns;
+  add_estimate(est, estimate(*engine::catalog_source(cs.cat), co));
+  tree.label = std::string("UploadConeJoin ") + (left ? "LEFT " : "") + scope.sources[n.up_src].alias + " x " + cs.alias +
+               " radius " + n.up_r->to_string() + " deg (one cone search per upload row) columns [" +
+               join(spec.columns) + "]" + (match ? " match " + match->to_string() : "");
   tree.children.push_back(ut);
   std::vector<EExpr> filters = pushed[n.cat_src];
   for (const auto& f : n.residual) filters.push_back(f);
