@@ -6,7 +6,7 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 PKGS=(build-essential cmake pkg-config git
       libhealpix-cxx-dev libcfitsio-dev libzstd-dev libsnappy-dev zlib1g-dev libpng-dev
-      nlohmann-json3-dev libcli11-dev libgtest-dev libbenchmark-dev
+      nlohmann-json3-dev libcli11-dev libexpat1-dev libgtest-dev libbenchmark-dev
       python3-numpy python3-astropy python3-healpy python3-pytest time ccache
       python3-venv python3-dev)
 missing=()

@@ -124,8 +124,18 @@ std::vector<size_t> Scope::star(const std::vector<Identifier>& qualifier, int li
 // ---------------------------------------------------------------------------------------
 // Helpers
 
+void add_estimate(engine::ScanEstimate& a, const engine::ScanEstimate& b) {
+  a.partitions_total += b.partitions_total;
+  a.partitions += b.partitions;
+  a.row_groups_total += b.row_groups_total;
+  a.row_groups += b.row_groups;
+  a.rows += b.rows;
+  a.bytes += b.bytes;
+}
+
 bool is_aggregate_name(const std::string& n) {
-  return n == "COUNT" || n == "SUM" || n == "AVG" || n == "MIN" || n == "MAX" || n == "STDDEV" || n == "STDDEV_SAMP";
+  return n == "COUNT" || n == "SUM" || n == "AVG" || n == "MIN" || n == "MAX" || n == "STDDEV" || n == "STDDEV_SAMP" ||
+         n == "IVO_STRING_AGG";
 }
 
 bool has_aggregate(const Expr& e) {
@@ -192,6 +202,17 @@ EExpr Translator::aggregate(const Expr& e) {
   const std::string& n = e.name;
   if (e.star) {
     spec.func = engine::AggFunc::CountStar;
+  } else if (n == "IVO_STRING_AGG") {
+    // ivo_string_agg(expr, delimiter): the non-null values joined by a constant delimiter.
+    if (e.args.size() != 2) fail(e, "ivo_string_agg takes (expression, delimiter)");
+    for (const auto& a : e.args)
+      if (has_aggregate(*a)) fail(*a, "aggregate calls cannot be nested: " + e.to_string());
+    spec.func = engine::AggFunc::StringAgg;
+    spec.arg = plain(*e.args[0]);
+    std::optional<engine::Value> d = constant_value(plain(*e.args[1]));
+    if (!d || d->null || !d->is_string()) fail(*e.args[1], "ivo_string_agg: the delimiter must be a constant string");
+    spec.separator = d->s;
+    if (e.distinct) fail(e, "ivo_string_agg(DISTINCT ...) is not supported");
   } else {
     if (e.args.size() != 1) fail(e, n + " takes one argument, got " + std::to_string(e.args.size()));
     if (has_aggregate(*e.args[0])) fail(*e.args[0], "aggregate calls cannot be nested: " + e.to_string());
@@ -210,7 +231,7 @@ EExpr Translator::aggregate(const Expr& e) {
     }
   }
   std::string text = std::string(engine::agg_name(spec.func)) + (spec.distinct ? "(distinct " : "(") +
-                     (spec.arg ? spec.arg->to_string() : "*") + ")";
+                     (spec.arg ? spec.arg->to_string() : "*") + ")" + spec.separator;
   for (size_t i = 0; i < agg_text_.size(); i++)
     if (agg_text_[i] == text) return engine::col(aggs_[i].name);
   spec.name = "__a" + std::to_string(aggs_.size());
@@ -336,6 +357,13 @@ bool is_geometry(const Expr& e, const char* name) { return e.kind == ExprKind::F
 
 }  // namespace
 
+std::string geometry_xtype(const Expr& e) {
+  if (is_geometry(e, "POINT") || is_geometry(e, "IVO_HEALPIX_CENTER") || is_geometry(e, "IVO_EPOCH_PROP_POS")) return "point";
+  if (is_geometry(e, "CIRCLE")) return "circle";
+  if (is_geometry(e, "POLYGON")) return "polygon";
+  return "";
+}
+
 EExpr Translator::function(const Expr& e, bool grouped) {
   auto sub = [&](const Expr& x) { return translate(x, grouped); };
   const std::string& n = e.name;
@@ -345,13 +373,39 @@ EExpr Translator::function(const Expr& e, bool grouped) {
     out.push_back(sub(*p.args[0]));
     out.push_back(sub(*p.args[1]));
   };
-  if (n == "POINT" || n == "CIRCLE" || n == "BOX" || n == "POLYGON" || n == "REGION")
-    fail(e, n + " is a geometry value; use it inside CONTAINS, INTERSECTS or DISTANCE");
+  if (n == "POINT" || n == "CIRCLE" || n == "POLYGON") {
+    // A geometry value (an output column): DALI's list of doubles.
+    if (n == "POINT" && e.args.size() != 2) fail(e, "POINT takes (ra, dec)");
+    if (n == "CIRCLE" && e.args.size() != 3) fail(e, "CIRCLE takes (ra, dec, radius)");
+    if (n == "POLYGON" && (e.args.size() < 6 || e.args.size() % 2)) fail(e, "POLYGON takes at least 3 (ra, dec) vertices");
+    std::vector<EExpr> args;
+    for (const auto& a : e.args) args.push_back(sub(*a));
+    return engine::call(lower(n), std::move(args));
+  }
+  if (n == "BOX" || n == "REGION")
+    fail(e, n + " is supported only as the region of CONTAINS/INTERSECTS with a POINT");
   if (n == "CONTAINS" || n == "INTERSECTS") {
     if (e.args.size() != 2) fail(e, n + " takes two arguments");
     const Expr* pt = e.args[0].get();
     const Expr* shape = e.args[1].get();
     if (n == "INTERSECTS" && is_geometry(*shape, "POINT")) std::swap(pt, shape);
+    auto region_shape = [&](const Expr& g) { return is_geometry(g, "CIRCLE") || is_geometry(g, "POLYGON"); };
+    if (region_shape(*pt) && region_shape(*shape)) {
+      // Region with region: region_relation(contains, a_is_circle, a_count, a..., b_is_circle, b...).
+      std::vector<EExpr> args{engine::lit_int(n == "CONTAINS"), engine::lit_int(is_geometry(*pt, "CIRCLE")),
+                              engine::lit_int(int64_t(pt->args.size()))};
+      for (const Expr* g : {pt, shape}) {
+        if (is_geometry(*g, "CIRCLE") && g->args.size() != 3) fail(*g, "CIRCLE takes (ra, dec, radius)");
+        if (is_geometry(*g, "POLYGON") && (g->args.size() < 6 || g->args.size() % 2))
+          fail(*g, "POLYGON takes at least 3 (ra, dec) vertices");
+        if (g == shape) args.push_back(engine::lit_int(is_geometry(*g, "CIRCLE")));
+        for (const auto& a : g->args) args.push_back(sub(*a));
+      }
+      return engine::call("region_relation", std::move(args));
+    }
+    if ((region_shape(*pt) || is_geometry(*pt, "BOX")) && (region_shape(*shape) || is_geometry(*shape, "BOX")))
+      fail(e, n + " of two regions takes CIRCLE and POLYGON; BOX (an RA/Dec range) works only with a POINT, "
+               "so write it as a POLYGON");
     std::vector<EExpr> args;
     point_args(*pt, args);
     for (const auto& a : shape->args) args.push_back(sub(*a));

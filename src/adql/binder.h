@@ -13,6 +13,7 @@
 #include "catalog/catalog.h"
 #include "engine/aggregate.h"
 #include "engine/expr.h"
+#include "engine/functions.h"
 
 namespace astrolake::adql {
 
@@ -29,6 +30,7 @@ struct Planned {
   PlanNode tree;
   engine::ScanEstimate estimate;
   std::string ra_column, dec_column;
+  std::vector<std::string> xtypes;  // per schema column: DALI xtype of geometry values, else ""
 };
 
 // One FROM leaf: a catalog or a subquery.
@@ -36,7 +38,8 @@ struct Source {
   std::string alias;    // qualifies its columns: the AS name, else the table's last name part
   std::string display;  // for messages: "catalog gaia", "subquery s"
   std::shared_ptr<catalog::Catalog> cat;  // catalog leaf
-  std::shared_ptr<Planned> sub;           // subquery leaf
+  std::shared_ptr<Planned> sub;           // subquery leaf (an upload is one over its table)
+  std::shared_ptr<const parquet::Table> upload;  // TAP_UPLOAD leaf
   std::set<std::string> used;             // stored column names the query reads
   bool null_supplying = false;            // right side of a LEFT JOIN: WHERE cannot move below
 };
@@ -47,6 +50,8 @@ struct ScopeColumn {
   std::string internal;  // engine column name in the joined rows
   parquet::Field field;  // named `internal`
   size_t source = 0;
+  std::string xtype;     // DALI xtype of a geometry column of a subquery, else ""
+
 };
 
 struct Scope {
@@ -92,11 +97,17 @@ class Translator {
 };
 
 bool is_aggregate_name(const std::string& upper_name);
+// a += b, field by field (the estimate of a plan that reads both).
+void add_estimate(engine::ScanEstimate& a, const engine::ScanEstimate& b);
 bool has_aggregate(const Expr& e);
 // Internal column names an engine expression reads.
 void columns_of(const engine::Expr& e, std::set<std::string>& out);
 // Value of an expression without column references (constant folding), or nullopt.
 std::optional<engine::Value> constant_value(const engine::ExprPtr& e);
+// Geometry values, region relations and the ivo_* UDFs (geometry_values.cc).
+void register_geometry_values(engine::FunctionRegistry& r);
+// The DALI xtype ("point", "circle", "polygon") of an ADQL expression's value, or "".
+std::string geometry_xtype(const Expr& e);
 // ADQL CAST type name -> parquet type; throws PlanError.
 parquet::Type cast_type(const Expr& e);
 

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <numbers>
 
+#include "adql/binder.h"
 #include "adql/planner.h"
 #include "engine/column_ops.h"
 #include "engine/expr.h"
@@ -193,6 +194,7 @@ void register_all(engine::FunctionRegistry& r) {
     };
     r.add(std::move(f));
   }
+  register_geometry_values(r);
 }
 
 }  // namespace
@@ -204,10 +206,10 @@ void register_adql_functions() {
 
 std::vector<GeometryHelp> geometry_functions() {
   return {
-      {"POINT", "POINT(ra, dec)", "a position in degrees (ICRS); used inside CONTAINS, DISTANCE, COORD1/2"},
-      {"CIRCLE", "CIRCLE(ra, dec, radius)", "a cone, degrees; inside CONTAINS / INTERSECTS"},
+      {"POINT", "POINT(ra, dec)", "a position in degrees (ICRS): in CONTAINS, DISTANCE, COORD1/2, or as an output value"},
+      {"CIRCLE", "CIRCLE(ra, dec, radius)", "a cone, degrees: in CONTAINS / INTERSECTS, or as an output value"},
       {"BOX", "BOX(ra, dec, width, height)", "RA/Dec range centred on (ra, dec), degrees; RA may wrap through 0"},
-      {"POLYGON", "POLYGON(ra1, dec1, ra2, dec2, ra3, dec3, ...)", "convex polygon with great-circle edges"},
+      {"POLYGON", "POLYGON(ra1, dec1, ra2, dec2, ra3, dec3, ...)", "convex polygon with great-circle edges (also an output value)"},
       {"CONTAINS", "CONTAINS(POINT, CIRCLE|BOX|POLYGON) -> INTEGER",
        "1 if the point is inside (inclusive); `1 = CONTAINS(POINT(ra, dec), ...)` on a catalog's ra/dec runs an indexed search"},
       {"INTERSECTS", "INTERSECTS(POINT, CIRCLE|BOX|POLYGON) -> INTEGER", "same as CONTAINS for a point"},
@@ -215,6 +217,10 @@ std::vector<GeometryHelp> geometry_functions() {
        "separation in degrees; `DISTANCE(...) < r` runs a cone search, or a cross-match in a JOIN ... ON"},
       {"COORD1", "COORD1(POINT) -> DOUBLE", "the RA of a point"},
       {"COORD2", "COORD2(POINT) -> DOUBLE", "the Dec of a point"},
+      {"CONTAINS/INTERSECTS of regions", "CONTAINS(CIRCLE|POLYGON, CIRCLE|POLYGON) -> INTEGER",
+       "region in region / regions overlap; shapes may use columns (a per-row circle)"},
+      {"geometry values", "SELECT POINT(ra, dec), CIRCLE(...), POLYGON(...)",
+       "output columns of DALI xtype point/circle/polygon: [ra, dec], [ra, dec, r], [ra1, dec1, ...] in degrees"},
   };
 }
 

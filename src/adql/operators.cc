@@ -27,8 +27,11 @@ PushSource::~PushSource() {
 void PushSource::run() {
   Sink sink = [this](parquet::Table&& t) {
     if (ctx_) ctx_->check();
-    if (t.rows() == 0) return;
     std::unique_lock<std::mutex> lock(mu_);
+    if (t.rows() == 0) {  // a poll: lets a long job notice a cancel or a consumer that left
+      if (stop_) throw Stopped{};
+      return;
+    }
     cv_.wait(lock, [&] { return stop_ || queue_.size() < max_queued_; });
     if (stop_) throw Stopped{};
     queue_.push_back(std::move(t));

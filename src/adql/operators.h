@@ -2,7 +2,8 @@
 //  - PushSource turns a push-style engine job (spatial_search, crossmatch: they call a sink
 //    with each result table) into a pull-style Operator, by running the job on its own thread
 //    and handing tables over through a small bounded queue. Destroying it early (a LIMIT was
-//    satisfied) or a QueryContext cancel/limit stops the job at its next table.
+//    satisfied) or a QueryContext cancel/limit stops the job at its next table; a job may also
+//    call the sink with an empty table just to be stopped there.
 //  - Rename gives a child's columns new names without copying them (the planner's internal
 //    column names, which keep the columns of joined tables apart).
 #pragma once

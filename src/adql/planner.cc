@@ -3,12 +3,15 @@
 #include "adql/planner.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <sstream>
 
 #include "adql/binder.h"
 #include "adql/operators.h"
 #include "adql/parser.h"
+#include "adql/set_operations.h"
+#include "adql/upload_join.h"
 #include "engine/aggregate.h"
 #include "engine/column_ops.h"
 #include "engine/join.h"
@@ -114,14 +117,6 @@ std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
   return s;
 }
 
-void add_estimate(engine::ScanEstimate& a, const engine::ScanEstimate& b) {
-  a.partitions_total += b.partitions_total;
-  a.partitions += b.partitions;
-  a.row_groups_total += b.row_groups_total;
-  a.row_groups += b.row_groups;
-  a.rows += b.rows;
-  a.bytes += b.bytes;
-}
 
 // ---------------------------------------------------------------------------------------
 // FROM tree
@@ -140,6 +135,10 @@ struct FromNode {
   std::vector<EExpr> left_keys, right_keys;
   std::vector<EExpr> residual;     // applied above the join (inner joins)
   std::vector<EExpr> right_filter; // LEFT JOIN: ON conjuncts on the right side only
+  // Upload x catalog positional join: a cone of radius up_r around (up_ra, up_dec) per upload row.
+  bool upload_cone = false;
+  size_t up_src = 0, cat_src = 0;
+  EExpr up_ra, up_dec, up_r;
 };
 
 class QueryPlanner {
@@ -156,6 +155,8 @@ class QueryPlanner {
                  std::map<size_t, std::vector<EExpr>>& pushed);
   OperatorPtr build(FromNode& n, Scope& scope, std::map<size_t, std::vector<EExpr>>& pushed, PlanNode& tree,
                     engine::ScanEstimate& est);
+  OperatorPtr upload_cone(FromNode& n, Scope& scope, std::map<size_t, std::vector<EExpr>>& pushed, PlanNode& tree,
+                          engine::ScanEstimate& est);
   OperatorPtr leaf_scan(size_t src, Scope& scope, const std::vector<EExpr>& filters, engine::Pipeline extra,
                         bool rename, PlanNode& tree, engine::ScanEstimate& est);
   std::optional<engine::Region> region_of(const SpatialCond& c, Translator& tr, const Expr& at);
@@ -242,6 +243,8 @@ void QueryPlanner::add_source(Scope& scope, Source s, const std::vector<parquet:
   size_t idx = scope.sources.size();
   for (const parquet::Field& f : fields) {
     ScopeColumn c;
+    size_t i = size_t(&f - fields.data());
+    if (s.sub && i < s.sub->xtypes.size()) c.xtype = s.sub->xtypes[i];
     c.table = s.alias;
     c.name = f.name;
     c.field = f;
@@ -277,7 +280,33 @@ std::unique_ptr<FromNode> QueryPlanner::bind_from(const TableRef& t, Scope& scop
     for (auto it = with_.rbegin(); it != with_.rend() && !cte; ++it)
       for (const CommonTableExpr& c : **it)
         if (t.names[0].matches(c.name.name) || c.name.matches(t.names[0].name)) cte = c.query.get();
-  if (t.kind == TableRefKind::Subquery || cte) {
+  bool upload = t.kind == TableRefKind::Table && t.names.size() >= 2 && t.names[t.names.size() - 2].matches("TAP_UPLOAD");
+  if (upload) {
+    const Identifier& want = t.names.back();
+    std::vector<std::string> names;
+    std::string found;
+    for (const auto& [name, table] : opts_.uploads) {
+      names.push_back(name);
+      if (want.matches(name) && !s.upload) {
+        s.upload = table;
+        found = name;
+      }
+    }
+    if (!s.upload)
+      fail(t.line, t.column, "no upload table TAP_UPLOAD." + want.name +
+                                 (names.empty() ? " (this query has no uploads)" : " (uploaded: " + join(names) + ")") +
+                                 suggest(want.name, names));
+    s.alias = !t.alias.empty() ? t.alias.name : want.name;
+    s.display = "upload " + s.alias;
+    s.sub = std::make_shared<Planned>();
+    s.sub->op = std::make_unique<engine::TableSource>(*s.upload, engine::kDefaultBatchRows, opts_.ctx);
+    s.sub->schema = s.sub->op->schema();
+    auto xt = opts_.upload_xtypes.find(found);
+    if (xt != opts_.upload_xtypes.end()) s.sub->xtypes = xt->second;
+    s.sub->xtypes.resize(s.sub->schema.size());
+    s.sub->tree = PlanNode{"Upload TAP_UPLOAD." + want.name + " (" + std::to_string(s.upload->rows()) + " rows)", {}};
+    fields = s.sub->schema;
+  } else if (t.kind == TableRefKind::Subquery || cte) {
     s.alias = !t.alias.empty() ? t.alias.name : t.names.back().name;
     s.display = "subquery " + s.alias;
     s.sub = std::make_shared<Planned>(plan_query(cte ? *cte : *t.subquery));
@@ -365,6 +394,53 @@ void QueryPlanner::bind_join(FromNode& n, Scope& scope, Translator& tr, std::vec
       }
     }
   }
+  // A positional join of an upload with a catalog: one cone search per upload row.
+  // Inner joins either way round; a LEFT JOIN with the upload on the left (every target kept).
+  if (!n.xmatch && (n.type == JoinType::Inner || n.type == JoinType::Left) && n.left->leaf && n.right->leaf) {
+    size_t a = n.left->source, b = n.right->source;
+    bool ab = scope.sources[a].upload && scope.sources[b].cat;
+    bool ba = n.type == JoinType::Inner && scope.sources[b].upload && scope.sources[a].cat;
+    if (ab || ba) {
+      size_t ui = ab ? a : b, ci = ab ? b : a;
+      const Source& us = scope.sources[ui];
+      const Source& cs = scope.sources[ci];
+      auto only_upload = [&](const EExpr& e) {
+        std::set<std::string> cols;
+        columns_of(*e, cols);
+        for (const auto& c : cols)
+          if (scope.cols[scope.by_internal.at(c)].source != ui) return false;
+        return true;
+      };
+      for (size_t i = 0; i < conj.size() && !n.upload_cone && us.alias != cs.alias; i++) {
+        for (const SpatialCond& c : spatial_forms(*conj[i])) {
+          if (c.kind != engine::Region::Kind::Cone) continue;
+          bool cat_point = is_coord(*c.pra, cs, cs.cat->ra_column()) && is_coord(*c.pdec, cs, cs.cat->dec_column());
+          bool cat_shape = is_coord(*c.shape[0], cs, cs.cat->ra_column()) && is_coord(*c.shape[1], cs, cs.cat->dec_column());
+          if (!cat_point && !cat_shape) continue;
+          EExpr ura = tr.plain(cat_point ? *c.shape[0] : *c.pra);
+          EExpr udec = tr.plain(cat_point ? *c.shape[1] : *c.pdec);
+          if (!only_upload(ura) || !only_upload(udec)) continue;
+          // The radius: a constant, or per upload row (an expression over the upload's columns).
+          EExpr ur = tr.plain(*c.shape[2]);
+          std::optional<engine::Value> r = constant_value(ur);
+          if (r && (r->null || r->is_string())) continue;
+          if (!r && !only_upload(ur)) continue;
+          if (r && !(r->as_double() >= 0)) fail(*conj[i], "the cross-match radius must be >= 0, got " + r->to_string());
+          n.upload_cone = true;
+          n.up_src = ui;
+          n.cat_src = ci;
+          n.up_ra = ura;
+          n.up_dec = udec;
+          n.up_r = ur;
+          // DISTANCE < r: the cone test is inclusive, so the strict test stays, as a match
+          // condition for a LEFT JOIN (it must not drop unmatched targets).
+          if (c.strict) (n.type == JoinType::Left ? n.right_filter : n.residual).push_back(tr.plain(*conj[i]));
+          conj.erase(conj.begin() + long(i));
+          break;
+        }
+      }
+    }
+  }
   auto sources_of = [&](const EExpr& e) {
     std::set<std::string> cols;
     columns_of(*e, cols);
@@ -406,7 +482,7 @@ void QueryPlanner::bind_join(FromNode& n, Scope& scope, Translator& tr, std::vec
     } catch (const engine::ExprError& err) {
       fail(*c, err.what());
     }
-    if (c->kind == ExprKind::Binary && c->binary_op == BinaryOp::Eq && !n.xmatch) {
+    if (c->kind == ExprKind::Binary && c->binary_op == BinaryOp::Eq && !n.xmatch && !n.upload_cone) {
       EExpr a = e->args[0], b = e->args[1];
       std::set<size_t> sa = sources_of(a), sb = sources_of(b);
       if (!sa.empty() && !sb.empty()) {
@@ -426,7 +502,7 @@ void QueryPlanner::bind_join(FromNode& n, Scope& scope, Translator& tr, std::vec
       continue;
     }
     if (n.type == JoinType::Left) {
-      if (within(se, n.right->sources) && !n.xmatch) {
+      if ((within(se, n.right->sources) || (n.upload_cone && !within(se, n.left->sources))) && !n.xmatch) {
         n.right_filter.push_back(e);
         continue;
       }
@@ -435,7 +511,9 @@ void QueryPlanner::bind_join(FromNode& n, Scope& scope, Translator& tr, std::vec
     }
     n.residual.push_back(e);
   }
-  if (n.xmatch && !eqs.empty()) {
+  if (n.upload_cone && n.type == JoinType::Left) {
+    for (auto& [a, b] : eqs) n.right_filter.push_back(engine::binary(engine::BinOp::Eq, a, b));
+  } else if ((n.xmatch || n.upload_cone) && !eqs.empty()) {
     for (auto& [a, b] : eqs) n.residual.push_back(engine::binary(engine::BinOp::Eq, a, b));
     if (n.type == JoinType::Left) fail(t.line, t.column, "a positional LEFT JOIN cannot have other ON conditions");
   } else {
@@ -513,6 +591,56 @@ OperatorPtr QueryPlanner::leaf_scan(size_t si, Scope& scope, const std::vector<E
   return pipe(std::move(s.sub->op));
 }
 
+// Upload x catalog: the upload's rows (after their own filters) are held; upload_join.h does
+// the per-row cone searches.
+OperatorPtr QueryPlanner::upload_cone(FromNode& n, Scope& scope, std::map<size_t, std::vector<EExpr>>& pushed,
+                                      PlanNode& tree, engine::ScanEstimate& est) {
+  Source& cs = scope.sources[n.cat_src];
+  PlanNode ut;
+  OperatorPtr uop = leaf_scan(n.up_src, scope, pushed[n.up_src], nullptr, true, ut, est);
+  auto up = std::make_shared<parquet::Table>(engine::collect(*uop));
+  if (up->columns.size() != uop->schema().size()) *up = engine::empty_table(uop->schema());
+  UploadConeSpec spec;
+  spec.upload = up;
+  spec.ra = n.up_ra;
+  spec.dec = n.up_dec;
+  spec.radius = n.up_r;
+  spec.cat = cs.cat;
+  spec.columns = used_columns(cs);
+  for (const std::string& c : spec.columns) {
+    std::string in = c;
+    for (const ScopeColumn& sc : scope.cols)
+      if (sc.source == n.cat_src && sc.name == c) in = sc.internal;
+    spec.names.push_back(in);
+  }
+  bool left = n.type == JoinType::Left;
+  spec.left = left;
+  // LEFT JOIN: conditions on the catalog side decide what matches.
+  EExpr match = and_all(n.right_filter);
+  spec.match = match;
+  spec.threads = opts_.threads;
+  OperatorPtr op;
+  try {
+    op = upload_cone_join(spec, opts_.ctx);
+  } catch (const engine::ExprError& e) {
+    fail(n.ref ? n.ref->line : 0, n.ref ? n.ref->column : 0, e.what());
+  }
+  engine::ScanOptions co;
+  co.columns = spec.columns;
+  add_estimate(est, estimate(*engine::catalog_source(cs.cat), co));
+  tree.label = std::string("UploadConeJoin ") + (left ? "LEFT " : "") + scope.sources[n.up_src].alias + " x " + cs.alias +
+               " radius " + n.up_r->to_string() + " deg (one cone search per upload row) columns [" +
+               join(spec.columns) + "]" + (match ? " match " + match->to_string() : "");
+  tree.children.push_back(ut);
+  std::vector<EExpr> filters = pushed[n.cat_src];
+  for (const auto& f : n.residual) filters.push_back(f);
+  if (EExpr f = and_all(filters)) {
+    op = std::make_unique<engine::Filter>(std::move(op), f, opts_.ctx);
+    tree = PlanNode{"Filter " + f->to_string(), {tree}};
+  }
+  return op;
+}
+
 OperatorPtr QueryPlanner::build(FromNode& n, Scope& scope, std::map<size_t, std::vector<EExpr>>& pushed,
                                 PlanNode& tree, engine::ScanEstimate& est) {
   if (n.leaf) return leaf_scan(n.source, scope, pushed[n.source], nullptr, true, tree, est);
@@ -569,6 +697,7 @@ OperatorPtr QueryPlanner::build(FromNode& n, Scope& scope, std::map<size_t, std:
     }
     return op;
   }
+  if (n.upload_cone) return upload_cone(n, scope, pushed, tree, est);
   PlanNode lt, rt;
   OperatorPtr l = build(*n.left, scope, pushed, lt, est);
   OperatorPtr r = build(*n.right, scope, pushed, rt, est);
@@ -580,9 +709,19 @@ OperatorPtr QueryPlanner::build(FromNode& n, Scope& scope, std::map<size_t, std:
   spec.type = n.type == JoinType::Left ? engine::JoinType::Left : engine::JoinType::Inner;
   spec.left_keys = n.left_keys;
   spec.right_keys = n.right_keys;
+  // An inner key join of an upload with a catalog builds on the (small) upload and streams
+  // the catalog; the joined rows are the same, only their column order differs, and columns
+  // are referenced by name above.
+  bool swap_sides = spec.type == engine::JoinType::Inner && !spec.left_keys.empty() && n.left->leaf && n.right->leaf &&
+                    scope.sources[n.left->source].upload && scope.sources[n.right->source].cat;
+  if (swap_sides) {
+    std::swap(l, r);
+    std::swap(lt, rt);
+    std::swap(spec.left_keys, spec.right_keys);
+  }
   std::vector<std::string> keys;
-  for (size_t i = 0; i < n.left_keys.size(); i++)
-    keys.push_back(n.left_keys[i]->to_string() + " = " + n.right_keys[i]->to_string());
+  for (size_t i = 0; i < spec.left_keys.size(); i++)
+    keys.push_back(spec.left_keys[i]->to_string() + " = " + spec.right_keys[i]->to_string());
   if (spec.left_keys.empty()) {  // cross join: every left row meets every right row
     spec.left_keys = {engine::lit_int(1)};
     spec.right_keys = {engine::lit_int(1)};
@@ -612,6 +751,7 @@ struct OutCol {
   EExpr expr;
   std::string name;
   bool hidden = false;
+  std::string xtype;  // DALI xtype of a geometry value
 };
 
 Planned QueryPlanner::plan_select(const Query& q) {
@@ -746,6 +886,7 @@ Planned QueryPlanner::plan_select(const Query& q) {
         const ScopeColumn& c = scope.cols[i];
         scope.sources[c.source].used.insert(c.name);
         out.push_back({engine::col(c.internal), unique_name(c.name)});
+        out.back().xtype = c.xtype;
         out_text.push_back(c.internal);
       }
       continue;
@@ -761,6 +902,11 @@ Planned QueryPlanner::plan_select(const Query& q) {
     }();
     else name = it.expr->to_string();
     out.push_back({e, unique_name(name)});
+    out.back().xtype = geometry_xtype(*it.expr);
+    if (out.back().xtype.empty() && e->kind == engine::ExprKind::Column) {
+      auto f = scope.by_internal.find(e->name);
+      if (f != scope.by_internal.end()) out.back().xtype = scope.cols[f->second].xtype;
+    }
     out_text.push_back(e->to_string());
   }
   EExpr having = q.having ? tr.grouped(*q.having) : nullptr;
@@ -936,6 +1082,9 @@ Planned QueryPlanner::plan_select(const Query& q) {
   }
   p.op = std::move(op);
   p.schema = p.op->schema();
+  for (const OutCol& o : out)
+    if (!o.hidden) p.xtypes.push_back(o.xtype);
+  p.xtypes.resize(p.schema.size());
   p.tree = std::move(tree);
   // ra/dec output columns of the first catalog, for --format hats.
   for (size_t si = 0; si < scope.sources.size(); si++) {
@@ -962,9 +1111,10 @@ Planned QueryPlanner::plan_query(const Query& q, const std::vector<CommonTableEx
       if (on) w.pop_back();
     }
   } pop{with_, !q.with.empty()};
-  if (q.kind != QueryKind::Select)
-    fail(q.line, q.column, "UNION, EXCEPT and INTERSECT are not supported yet");
-  return plan_select(q);
+  if (q.kind == QueryKind::Select) return plan_select(q);
+  Planned l = plan_query(*q.left);
+  Planned r = plan_query(*q.right);
+  return plan_set_operation(q, std::move(l), std::move(r), opts_.ctx);
 }
 
 void print_tree(const PlanNode& n, int depth, std::string& out) {
@@ -994,6 +1144,8 @@ Plan plan(const Statement& stmt, const PlanOptions& opts) {
   out.estimate = pl.estimate;
   out.ra_column = pl.ra_column;
   out.dec_column = pl.dec_column;
+  out.xtypes = pl.xtypes;
+  out.xtypes.resize(out.schema.size());
   out.explain = stmt.explain;
   return out;
 }

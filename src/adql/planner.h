@@ -15,6 +15,11 @@
 // A plain single-catalog query runs its filter and projection in parallel per partition and
 // streams; only ORDER BY, GROUP BY, DISTINCT and join build sides hold rows.
 //
+// TAP_UPLOAD.<name> names a table of PlanOptions::uploads. A join of an upload with a catalog
+// on `1 = CONTAINS(POINT(cat.ra, cat.dec), CIRCLE(up.ra, up.dec, r))` (either order, or the
+// DISTANCE form; r a constant or an expression of the upload's columns) runs one engine cone
+// search per upload row instead of a
+// cross join: the "my target list x the survey" cross-match.
 // Catalogs are named by name under the root (also schema-qualified: only the last part
 // counts) or by a path in double quotes (relative to the root when confine_to_root is set). Column names are case-insensitive unless quoted.
 // Errors are PlanError with the position and, for unknown names, the nearest known name:
@@ -22,6 +27,7 @@
 // ADQL BOX(ra, dec, width, height) is the RA/Dec range [ra -+ width/2] x [dec -+ height/2]
 // (RA wrapping through 0 as hats' box search does), not a great-circle box.
 #pragma once
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -47,6 +53,12 @@ struct PlanOptions {
   // Served deployments: every catalog name, quoted paths included, resolves inside `root`
   // (no absolute paths, no '..', no symlink out of it; catalog::confined_catalog_path).
   bool confine_to_root = false;
+  // Tables visible as TAP_UPLOAD.<name> for this query (e.g. VOTables read with
+  // votable::read_votable). Names compare case-insensitively unless quoted in the query.
+  std::map<std::string, std::shared_ptr<const parquet::Table>> uploads;
+  // Optional, per upload name: each column's DALI xtype (the VOTable FIELD's xtype), so a
+  // geometry column selected from an upload keeps it in Plan::xtypes.
+  std::map<std::string, std::vector<std::string>> upload_xtypes;
 };
 
 // One line of the plan tree, for EXPLAIN.
@@ -63,6 +75,11 @@ struct Plan {
   engine::ScanEstimate estimate;
   // Output columns that hold ra/dec of the first catalog (for --format hats), or empty.
   std::string ra_column, dec_column;
+  // Per schema column: the DALI xtype of a geometry value ("point", "circle", "polygon"), else
+  // "". Such a column is a list<double> holding DALI's serialisation in degrees: [ra, dec],
+  // [ra, dec, radius], [ra1, dec1, ra2, dec2, ...]. The VOTable writer emits it as
+  // datatype="double" arraysize="2"/"3"/"*" with this xtype.
+  std::vector<std::string> xtypes;
   bool explain = false;  // the statement was EXPLAIN <query>
 
   // The plan tree, indented, then the estimate.

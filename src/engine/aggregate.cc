@@ -14,6 +14,7 @@ const char* agg_name(AggFunc f) {
     case AggFunc::Min: return "min";
     case AggFunc::Max: return "max";
     case AggFunc::StddevSamp: return "stddev";
+    case AggFunc::StringAgg: return "string_agg";
   }
   return "?";
 }
@@ -54,6 +55,12 @@ std::vector<Field> aggregate_schema(const std::vector<Field>& input, const std::
             throw ExprError(std::string("aggregate ") + agg_name(a.func) + ": argument (" + arg.name + ") is a list");
           f.type = arg.type;
           break;
+        case AggFunc::StringAgg:
+          if (arg.list || !is_stringlike(arg.type))
+            throw ExprError(std::string("aggregate string_agg: argument (") + arg.name + ") must be a string, got " +
+                            (arg.list ? "a list" : parquet::type_name(arg.type)));
+          f.type = Type::String;
+          break;
         default: break;
       }
     }
@@ -90,6 +97,7 @@ void HashAggregator::grow(size_t n) {
         else s.dext.resize(n, 0);
         break;
       case AggFunc::Count: if (aggs_[a].distinct) s.distinct.resize(n); break;
+      case AggFunc::StringAgg: s.sext.resize(n); break;
       default: break;
     }
   }
@@ -189,6 +197,13 @@ void HashAggregator::consume(const Table& batch) {
           s.m2[g] += delta * (dv[r] - s.mean[g]);
           break;
         }
+        case AggFunc::StringAgg: {
+          std::string_view v = c.string_at(r);
+          if (s.count[g]++) s.sext[g] += spec.separator;
+          s.sext[g] += v;
+          bytes_ += v.size() + spec.separator.size();
+          break;
+        }
         case AggFunc::Min: case AggFunc::Max: {
           bool first = s.count[g]++ == 0;
           if (is_stringlike(t)) {
@@ -255,6 +270,12 @@ void HashAggregator::merge(HashAggregator& o) {
         case AggFunc::StddevSamp:
           combine_moments(s.count[g], s.mean[g], s.m2[g], t.count[og], t.mean[og], t.m2[og]);
           break;
+        case AggFunc::StringAgg:
+          if (t.count[og] == 0) break;
+          if (s.count[g]) s.sext[g] += aggs_[a].separator;
+          s.sext[g] += t.sext[og];
+          s.count[g] += t.count[og];
+          break;
         case AggFunc::Min: case AggFunc::Max: {
           if (t.count[og] == 0) break;
           bool first = s.count[g] == 0;
@@ -316,6 +337,16 @@ Table HashAggregator::finish() {
           if (valid[g]) v[g] = std::sqrt(std::max(0.0, s.m2[g] / double(s.count[g] - 1)));
         }
         out.columns.push_back(make_f64(f, v, valid));
+        break;
+      }
+      case AggFunc::StringAgg: {
+        Column c(f);
+        c.offsets.push_back(0);
+        for (size_t g = 0; g < n; g++) {
+          if (valid[g]) c.push_string(s.sext[g]);
+          else c.push_null();
+        }
+        out.columns.push_back(std::move(c));
         break;
       }
       case AggFunc::Min: case AggFunc::Max: {

@@ -13,7 +13,7 @@
 
 namespace astrolake::engine {
 
-enum class AggFunc { CountStar, Count, Sum, Avg, Min, Max, StddevSamp };
+enum class AggFunc { CountStar, Count, Sum, Avg, Min, Max, StddevSamp, StringAgg };
 const char* agg_name(AggFunc f);
 
 struct AggSpec {
@@ -21,11 +21,12 @@ struct AggSpec {
   ExprPtr arg;            // null for CountStar
   bool distinct = false;  // count(DISTINCT x) only
   std::string name;       // output column; empty: "count(*)", "sum(x)", ...
+  std::string separator;  // string_agg: put between the values (in input order per thread)
 };
 
 // Output schema: the group keys (in order), then one column per aggregate:
 // count -> int64; sum -> int64 for integer input, double otherwise; avg/stddev -> double;
-// min/max -> the argument's type. Throws ExprError for invalid specs (sum of a string...).
+// min/max -> the argument's type; string_agg (of strings) -> string. Throws ExprError for invalid specs (sum of a string...).
 std::vector<parquet::Field> aggregate_schema(const std::vector<parquet::Field>& input,
                                              const std::vector<NamedExpr>& keys, std::vector<AggSpec>& aggs);
 

@@ -262,6 +262,33 @@ class Gen {
     return q;
   }
 
+  // One side of a set operation: one or two columns of t or u, with a random filter.
+  std::string side(int cols) {
+    switch (pick(4)) {
+      case 0: return cols == 1 ? "SELECT k FROM u" : "SELECT k, name FROM u WHERE w > " + std::to_string(pick(100));
+      case 1: return cols == 1 ? "SELECT g FROM t WHERE " + pred("") : "SELECT g, s FROM t WHERE " + pred("");
+      case 2: return cols == 1 ? "SELECT MOD(g, 4) FROM t WHERE " + pred("") : "SELECT MOD(g, 4), LOWER(s) FROM t WHERE " + pred("");
+      default: return cols == 1 ? "SELECT FLOOR(x / 10) FROM t WHERE " + pred("")  // double vs integer sides
+                                : "SELECT FLOOR(x / 10), s FROM t WHERE " + pred("");
+    }
+  }
+  // UNION / EXCEPT / INTERSECT with and without ALL, chained (INTERSECT binds tighter),
+  // sometimes ordered by every column (a total order once duplicates are gone).
+  Q set_op() {
+    static const char* ops[] = {"UNION", "UNION ALL", "EXCEPT", "EXCEPT ALL", "INTERSECT", "INTERSECT ALL"};
+    int cols = 1 + pick(2);
+    Q q;
+    q.adql = side(cols) + " " + ops[pick(6)] + " " + side(cols);
+    if (pick(3) == 0) q.adql += std::string(" ") + ops[pick(6)] + " " + side(cols);
+    if (pick(3) == 0) {
+      q.adql = side(cols) + " UNION " + "(" + q.adql + ")";
+      q.adql += cols == 1 ? " ORDER BY 1 DESC" : " ORDER BY 2, 1";
+      q.ordered = true;
+    }
+    q.duck = q.adql;
+    return q;
+  }
+
  private:
   std::mt19937_64 rng_;
 };
@@ -282,6 +309,8 @@ TEST(DuckdbDifferential, GeneratedQueriesAgree) {
   Gen gen(99);
   std::vector<Q> qs;
   for (int i = 0; i < 400; i++) qs.push_back(gen.next());
+  Gen set_gen(7);
+  for (int i = 0; i < 150; i++) qs.push_back(set_gen.set_op());
   std::vector<std::string> stmts = setup;
   for (const Q& q : qs) stmts.push_back(q.duck);
   al_duckdb_test::DuckRun run = al_duckdb_test::run_duckdb(stmts, d.dir);
