@@ -38,3 +38,7 @@ if ! cmp -s requirements.txt .venv/requirements.installed; then
   .venv/bin/pip install -q -r requirements.txt
   cp requirements.txt .venv/requirements.installed
 fi
+# The astrolake Python package itself (the C++ extension built by scikit-build-core with the
+# pinned pybind11; a persistent build folder under build/ and ccache keep re-installs quick).
+echo "== installing the astrolake Python package into .venv"
+.venv/bin/pip install -q --no-build-isolation --no-deps .

@@ -90,9 +90,18 @@ def write_catalog(cat, path, name=None, margin_arcsec=None, overwrite=False, res
     if os.path.exists(path) and not overwrite:
         raise CatalogError(f"{path} already exists (pass overwrite=True to replace it)")
     parts_dir = path + ".parts"
-    if os.path.isdir(parts_dir) and not resume:
-        shutil.rmtree(parts_dir)
+    plan_file = os.path.join(parts_dir, "PLAN")
+    if os.path.isdir(parts_dir):
+        same = os.path.exists(plan_file) and open(plan_file).read() == cat._key()
+        if resume and not same:
+            raise CatalogError(f"cannot resume: {parts_dir} holds partitions of a different computation")
+        if not resume:
+            shutil.rmtree(parts_dir)
     os.makedirs(parts_dir, exist_ok=True)
+    if not os.path.exists(plan_file):
+        with open(plan_file + ".tmp", "w") as f:
+            f.write(cat._key())
+        os.replace(plan_file + ".tmp", plan_file)
     ra = ra_column or _coord(cat, "ra")
     dec = dec_column or _coord(cat, "dec")
     graph, keys, files = {}, [], []
