@@ -160,10 +160,12 @@ def run(read, index, pixel, ops):
 
 
 def run_empty(empty, ops):
-    """The pipeline over zero rows: the result's schema (meta)."""
+    """The pipeline over zero rows: the result's schema (meta). A map_partitions function
+    given `meta` is not called; otherwise it gets an empty DataFrame (and pixel (-1, -1))."""
     data = empty
     for op in ops:
-        data = op.apply(data, None)
+        meta = getattr(op, "meta", None)
+        data = meta.iloc[:0] if meta is not None else op.apply(data, (-1, -1) if isinstance(op, MapPartitions) else None)
     return data
 
 
