@@ -91,15 +91,14 @@ def test_astrolake_catalog_in_lsdb_same_cone_and_crossmatch(tmp_path):
 
     l_lsdb = lsdb.open_catalog(written)
     r_lsdb = lsdb.open_catalog(tmp_path / "right")
-    ours = al.open_catalog(written).cone_search(45, 0, 1800).compute(progress=False)
-    theirs = l_lsdb.cone_search(45, 0, 1800).compute()
+    ours = al.open_catalog(written).cone_search(45, 0, 10800).compute(progress=False)
+    theirs = l_lsdb.cone_search(45, 0, 10800).compute()
     assert len(ours) > 50 and sorted(ours.obj_id) == sorted(theirs.obj_id)
 
     ours_x = al.open_catalog(written).crossmatch(al.open_catalog(tmp_path / "right"), radius_arcsec=3).compute(
         progress=False)
     theirs_x = l_lsdb.crossmatch(r_lsdb, radius_arcsec=3, n_neighbors=1).compute()
-    sl = ours_x.columns[0].split("_", 1)
     assert len(ours_x) > 1000
     a = sorted(zip(ours_x.obj_id_written, ours_x.other_id_right))
     b = sorted(zip(theirs_x["obj_id_written"], theirs_x["other_id_right"]))
-    assert a == b, sl
+    assert a == b
