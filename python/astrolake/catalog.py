@@ -579,30 +579,27 @@ def _numeric(data, col):
 
 def _hist(read, i, pixel, ops, x, lo, hi, bins, y, ylo, yhi, ybins):
     data = _tasks.run(read, i, pixel, ops)
-    if isinstance(data, pa.Table) and x == INDEX:
-        pass
     yv = None if y is None else _numeric(data, y)
     return _core.histogram(_numeric(data, x), lo, hi, bins, yv, ylo, yhi, ybins)
 
 
 def _skymap_part(read, i, pixel, ops, order, ra, dec, column):
+    """Per-pixel partial aggregates of one partition. Without later operations the pixel
+    index comes from the engine's healpix() inside the scan; after them, from healpy."""
     if not ops:
         exprs = ((f'healpix({order}, "{ra}", "{dec}")', "pix"),) + (((f'"{column}"', "v"),) if column else ())
-        data = _tasks.Read(read.path, read.margin, read.with_margin, read.columns, read.wheres, read.regions,
-                           exprs).scan(i)
-        pix, vals = data.column("pix"), (data.column("v") if column else None)
+        data = _replace_read(read, exprs=exprs).scan(i)
+        pix = data.column("pix").to_numpy(zero_copy_only=False)
+        vals = data.column("v").to_numpy(zero_copy_only=False) if column else None
     else:
         import healpy as hp
 
         data = _tasks.to_frame(_tasks.run(read, i, pixel, ops))
         pix = hp.ang2pix(1 << order, np.asarray(data[ra], float), np.asarray(data[dec], float), nest=True,
                          lonlat=True)
-        vals = data[column] if column else None
-    pix = np.asarray(pix.to_numpy(zero_copy_only=False) if hasattr(pix, "to_numpy") and not isinstance(pix, np.ndarray)
-                     else pix, dtype=np.int64)
-    v = None if vals is None else np.asarray(vals.to_numpy(zero_copy_only=False) if isinstance(vals, pa.ChunkedArray)
-                                             else vals, dtype=np.float64)
-    return _core.pixel_aggregate(pix, v, 12 * 4 ** order)
+        vals = np.asarray(data[column], dtype=np.float64) if column else None
+    v = None if vals is None else np.asarray(vals, dtype=np.float64)
+    return _core.pixel_aggregate(np.asarray(pix, dtype=np.int64), v, 12 * 4 ** order)
 
 
 def _as_catalog(x, ra, dec):
@@ -633,13 +630,10 @@ def crossmatch(left, right, radius_arcsec=1.0, n_neighbors=1, how="inner", suffi
     if not left._ops and not read.exprs:
         missing = tuple(c for c in (lra, ldec) if c not in read.columns)
         read = _replace_read(read, columns=read.columns + missing)
-    elif left._ops:
-        lra, ldec = lra + "", ldec
     rread = right._read
     if rread.exprs:
         raise ArgumentError("the right side of a crossmatch cannot have computed columns")
     rread = _replace_read(rread, columns=rread.columns + tuple(c for c in (rra, rdec) if c not in rread.columns))
     op = _tasks.Crossmatch(rread, right._meta_for(rread), (lra, ldec), (rra, rdec), float(radius_arcsec),
                            0 if n_neighbors is None else int(n_neighbors), how, suffixes)
-    out = left._replace(read=read, ops=left._ops + (op,))
-    return out
+    return left._replace(read=read, ops=left._ops + (op,))
