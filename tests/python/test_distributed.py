@@ -45,7 +45,7 @@ def cluster():
     c.close()
 
 
-def test_local_cluster_identical_to_in_process(survey, local_results, cluster):
+def test_local_cluster_identical_to_in_process(survey, local_results, cluster, capsys):
     plans = _plans(survey)
     remote = {k: p.compute(progress=False) for k, p in plans.items()}
     fut = cluster.compute(plans["cone"])
@@ -56,7 +56,12 @@ def test_local_cluster_identical_to_in_process(survey, local_results, cluster):
         assert len(local_results[k]) > 0, k
         pd.testing.assert_frame_equal(remote[k], local_results[k])
     pd.testing.assert_frame_equal(fut.result(), local_results["cone"])
-    # Streaming and writing run on the workers too.
+    # The progress bar follows the cluster's tasks.
+    capsys.readouterr()
+    plans["query"].compute(progress=True)
+    n = plans["query"].npartitions
+    assert f"{n}/{n}" in capsys.readouterr().err
+    # Streaming runs on the workers too.
     streamed = pd.concat(list(plans["query"].iter_partitions()))
     pd.testing.assert_frame_equal(streamed, local_results["query"])
 
