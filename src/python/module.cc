@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
+
 #include "adql/lexer.h"
 #include "adql/planner.h"
 #include "catalog/catalog.h"
@@ -61,23 +63,34 @@ void translate_errors(std::exception_ptr p) {
 }
 
 // ---- the per-process catalog cache ----------------------------------------------------------
+// Opened catalogs are kept per process (a Dask worker opens each catalog once), keyed by path
+// and margin choice. The path's inode and modification time are checked on every use, so a
+// catalog replaced on disk (write_catalog(overwrite=True) renames a new directory into
+// place) is opened again instead of being read through stale metadata.
+std::string stat_signature(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "missing";
+  return std::to_string(st.st_ino) + ":" + std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+}
+
 std::shared_ptr<const Catalog> open_cached(const std::string& path, const std::string& margin, bool with_margin) {
   static std::mutex mu;
-  static std::map<std::string, std::shared_ptr<const Catalog>> cache;
+  static std::map<std::string, std::pair<std::string, std::shared_ptr<const Catalog>>> cache;
   std::string key = path + '\n' + margin + '\n' + (with_margin ? "1" : "0");
+  std::string sig = stat_signature(path);
   {
     std::lock_guard<std::mutex> lock(mu);
     auto it = cache.find(key);
-    if (it != cache.end()) return it->second;
+    if (it != cache.end() && it->second.first == sig) return it->second.second;
   }
   catalog::OpenOptions opts;
   opts.with_margin = with_margin;
   opts.margin = margin;
   auto cat = std::make_shared<const Catalog>(Catalog::open(path, opts));
   std::lock_guard<std::mutex> lock(mu);
-  return cache.emplace(key, cat).first->second;
+  cache[key] = {sig, cat};
+  return cat;
 }
-
 
 // ---- Arrow capsules -------------------------------------------------------------------------
 py::tuple to_capsules(parquet::Table&& t) {

@@ -271,3 +271,14 @@ def test_adql(survey):
     want = len(al.open_catalog(survey["gaia"]).query("phot_g_mean_mag < 19"))
     assert int(df.n[0]) == want
     assert "partitions" in al.adql('EXPLAIN SELECT ra FROM "%s"' % survey["gaia"])
+
+
+def test_overwritten_catalog_is_reopened(survey, tmp_path):
+    gaia = al.open_catalog(survey["gaia"])
+    out = tmp_path / "over"
+    gaia.query("phot_g_mean_mag < 17").write_catalog(out, progress=False)
+    n1 = len(al.open_catalog(out).compute(progress=False))
+    gaia.query("phot_g_mean_mag >= 17").write_catalog(out, overwrite=True, progress=False)
+    again = al.open_catalog(out)
+    df = again.compute(progress=False)
+    assert len(df) == len(again) == 9000 - n1 and (df.phot_g_mean_mag >= 17).all()
