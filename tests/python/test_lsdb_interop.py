@@ -102,3 +102,24 @@ def test_astrolake_catalog_in_lsdb_same_cone_and_crossmatch(tmp_path):
     a = sorted(zip(ours_x.obj_id_written, ours_x.other_id_right))
     b = sorted(zip(theirs_x["obj_id_written"], theirs_x["other_id_right"]))
     assert a == b
+
+
+def test_nested_light_curves_match_lsdb():
+    # LSDB's nested column `sources` (list<struct>) arrives as one list column per field,
+    # named as LSDB addresses them ("sources.mag"), usable by the light-curve functions.
+    path = os.path.join(HATS, "small_sky_order1_nested_sources")
+    ours = al.open_catalog(path).compute(progress=False).sort_values("id")
+    theirs = lsdb.open_catalog(path).compute().sort_values("id")
+    assert len(ours) == len(theirs) > 0
+    lengths = []
+    for i in range(len(ours)):
+        nested = theirs["sources"].iloc[i]  # this object's light curve, a DataFrame
+        lengths.append(len(nested))
+        for field in ["mjd", "mag", "band"]:
+            assert list(ours[f"sources.{field}"].iloc[i]) == list(nested[field]), (i, field)
+    feats = al.open_catalog(path).lc_features(time="sources.mjd", mag="sources.mag", err="sources.mag",
+                                              band=None, keep=["id"], dips=False).compute(progress=False)
+    feats = feats.sort_values("id")
+    np.testing.assert_array_equal(feats.n.to_numpy(), lengths)
+    np.testing.assert_allclose(feats["mean"].to_numpy(), [np.mean(theirs["sources"].iloc[i]["mag"])
+                                                          for i in range(len(theirs))])
