@@ -1,5 +1,6 @@
 """The Python API against independent truth: pyarrow's own Parquet reader, numpy haversine,
 astropy's match_to_catalog_sky, numpy histograms and healpy."""
+import os
 import pickle
 
 import numpy as np
@@ -282,3 +283,30 @@ def test_overwritten_catalog_is_reopened(survey, tmp_path):
     again = al.open_catalog(out)
     df = again.compute(progress=False)
     assert len(df) == len(again) == 9000 - n1 and (df.phot_g_mean_mag >= 17).all()
+
+
+def test_written_catalog_read_by_pyarrow_and_duckdb(survey, tmp_path):
+    import json
+    import subprocess
+
+    import pyarrow.dataset as ds
+
+    from conftest import ROOT
+
+    cat = al.open_catalog(survey["gaia"]).query("phot_g_mean_mag < 18.5")
+    want = cat.compute(progress=False)
+    out = tmp_path / "bright"
+    cat.write_catalog(out, margin_arcsec=10, progress=False)
+    dataset = out / "bright" / "dataset"
+    files = sorted(str(p) for p in dataset.rglob("Npix=*.parquet"))
+    table = ds.dataset(files, format="parquet").to_table()
+    assert table.num_rows == len(want)
+    assert sorted(table.column("source_id").to_pylist()) == sorted(want.source_id)
+    sql = (f"SELECT count(*) AS n, sum(source_id % 1000) AS s, min(phot_g_mean_mag) AS m "
+           f"FROM read_parquet('{dataset}/Norder=*/Dir=*/Npix=*.parquet')")
+    res = subprocess.run(["node", os.path.join(ROOT, "bench", "duckdb_query.mjs"), sql, "1"], capture_output=True,
+                         text=True, check=True)
+    row = json.loads(res.stdout)["result"][0]
+    assert int(row[0]) == len(want)
+    assert int(row[1]) == int((want.source_id % 1000).sum())
+    assert float(row[2]) == want.phot_g_mean_mag.min()
