@@ -1,11 +1,11 @@
-"""Running a plan's tasks: on the distributed Client when one exists, else on local threads
-(Dask's threaded scheduler on a pool owned here, so Ctrl-C can cancel what has not started).
-A tqdm bar advances in both modes; KeyboardInterrupt cancels the outstanding tasks."""
+"""Running a plan's tasks: on the current distributed Client when one exists, else on a pool
+of local threads. Every task of a plan is a (function, *args) tuple with no dependencies (one
+per output partition), so each is submitted on its own; results come back in task order with
+a bounded number in flight. A tqdm bar advances as results arrive, in both modes; an exception
+or KeyboardInterrupt cancels every outstanding task before it propagates."""
 import concurrent.futures
 import os
 import sys
-
-from dask.callbacks import Callback
 
 
 def client():
@@ -24,88 +24,42 @@ def _bar(total, desc, enabled):
     if not enabled:
         return None
     try:
-        import ipywidgets  # noqa: F401
+        import ipywidgets  # noqa: F401  (tqdm.auto shows a widget in Jupyter only with it)
         from tqdm.auto import tqdm
     except ImportError:
         from tqdm import tqdm
     return tqdm(total=total, desc=desc, unit="part", file=sys.stderr)
 
 
-class _Progress(Callback):
-    def __init__(self, bar):
-        super().__init__()
-        self.bar = bar
-
-    def _posttask(self, key, result, dsk, state, worker_id):
-        if self.bar is not None:
-            self.bar.update(1)
-
-
-def run(graph, keys, progress=True, desc="astrolake"):
-    """Results of `keys` in order."""
-    c = client()
-    bar = _bar(len(keys), desc, progress)
-    try:
-        if c is not None:
-            return _run_distributed(c, graph, keys, bar)
-        return _run_local(graph, keys, bar)
-    finally:
-        if bar is not None:
-            bar.close()
-
-
-def _run_distributed(c, graph, keys, bar):
-    from distributed import as_completed
-
-    futures = c.get(graph, keys, sync=False)
-    try:
-        for _ in as_completed(futures):
-            if bar is not None:
-                bar.update(1)
-        return c.gather(futures)
-    except BaseException:
-        c.cancel(futures)
-        raise
-
-
-def _run_local(graph, keys, bar):
-    import dask.threaded
-
-    pool = concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1)
-    try:
-        with _Progress(bar):
-            return dask.threaded.get(graph, keys, pool=pool)
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    finally:
-        pool.shutdown(wait=False)
-
-
 def stream(graph, keys, window=None, progress=True, desc="astrolake"):
-    """Yields results in key order with at most `window` tasks outstanding, so a result
-    larger than memory can be processed partition by partition. Every task of a plan is a
-    (function, *args) tuple with no dependencies, so each is submitted on its own."""
+    """Yields the results of `keys` in order, with at most `window` tasks submitted and not
+    yet consumed (default: two per core), so results larger than memory can be processed
+    partition by partition."""
     c = client()
-    window = window or max(2, (os.cpu_count() or 1) * 2)
+    cores = os.cpu_count() or 1
+    window = window or 2 * cores
     bar = _bar(len(keys), desc, progress)
-    pool = None if c is not None else concurrent.futures.ThreadPoolExecutor(min(window, os.cpu_count() or 1))
+    pool = None if c is not None else concurrent.futures.ThreadPoolExecutor(cores)
     pending = []
+
+    def submit(key):
+        func, *args = graph[key]
+        pending.append(c.submit(func, *args, key=key, pure=False) if c is not None else pool.submit(func, *args))
+
+    def take():
+        result = pending[0].result()
+        pending.pop(0)
+        if bar is not None:
+            bar.update(1)
+        return result
+
     try:
         for key in keys:
-            func, *args = graph[key]
-            if c is not None:
-                pending.append(c.submit(func, *args, key=key, pure=False))
-            else:
-                pending.append(pool.submit(func, *args))
+            submit(key)
             if len(pending) >= window:
-                yield pending.pop(0).result()
-                if bar is not None:
-                    bar.update(1)
+                yield take()
         while pending:
-            yield pending.pop(0).result()
-            if bar is not None:
-                bar.update(1)
+            yield take()
     finally:
         for f in pending:
             f.cancel()
@@ -113,3 +67,8 @@ def stream(graph, keys, window=None, progress=True, desc="astrolake"):
             pool.shutdown(wait=False, cancel_futures=True)
         if bar is not None:
             bar.close()
+
+
+def run(graph, keys, progress=True, desc="astrolake"):
+    """Results of `keys` in order, every task submitted at once."""
+    return list(stream(graph, keys, window=max(1, len(keys)), progress=progress, desc=desc))

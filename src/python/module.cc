@@ -157,41 +157,50 @@ struct ScanSpec {
   std::vector<std::pair<std::string, std::string>> exprs;    // (expression, name): computed output
 };
 
-// Applies regions, conditions and the output expressions/projection to rows read with
-// every column the spec needs.
-parquet::Table finish(parquet::Table t, const Catalog& cat, const ScanSpec& spec,
-                      const std::vector<engine::ExprPtr>& wheres) {
+// Keeps the rows where every condition is TRUE (NULL and FALSE drop the row), and, when
+// `regions` is not empty, that lie in every region.
+parquet::Table filter_rows(parquet::Table t, const std::vector<engine::ExprPtr>& wheres,
+                           const std::vector<engine::Region>& regions, const std::string& ra, const std::string& dec) {
+  if (wheres.empty() && regions.empty()) return t;
   size_t n = t.rows();
-  if (!spec.regions.empty() || !wheres.empty()) {
-    std::vector<uint8_t> keep(n, 1);
-    if (!spec.regions.empty()) {
-      std::vector<double> ra = engine::column_f64(t.col(cat.ra_column()));
-      std::vector<double> dec = engine::column_f64(t.col(cat.dec_column()));
-      for (const auto& r : spec.regions)
-        for (size_t i = 0; i < n; i++) keep[i] = keep[i] && r.contains(ra[i], dec[i]);
-    }
-    for (const auto& w : wheres) {
-      parquet::Column c = engine::evaluate(*w, t);
-      if (c.field.type != parquet::Type::Bool || c.field.list)
-        throw engine::ExprError("filter '" + w->to_string() + "' is not a condition (it gives " +
-                                parquet::type_name(c.field.type) + ")");
-      const uint8_t* v = c.data.data();
-      for (size_t i = 0; i < n; i++) keep[i] = keep[i] && !c.is_null(i) && v[i];
-    }
-    t = engine::filter(t, keep);
+  std::vector<uint8_t> keep(n, 1);
+  if (!regions.empty()) {
+    std::vector<double> ras = engine::column_f64(t.col(ra)), decs = engine::column_f64(t.col(dec));
+    for (const auto& r : regions)
+      for (size_t i = 0; i < n; i++) keep[i] = keep[i] && r.contains(ras[i], decs[i]);
   }
+  for (const auto& w : wheres) {
+    parquet::Column c = engine::evaluate(*w, t);
+    if (c.field.type != parquet::Type::Bool || c.field.list)
+      throw engine::ExprError("filter '" + w->to_string() + "' is not a condition (it gives " +
+                              parquet::type_name(c.field.type) + ")");
+    const uint8_t* v = c.data.data();
+    for (size_t i = 0; i < n; i++) keep[i] = keep[i] && !c.is_null(i) && v[i];
+  }
+  return engine::filter(t, keep);
+}
+
+// The output: computed expressions when given, else the named columns.
+parquet::Table output_columns(parquet::Table t, const std::vector<std::pair<std::string, std::string>>& exprs,
+                              const std::vector<std::string>& columns) {
   parquet::Table out;
-  if (!spec.exprs.empty()) {
+  if (!exprs.empty()) {
     auto schema = engine::schema_of(t);
-    for (const auto& [text, name] : spec.exprs) {
+    for (const auto& [text, name] : exprs) {
       parquet::Column c = engine::evaluate(*adql::bind_expression(text, schema), t);
       c.field.name = name;
       out.columns.push_back(std::move(c));
     }
     return out;
   }
-  for (const auto& name : spec.columns) out.columns.push_back(std::move(t.columns[size_t(t.find(name))]));
+  for (const auto& name : columns) out.columns.push_back(std::move(t.columns[size_t(t.find(name))]));
   return out;
+}
+
+parquet::Table finish(parquet::Table t, const Catalog& cat, const ScanSpec& spec,
+                      const std::vector<engine::ExprPtr>& wheres) {
+  t = filter_rows(std::move(t), wheres, spec.regions, cat.ra_column(), cat.dec_column());
+  return output_columns(std::move(t), spec.exprs, spec.columns);
 }
 
 // Every column the spec reads (its output columns first). An empty output list means all.
@@ -346,29 +355,12 @@ PYBIND11_MODULE(_core, m) {
       auto fields = engine::schema_of(t);
       std::vector<engine::ExprPtr> ws;
       for (const auto& w : wheres) ws.push_back(adql::bind_expression(w, fields));
-      // A stand-in catalog is not needed: regions are not used on derived tables.
-      size_t n = t.rows();
-      std::vector<uint8_t> keep(n, 1);
-      for (const auto& w : ws) {
-        parquet::Column c = engine::evaluate(*w, t);
-        if (c.field.type != parquet::Type::Bool || c.field.list)
-          throw engine::ExprError("filter '" + w->to_string() + "' is not a condition");
-        for (size_t i = 0; i < n; i++) keep[i] = keep[i] && !c.is_null(i) && c.data.data()[i];
-      }
-      if (!ws.empty()) t = engine::filter(t, keep);
-      if (!exprs.empty()) {
-        parquet::Table out;
-        for (const auto& [text, name] : exprs) {
-          parquet::Column c = engine::evaluate(*adql::bind_expression(text, fields), t);
-          c.field.name = name;
-          out.columns.push_back(std::move(c));
-        }
-        t = std::move(out);
-      } else if (!columns.empty()) {
-        parquet::Table out;
-        for (const auto& c : columns) out.columns.push_back(t.col(c));
-        t = std::move(out);
-      }
+      t = filter_rows(std::move(t), ws, {}, "", "");
+      std::vector<std::string> cols = columns;
+      if (cols.empty())
+        for (const auto& f : fields) cols.push_back(f.name);
+      for (const auto& c : cols) t.col(c);  // throws naming a missing column
+      t = output_columns(std::move(t), exprs, cols);
     }
     return to_capsules(std::move(t));
   });
