@@ -42,3 +42,6 @@ fi
 # pinned pybind11; a persistent build folder under build/ and ccache keep re-installs quick).
 echo "== installing the astrolake Python package into .venv"
 .venv/bin/pip install -q --no-build-isolation --no-deps .
+# A Jupyter kernel named "astrolake" that runs .venv's Python (the notebooks in notebooks/ ask
+# for it), so any Jupyter on this machine can run them.
+.venv/bin/python -m ipykernel install --user --name astrolake --display-name "Python (astrolake .venv)" >/dev/null
