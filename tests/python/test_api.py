@@ -310,3 +310,24 @@ def test_written_catalog_read_by_pyarrow_and_duckdb(survey, tmp_path):
     assert int(row[0]) == len(want)
     assert int(row[1]) == int((want.source_id % 1000).sum())
     assert float(row[2]) == want.phot_g_mean_mag.min()
+
+
+def test_order_and_pixel_search(survey):
+    cat = al.open_catalog(survey["ztf"])
+    orders = sorted({o for o, _ in cat.pixels})
+    assert len(orders) >= 2
+    lo = orders[0]
+    only = cat.order_search(min_order=lo, max_order=lo)
+    assert only.npartitions == sum(1 for o, _ in cat.pixels if o == lo) and all(o == lo for o, _ in only.pixels)
+    full = cat.compute(progress=False)
+    o, p = cat.pixels[-1]
+    one = cat.pixel_search([(o, p)])
+    assert one.pixels == [(o, p)]
+    in_pixel = (full.index.to_numpy() >> (2 * (29 - o))) == p
+    assert len(one.compute(progress=False)) == in_pixel.sum() > 0
+    # An order-0 pixel selects every partition inside it.
+    base = p >> (2 * o)
+    under = cat.pixel_search([(0, base)])
+    assert under.pixels == [(po, pp) for po, pp in cat.pixels if pp >> (2 * po) == base]
+    with pytest.raises(al.ArgumentError, match="order_search"):
+        al.open_catalog(survey["gaia"]).crossmatch(only)
