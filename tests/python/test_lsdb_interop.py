@@ -123,3 +123,22 @@ def test_nested_light_curves_match_lsdb():
     np.testing.assert_array_equal(feats.n.to_numpy(), lengths)
     np.testing.assert_allclose(feats["mean"].to_numpy(), [np.mean(theirs["sources"].iloc[i]["mag"])
                                                           for i in range(len(theirs))])
+
+
+def test_cli_imported_catalogs_in_lsdb(survey):
+    # Collections made by `astrolake import --margin-arcsec` (light curves as list columns).
+    l_ztf = lsdb.open_catalog(survey["ztf"], columns=["object_id", "ra", "dec", "mag"])
+    l_gaia = lsdb.open_catalog(survey["gaia"], columns=["source_id", "ra", "dec"])
+    ztf = al.open_catalog(survey["ztf"], columns=["object_id", "ra", "dec", "mag"])
+    gaia = al.open_catalog(survey["gaia"], columns=["source_id", "ra", "dec"])
+    ours = ztf.cone_search(270, -20, 20 * 3600).compute(progress=False)
+    theirs = l_ztf.cone_search(270, -20, 20 * 3600).compute()
+    assert len(ours) > 10 and sorted(ours.object_id) == sorted(theirs.object_id)
+    mine = ours.sort_values("object_id")
+    other = theirs.sort_values("object_id")
+    for a, b in zip(mine.mag, other.mag):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    ox = ztf.crossmatch(gaia, radius_arcsec=1.0).compute(progress=False)
+    tx = l_ztf.crossmatch(l_gaia, radius_arcsec=1.0, n_neighbors=1).compute()
+    assert len(ox) > 100
+    assert sorted(zip(ox.object_id_ztf, ox.source_id_gaia)) == sorted(zip(tx.object_id_ztf, tx.source_id_gaia))
