@@ -9,8 +9,8 @@ import warnings
 import numpy as np
 import pyarrow as pa
 
-from . import _core, _execute, _tasks
-from ._arrow import INDEX, to_pandas, to_table
+from . import _aggregate, _core, _execute, _tasks
+from ._arrow import INDEX, to_table
 from .errors import ArgumentError
 
 #: compute() warns before materialising a result estimated above this many bytes.
@@ -92,10 +92,6 @@ class Catalog:
     @property
     def path(self):
         return self._read.path
-
-    @property
-    def hc_structure(self):
-        return self._info
 
     @property
     def npartitions(self):
@@ -242,7 +238,7 @@ class Catalog:
         for text, _ in pairs:
             self._validate_expr(text, as_value=True)
         names = self._info["schema"].names
-        keep = tuple((f'"{INDEX}"', INDEX) for _ in [0] if INDEX in names)
+        keep = ((f'"{INDEX}"', INDEX),) if INDEX in names else ()
         return self._replace(read=_replace_read(self._read, exprs=keep + pairs))
 
     def lc_features(self, time="mjd", mag="mag", err="magerr", band="band", keep=None, dips=True):
@@ -433,7 +429,7 @@ class Catalog:
         return _execute.run(graph, list(graph), progress=progress, desc=f"aggregate {self.name}")
 
     def _range(self, col):
-        parts = self._reduce(_min_max, col)
+        parts = self._reduce(_aggregate.min_max, col)
         lo = min((p[0] for p in parts if p is not None), default=None)
         hi = max((p[1] for p in parts if p is not None), default=None)
         if lo is None:
@@ -443,7 +439,7 @@ class Catalog:
     def histogram(self, column, bins=50, range=None, progress=False):
         """(counts, edges) of `column`, as numpy.histogram gives them; binned in C++."""
         lo, hi = range if range is not None else self._range(column)
-        parts = self._reduce(_hist, column, float(lo), float(hi), int(bins), None, 0.0, 1.0, 1, progress=progress)
+        parts = self._reduce(_aggregate.hist, column, float(lo), float(hi), int(bins), None, 0.0, 1.0, 1, progress=progress)
         counts = sum(parts, np.zeros((bins, 1), dtype=np.int64))[:, 0]
         return counts, np.linspace(lo, hi, bins + 1)
 
@@ -451,7 +447,7 @@ class Catalog:
         """(counts[x_bin, y_bin], x_edges, y_edges), as numpy.histogram2d; binned in C++."""
         bx, by = (bins, bins) if np.isscalar(bins) else bins
         (xlo, xhi), (ylo, yhi) = range if range is not None else (self._range(x), self._range(y))
-        parts = self._reduce(_hist, x, float(xlo), float(xhi), int(bx), y, float(ylo), float(yhi), int(by),
+        parts = self._reduce(_aggregate.hist, x, float(xlo), float(xhi), int(bx), y, float(ylo), float(yhi), int(by),
                              progress=progress)
         counts = sum(parts, np.zeros((bx, by), dtype=np.int64))
         return counts, np.linspace(xlo, xhi, bx + 1), np.linspace(ylo, yhi, by + 1)
@@ -466,7 +462,7 @@ class Catalog:
         if not 0 <= order <= 13:
             raise ArgumentError(f"skymap order must be in [0, 13], got {order}")
         ra, dec = self._coords()
-        parts = self._reduce(_skymap_part, int(order), ra, dec, column if agg != "count" else None, progress=progress)
+        parts = self._reduce(_aggregate.skymap_part, int(order), ra, dec, column if agg != "count" else None, progress=progress)
         npix = 12 * 4 ** order
         count = np.zeros(npix, np.int64)
         total = np.zeros(npix)
@@ -562,44 +558,6 @@ def _run_frame(read, i, pixel, ops):
 
 def _run_frame_args(args):
     return _run_frame(*args)
-
-
-def _min_max(read, i, pixel, ops, col):
-    data = _tasks.to_frame(_tasks.run(read, i, pixel, ops))
-    v = np.asarray(data[col], dtype=np.float64)
-    v = v[np.isfinite(v)]
-    return (float(v.min()), float(v.max())) if len(v) else None
-
-
-def _numeric(data, col):
-    if isinstance(data, pa.Table):
-        return data.column(col).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
-    return np.asarray(data[col], dtype=np.float64)
-
-
-def _hist(read, i, pixel, ops, x, lo, hi, bins, y, ylo, yhi, ybins):
-    data = _tasks.run(read, i, pixel, ops)
-    yv = None if y is None else _numeric(data, y)
-    return _core.histogram(_numeric(data, x), lo, hi, bins, yv, ylo, yhi, ybins)
-
-
-def _skymap_part(read, i, pixel, ops, order, ra, dec, column):
-    """Per-pixel partial aggregates of one partition. Without later operations the pixel
-    index comes from the engine's healpix() inside the scan; after them, from healpy."""
-    if not ops:
-        exprs = ((f'healpix({order}, "{ra}", "{dec}")', "pix"),) + (((f'"{column}"', "v"),) if column else ())
-        data = _replace_read(read, exprs=exprs).scan(i)
-        pix = data.column("pix").to_numpy(zero_copy_only=False)
-        vals = data.column("v").to_numpy(zero_copy_only=False) if column else None
-    else:
-        import healpy as hp
-
-        data = _tasks.to_frame(_tasks.run(read, i, pixel, ops))
-        pix = hp.ang2pix(1 << order, np.asarray(data[ra], float), np.asarray(data[dec], float), nest=True,
-                         lonlat=True)
-        vals = np.asarray(data[column], dtype=np.float64) if column else None
-    v = None if vals is None else np.asarray(vals, dtype=np.float64)
-    return _core.pixel_aggregate(np.asarray(pix, dtype=np.int64), v, 12 * 4 ** order)
 
 
 def _as_catalog(x, ra, dec):
