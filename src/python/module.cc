@@ -136,11 +136,13 @@ std::vector<engine::Region> make_regions(const py::list& specs) {
   return out;
 }
 
-// A coverage order fine enough to prune row groups, coarse enough to stay a short list.
-int coverage_order(const engine::Region& r, int min_order) {
+// A coverage order fine enough to prune partitions and row groups, coarse enough that the
+// coverage stays a short list (at most ~4096 pixels; order 12 at most). Coverage at any order
+// is a superset of the region, so it prunes partitions of every order correctly.
+int coverage_order(const engine::Region& r) {
   int order = 12;
   while (order > 0 && r.area_deg2() / (41252.96 / (12.0 * std::pow(4.0, order))) > 4096) order--;
-  return std::max(order, std::min(min_order, 12));
+  return order;
 }
 
 // ---- scans ----------------------------------------------------------------------------------
@@ -234,9 +236,8 @@ parquet::Table scan_partition(const Catalog& cat, size_t index, ScanSpec spec) {
   std::vector<std::string> cols = needed_columns(cat, spec, wheres);
   parquet::Table t;
   if (!spec.regions.empty() && !cat.healpix_column().empty()) {
-    const auto& part = cat.partitions()[index];
     const engine::Region& r = spec.regions.front();
-    int order = coverage_order(r, part.order);
+    int order = coverage_order(r);
     auto ranges = engine::pixel_ranges(order, r.coverage(order));
     t = engine::read_partition_pruned(cat, index, cols, ranges);
   } else {
@@ -371,9 +372,7 @@ PYBIND11_MODULE(_core, m) {
     std::vector<bool> keep(parts.size(), true);
     py::gil_scoped_release nogil;
     for (const auto& r : rs) {
-      int max_order = 0;
-      for (const auto& p : parts) max_order = std::max(max_order, p.first);
-      int order = coverage_order(r, std::min(max_order, 12));
+      int order = coverage_order(r);
       auto ranges = engine::pixel_ranges(order, r.coverage(order));
       for (size_t i = 0; i < parts.size(); i++) {
         auto pr = engine::pixel_range(parts[i].first, parts[i].second);
