@@ -58,6 +58,8 @@ def test_box_and_polygon_vs_numpy(survey, ztf_truth):
     got = sorted(cat.box_search(ra=(250, 300), dec=(-40, 10)).compute(progress=False).object_id)
     m = (ztf_truth.ra >= 250) & (ztf_truth.ra <= 300) & (ztf_truth.dec >= -40) & (ztf_truth.dec <= 10)
     assert len(got) > 10 and got == sorted(ztf_truth.object_id[m])
+    # The whole sky (ra lo == hi means every RA, as in hats).
+    assert len(cat.box_search(ra=(0, 0), dec=(-90, 90)).compute(progress=False)) == len(ztf_truth)
     # A small quadrilateral: great-circle edges, so compare with an inside test on unit vectors.
     verts = [(260, -20), (290, -20), (290, 0), (260, 0)]
     got = sorted(cat.polygon_search(verts).compute(progress=False).object_id)
