@@ -333,3 +333,22 @@ def test_order_and_pixel_search(survey):
     assert under.pixels == [(po, pp) for po, pp in cat.pixels if pp >> (2 * po) == base]
     with pytest.raises(al.ArgumentError, match="order_search"):
         al.open_catalog(survey["gaia"]).crossmatch(only)
+
+
+def test_iter_partitions_streams_with_a_bounded_window(survey, tmp_path):
+    import time
+
+    log = tmp_path / "ran"
+    cat = al.open_catalog(survey["ztf"], columns=["object_id", "ra", "dec"])
+
+    def note(df):
+        with open(log, "a") as f:
+            f.write("x")
+        return df
+
+    it = cat.map_partitions(note).iter_partitions(window=2)
+    first = next(it)
+    time.sleep(0.5)  # give a runaway executor time to run ahead
+    assert len(first) > 0 and len(log.read_text()) <= 2 < cat.npartitions
+    rest = list(it)
+    assert len(log.read_text()) == cat.npartitions == len(rest) + 1
