@@ -8,7 +8,7 @@ PKGS=(build-essential cmake pkg-config git
       libhealpix-cxx-dev libcfitsio-dev libzstd-dev libsnappy-dev zlib1g-dev libpng-dev
       nlohmann-json3-dev libcli11-dev libexpat1-dev libgtest-dev libbenchmark-dev
       python3-numpy python3-astropy python3-healpy python3-pytest time ccache
-      python3-venv python3-dev)
+      python3-venv python3-dev iproute2)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -38,3 +38,10 @@ if ! cmp -s requirements.txt .venv/requirements.installed; then
   .venv/bin/pip install -q -r requirements.txt
   cp requirements.txt .venv/requirements.installed
 fi
+# The astrolake Python package itself (the C++ extension built by scikit-build-core with the
+# pinned pybind11; a persistent build folder under build/ and ccache keep re-installs quick).
+echo "== installing the astrolake Python package into .venv"
+.venv/bin/pip install -q --no-build-isolation --no-deps .
+# A Jupyter kernel named "astrolake" that runs .venv's Python (the notebooks in notebooks/ ask
+# for it), so any Jupyter on this machine can run them.
+.venv/bin/python -m ipykernel install --user --name astrolake --display-name "Python (astrolake .venv)" >/dev/null

@@ -6,6 +6,6 @@ bash scripts/install-deps.sh
 bash scripts/build.sh
 ctest --test-dir build --output-on-failure -j"$(nproc)"
 if [ -d tests/python ]; then
-  ASTROLAKE_BIN="$PWD/build/src/cli/astrolake" /usr/bin/python3 -m pytest -q tests/python
+  ASTROLAKE_BIN="$PWD/build/src/cli/astrolake" .venv/bin/python -m pytest -q tests/python
 fi
 echo "== all tests passed"

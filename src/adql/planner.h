@@ -93,6 +93,10 @@ Plan plan(const Statement& stmt, const PlanOptions& opts);
 // parse + plan.
 Plan plan(std::string_view adql, const PlanOptions& opts);
 
+// Parses a lone ADQL expression (a WHERE-style condition or a value, e.g. "mag < 18 AND
+// lc_n(lc_mag) > 10") and binds it to the columns of `schema`, for callers that run their own
+// partition pipelines (the Python bindings). Throws SyntaxError or PlanError naming the problem.
+engine::ExprPtr bind_expression(std::string_view text, const std::vector<parquet::Field>& schema);
 // Adds the functions the ADQL layer needs to the engine registry: distance, the CONTAINS
 // helpers (in_circle, in_box, in_polygon) and healpix(order, ra, dec). Idempotent; plan()
 // calls it.
