@@ -20,13 +20,13 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "base/scheduler.h"
 #include "catalog/input.h"
 #include "catalog/margin.h"
 #include "catalog/progress.h"
 #include "catalog/properties.h"
 #include "catalog/skymap.h"
 #include "catalog/spill.h"
-#include "catalog/thread_pool.h"
 #include "parquet/writer.h"
 #include "sky/healpix.h"
 
@@ -204,15 +204,25 @@ class DirGuard {
   std::string dir_;
 };
 
+std::string format_size(uint64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MiB", double(bytes) / double(1 << 20));
+  return buf;
+}
+
 // Budget-aware admission for parallel partition work: a task waits until its estimated
-// memory fits what is left, except that a task always runs when nothing else does (a
-// partition bigger than the whole budget still gets built, alone).
+// memory fits what is left. The budget is hard: a partition whose estimate exceeds the whole
+// share fails the import with an error naming the budget, rather than running anyway.
 class MemoryGate {
  public:
-  explicit MemoryGate(uint64_t capacity) : cap_(capacity) {}
+  MemoryGate(uint64_t capacity, uint64_t budget) : cap_(capacity), budget_(budget) {}
   void acquire(uint64_t n) {
+    if (n > cap_)
+      throw std::runtime_error("import: a partition needs about " + format_size(n) +
+                               " to sort and write, more than the memory budget of " + format_size(budget_) +
+                               " allows; raise --memory-budget or lower --highest-order");
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return used_ == 0 || used_ + n <= cap_; });
+    cv_.wait(lock, [&] { return used_ + n <= cap_; });
     used_ += n;
   }
   void release(uint64_t n) {
@@ -224,7 +234,7 @@ class MemoryGate {
   }
 
  private:
-  uint64_t cap_, used_ = 0;
+  uint64_t cap_, budget_, used_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;
 };
@@ -343,7 +353,7 @@ void trim_heap() { malloc_trim(0); }
 // The import's state across passes.
 class Importer {
  public:
-  explicit Importer(const ImportOptions& o) : opts_(o), pool_(o.threads) {}
+  explicit Importer(const ImportOptions& o) : opts_(o), group_(o.threads, check_cancelled) {}
 
   ImportResult run();
 
@@ -363,7 +373,7 @@ class Importer {
   std::string margin_spill_path(int p) const { return spill_dir_ + "/m" + std::to_string(p); }
 
   ImportOptions opts_;
-  ThreadPool pool_;
+  base::TaskGroup group_;  // this import's share of the process-wide scheduler
   InputOptions in_opts_;
   std::vector<Field> in_schema_, out_schema_;
   std::vector<int> keep_cols_;  // input columns kept (all but an existing _healpix_29)
@@ -415,7 +425,7 @@ void Importer::open_inputs() {
   for (const auto& f : in_schema_) row_bytes += f.list ? 64 : (parquet::type_width(f.type) ? 9 : 40);
   int64_t rows = int64_t(opts_.memory_budget / 16 / row_bytes);
   in_opts_.chunk_rows = std::clamp<int64_t>(rows, 1024, opts_.chunk_rows);
-  in_opts_.threads = pool_.size();
+  in_opts_.threads = group_.concurrency();
 }
 
 void Importer::chunk_coords(const Table& t, const std::string& file, int64_t first_row) {
@@ -423,7 +433,7 @@ void Importer::chunk_coords(const Table& t, const std::string& file, int64_t fir
   coordinates(t, dec_col_, file, first_row, false, dec_);
   size_t n = t.rows();
   h29_.resize(n);
-  pool_.parallel_for(n, [&](size_t b, size_t e) {
+  group_.parallel_for(n, [&](size_t b, size_t e) {
     for (size_t i = b; i < e; ++i) h29_[i] = sky::healpix29(ra_[i], dec_[i]);
   });
 }
@@ -548,7 +558,7 @@ void Importer::pass_partition() {
       c.columns.push_back(std::move(h));
       for (int k : keep_cols_) c.columns.push_back(std::move(t.columns[size_t(k)]));
       part_of.resize(n);
-      pool_.parallel_for(n, [&](size_t b, size_t e) {
+      group_.parallel_for(n, [&](size_t b, size_t e) {
         for (size_t r = b; r < e; ++r) {
           auto it = std::upper_bound(part_lo_.begin(), part_lo_.end(), h29_[r]);
           part_of[r] = int(it - part_lo_.begin()) - 1;
@@ -590,7 +600,7 @@ void Importer::pass_partition() {
 
 void Importer::pass_write() {
   Progress prog("write", total_rows_, opts_.progress);
-  MemoryGate gate(opts_.memory_budget / 2);
+  MemoryGate gate(opts_.memory_budget / 2, opts_.memory_budget);
   std::string dataset = cat_dir_ + "/dataset";
   int ra_out = -1, dec_out = -1;
   for (size_t i = 0; i < out_schema_.size(); ++i) {
@@ -598,7 +608,7 @@ void Importer::pass_write() {
     if (out_schema_[i].name == opts_.dec_column) dec_out = int(i);
   }
   for (size_t p = 0; p < parts_.size(); ++p) {
-    pool_.submit([&, p] {
+    group_.run([&, p] {
       check_cancelled();
       std::string sp = spill_path(int(p));
       uint64_t est = kWriteCostFactor * uint64_t(fs::file_size(sp)) + (1 << 20);
@@ -638,7 +648,7 @@ void Importer::pass_write() {
       trim_heap();
     });
   }
-  pool_.wait();
+  group_.wait();
   prog.finish();
 }
 
@@ -648,7 +658,7 @@ void Importer::pass_margin_write() {
   std::vector<std::string> files;
   int64_t total = std::accumulate(margin_pixel_rows_.begin(), margin_pixel_rows_.end(), int64_t(0));
   Progress prog("margin", total, opts_.progress);
-  MemoryGate gate(opts_.memory_budget / 2);
+  MemoryGate gate(opts_.memory_budget / 2, opts_.memory_budget);
   std::vector<size_t> todo;
   for (size_t m = 0; m < pixels.size(); ++m)
     if (margin_pixel_rows_[m] > 0) todo.push_back(m);
@@ -657,7 +667,7 @@ void Importer::pass_margin_write() {
            healpix_to_spatial_index(pixels[b].order, pixels[b].pixel);
   });
   for (size_t m : todo) {
-    pool_.submit([&, m] {
+    group_.run([&, m] {
       check_cancelled();
       std::string sp = margin_spill_path(int(m));
       uint64_t est = kWriteCostFactor * uint64_t(fs::file_size(sp)) + (1 << 20);
@@ -674,7 +684,7 @@ void Importer::pass_margin_write() {
       trim_heap();
     });
   }
-  pool_.wait();
+  group_.wait();
   prog.finish();
   for (size_t m : todo) {
     result_.margin_partitions.push_back(pixels[m]);
