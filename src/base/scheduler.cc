@@ -103,15 +103,22 @@ void Scheduler::run_task(TaskGroup* g, std::unique_lock<std::mutex>& lock) {
   }
   task = nullptr;  // the closure's captures go away outside the lock
   lock.lock();
+  std::deque<std::function<void()>> dropped;
   if (err) {
     if (!g->failed_) g->error_ = err;
     g->failed_ = true;
-    g->drop_queued();
+    g->drop_queued(dropped);
   }
   g->running_--;
   g->pending_--;
   update(g);
   g->done_cv_.notify_all();  // the group may be destroyed as soon as the lock is released
+  if (!dropped.empty()) {
+    // Their captures may own objects whose destructors use the scheduler: not under its lock.
+    lock.unlock();
+    dropped.clear();
+    lock.lock();
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -122,13 +129,15 @@ TaskGroup::TaskGroup(int cap, std::function<void()> check, Scheduler& s) : s_(s)
 }
 
 TaskGroup::~TaskGroup() {
+  std::deque<std::function<void()>> dropped;  // destroyed after the lock is released
   std::unique_lock<std::mutex> lock(s_.mu_);
-  drop_queued();
+  drop_queued(dropped);
   done_cv_.wait(lock, [this] { return running_ == 0; });
 }
 
-void TaskGroup::drop_queued() {
+void TaskGroup::drop_queued(std::deque<std::function<void()>>& out) {
   pending_ -= queue_.size();
+  for (auto& t : queue_) out.push_back(std::move(t));
   queue_.clear();
   s_.update(this);
 }
@@ -139,6 +148,7 @@ void TaskGroup::run(std::function<void()> task) {
   queue_.push_back(std::move(task));
   pending_++;
   s_.update(this);
+  done_cv_.notify_all();  // a thread waiting on this group can run it
 }
 
 void TaskGroup::help_until(std::unique_lock<std::mutex>& lock, const std::function<bool()>& pred) {
@@ -203,8 +213,9 @@ void TaskGroup::ordered_for(size_t n, size_t window, const std::function<void(si
     }
   } catch (...) {
     // In-flight tasks write into `done` and the caller's slots: they finish before those go.
+    std::deque<std::function<void()>> dropped;
     std::unique_lock<std::mutex> lock(s_.mu_);
-    drop_queued();
+    drop_queued(dropped);
     done_cv_.wait(lock, [this] { return running_ == 0; });
     error_ = nullptr;
     failed_ = false;

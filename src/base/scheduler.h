@@ -85,7 +85,8 @@ class TaskGroup {
   friend class Scheduler;
   // Under the scheduler's lock: runs queued tasks on this thread until pred() holds.
   void help_until(std::unique_lock<std::mutex>& lock, const std::function<bool()>& pred);
-  void drop_queued();  // under the lock
+  // Under the lock: moves the queued tasks to `out`, for the caller to destroy unlocked.
+  void drop_queued(std::deque<std::function<void()>>& out);
 
   Scheduler& s_;
   int cap_;
