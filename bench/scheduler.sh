@@ -34,6 +34,21 @@ measure() {
   echo "$label $best"
 }
 
+# peak_threads LABEL CMD...: the most threads the process had at once (sampled every 5 ms).
+peak_threads() {
+  local label=$1 most=0 t pid
+  shift
+  "$@" >/dev/null &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    t=$(awk '/^Threads/{print $2}' "/proc/$pid/status" 2>/dev/null || true)
+    if [ -n "$t" ] && [ "$t" -gt "$most" ]; then most=$t; fi
+    sleep 0.005
+  done
+  wait "$pid"
+  echo "$label peak_threads $most"
+}
+
 run_all() {  # BINARY NAME
   local al=$1 name=$2
   measure "$name scan_${SCAN_ROWS}" "$al" query \
@@ -42,6 +57,10 @@ run_all() {  # BINARY NAME
     -o "$W/xm_$name.parquet" --overwrite -q
   measure "$name import_${XM_ROWS}" "$al" import "$W/xa.parquet" --ra ra --dec dec --name imp -q \
     -o "$W/imp_$name.hats" --overwrite
+  # A self-join reads the catalog through two scans; --threads 8 on a smaller machine.
+  peak_threads "$name join_two_scans_threads_8" "$al" query \
+    "SELECT COUNT(*) FROM scan AS a JOIN scan AS b ON a.source_id = b.source_id WHERE a.parallax > 1" \
+    --root "$W/cats" --threads 8 --format csv
 }
 
 echo "job wall_s cpu_s peak_rss_mib"

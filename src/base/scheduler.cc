@@ -1,5 +1,7 @@
 #include "base/scheduler.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -10,6 +12,9 @@
 namespace astrolake::base {
 
 namespace {
+
+// The scheduler whose worker this thread is (null on other threads).
+thread_local const Scheduler* tls_worker_of = nullptr;
 
 int hardware_threads() { return int(std::max(1u, std::thread::hardware_concurrency())); }
 
@@ -54,14 +59,36 @@ Scheduler::~Scheduler() {
   for (auto& t : workers_) t.join();
 }
 
+namespace {
+// The global pool. Never destroyed: workers may still be parked when the process exits, and
+// joining them in a static destructor could wait on a task that never ends. A child made by
+// fork() has none of the parent's workers, so it forgets the parent's pool and starts its own
+// on first use.
+std::atomic<Scheduler*> g_global{nullptr};
+pthread_mutex_t g_global_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void forget_parent_pool() {
+  g_global.store(nullptr);
+  g_global_mu = PTHREAD_MUTEX_INITIALIZER;  // another thread may have held it at fork()
+}
+}  // namespace
+
 Scheduler& Scheduler::global() {
-  // Never destroyed: workers may still be parked when the process exits, and joining them in
-  // a static destructor could wait on a task that never ends.
-  static Scheduler* s = new Scheduler(env_threads());
-  return *s;
+  if (Scheduler* s = g_global.load()) return *s;
+  pthread_mutex_lock(&g_global_mu);
+  struct Unlock {
+    ~Unlock() { pthread_mutex_unlock(&g_global_mu); }
+  } unlock;
+  if (!g_global.load()) {
+    static const int registered = pthread_atfork(nullptr, nullptr, forget_parent_pool);
+    (void)registered;
+    g_global.store(new Scheduler(env_threads()));
+  }
+  return *g_global.load();
 }
 
 void Scheduler::loop() {
+  tls_worker_of = this;
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     cv_.wait(lock, [this] { return stop_ || !ready_.empty(); });
@@ -148,12 +175,16 @@ void TaskGroup::run(std::function<void()> task) {
   queue_.push_back(std::move(task));
   pending_++;
   s_.update(this);
-  done_cv_.notify_all();  // a thread waiting on this group can run it
+  done_cv_.notify_all();  // a worker waiting on this group can run it
 }
 
 void TaskGroup::help_until(std::unique_lock<std::mutex>& lock, const std::function<bool()>& pred) {
+  // A worker that waits (a task that started a group) runs the group's tasks itself, or nested
+  // groups could deadlock with every worker waiting. Other threads only wait: if they ran tasks
+  // too, each waiting job would add a thread to the pool's and oversubscribe the cores.
+  bool help = tls_worker_of == &s_;
   while (!pred()) {
-    if (!queue_.empty() && running_ < size_t(cap_)) s_.run_task(this, lock);
+    if (help && !queue_.empty() && running_ < size_t(cap_)) s_.run_task(this, lock);
     else done_cv_.wait(lock);
   }
 }

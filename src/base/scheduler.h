@@ -4,8 +4,9 @@
 //
 // A job submits its tasks through a TaskGroup. A group runs at most `cap` of its tasks at once
 // (the job's thread cap); the pool serves the groups with queued work in turn, so one large job
-// does not starve the others. The thread that waits on a group runs that group's queued tasks
-// itself, which keeps nested groups (a task that starts a group and waits) from deadlocking.
+// does not starve the others. Only the pool's threads run tasks, so the cores are never
+// oversubscribed however many jobs wait; a worker that waits on a group (a task that started a
+// nested group) runs that group's queued tasks itself, so nested groups cannot deadlock.
 // The first exception a task throws is rethrown by wait(), and the group's remaining queued
 // tasks are dropped. `check`, when given, is called before each task (cancel flag, deadline):
 // if it throws, that is the group's error.
@@ -37,7 +38,7 @@ class Scheduler {
   Scheduler& operator=(const Scheduler&) = delete;
 
   // The process-wide pool, started on first use with ASTROLAKE_THREADS workers (default: one
-  // per hardware thread).
+  // per hardware thread). A child process made by fork() starts its own on first use.
   static Scheduler& global();
 
   int size() const { return int(workers_.size()); }
@@ -68,8 +69,8 @@ class TaskGroup {
   int concurrency() const { return cap_; }
 
   void run(std::function<void()> task);
-  // Waits until every task has finished, running queued ones on this thread; rethrows the
-  // first task exception (and then the group is reusable).
+  // Waits until every task has finished (a worker thread runs queued ones meanwhile); rethrows
+  // the first task exception (and then the group is reusable).
   void wait();
 
   // fn(begin, end) over [0, n) in about 4 chunks per allowed thread; waits.
@@ -83,7 +84,7 @@ class TaskGroup {
 
  private:
   friend class Scheduler;
-  // Under the scheduler's lock: runs queued tasks on this thread until pred() holds.
+  // Under the scheduler's lock: waits until pred() holds, running queued tasks if this is a worker.
   void help_until(std::unique_lock<std::mutex>& lock, const std::function<bool()>& pred);
   // Under the lock: moves the queued tasks to `out`, for the caller to destroy unlocked.
   void drop_queued(std::deque<std::function<void()>>& out);
