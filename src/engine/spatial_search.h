@@ -64,7 +64,7 @@ class Region {
 
 struct SearchOptions {
   std::vector<std::string> columns;  // output columns; empty = every column of the catalog
-  int threads = 0;                   // 0: every core
+  int threads = 0;                   // most threads of the shared pool used; 0: all
   int progress = -1;                 // -1: bar when stderr is a terminal; 0 never; 1 always
 };
 

@@ -35,7 +35,7 @@ struct XmatchOptions {
   std::string left_suffix, right_suffix;                 // default "_<catalog name>"
   bool exclude_self = true;  // same catalog on both sides: a row never matches itself
   bool use_margin = true;    // use the right margin when its threshold >= radius
-  int threads = 0;           // 0: every core
+  int threads = 0;           // most threads of the shared pool used; 0: all
   int progress = -1;         // -1: bar when stderr is a terminal
   // Memory budget, deadline and cancel flag (null: none). Pairs and partition results are
   // charged as they grow, and the limits are checked every 65536 pairs.
