@@ -210,8 +210,8 @@ std::string format_size(uint64_t bytes) {
   return buf;
 }
 
-// Budget-aware admission for parallel partition work: a task waits until its estimated
-// memory fits what is left. The budget is hard: a partition whose estimate exceeds the whole
+// Budget-aware admission for parallel partition work: a task is started only once its
+// estimated memory fits what is left. The budget is hard: a partition whose estimate exceeds the whole
 // share fails the import with an error naming the budget, rather than running anyway.
 class MemoryGate {
  public:
@@ -363,6 +363,9 @@ class Importer {
   void pass_partition();
   void pass_write();
   void pass_margin_write();
+  // work(i) for i in [0, n) on the pool, each started once its estimated memory est(i) fits
+  // in half the budget next to the tasks running; throws if one estimate alone exceeds it.
+  void run_gated(size_t n, const std::function<uint64_t(size_t)>& est, const std::function<void(size_t)>& work);
   void write_catalog_metadata();
   void write_margin_metadata();
   std::unique_ptr<InputReader> reopen(size_t i) const { return open_input(opts_.inputs[i], in_opts_); }
@@ -598,57 +601,72 @@ void Importer::pass_partition() {
   prog.finish();
 }
 
+void Importer::run_gated(size_t n, const std::function<uint64_t(size_t)>& est,
+                         const std::function<void(size_t)>& work) {
+  MemoryGate gate(opts_.memory_budget / 2, opts_.memory_budget);
+  try {
+    for (size_t i = 0; i < n; ++i) {
+      check_cancelled();
+      // Waits here, on the importing thread, so no worker of the shared pool blocks on the gate.
+      auto hold = std::make_shared<Reservation>(gate, est(i));
+      group_.run([hold, &work, i] { work(i); });  // the share goes back with the task's closure
+    }
+  } catch (...) {
+    try {
+      group_.wait();  // tasks use the gate and the caller's state: they end before those go
+    } catch (...) {
+    }
+    throw;
+  }
+  group_.wait();
+}
+
 void Importer::pass_write() {
   Progress prog("write", total_rows_, opts_.progress);
-  MemoryGate gate(opts_.memory_budget / 2, opts_.memory_budget);
   std::string dataset = cat_dir_ + "/dataset";
   int ra_out = -1, dec_out = -1;
   for (size_t i = 0; i < out_schema_.size(); ++i) {
     if (out_schema_[i].name == opts_.ra_column) ra_out = int(i);
     if (out_schema_[i].name == opts_.dec_column) dec_out = int(i);
   }
-  for (size_t p = 0; p < parts_.size(); ++p) {
-    group_.run([&, p] {
-      check_cancelled();
-      std::string sp = spill_path(int(p));
-      uint64_t est = kWriteCostFactor * uint64_t(fs::file_size(sp)) + (1 << 20);
-      Reservation hold(gate, est);
-      {  // the partition's tables are freed before the heap is trimmed
-        Table sorted;
-        {
-          Table t = spill_read(sp, out_schema_);
-          fs::remove(sp);
-          sorted = sort_by_healpix(t);
-        }
-        const PixelId& px = parts_[p];
-        std::string path = pixel_path(dataset, px.order, px.pixel);
-        fs::create_directories(fs::path(path).parent_path());
-        parquet::write_table(path, sorted, leaf_options());
-        if (margin_) {
-          std::vector<double> ra, dec;
-          coordinates(sorted, ra_out, path, 0, true, ra);
-          coordinates(sorted, dec_out, path, 0, false, dec);
-          std::unordered_map<int, std::vector<uint32_t>> rows_of;
-          std::vector<int> hits;
-          for (size_t r = 0; r < sorted.rows(); ++r) {
-            hits.clear();
-            margin_->assign(ra[r], dec[r], hits);
-            for (int m : hits) rows_of[m].push_back(uint32_t(r));
-          }
-          for (auto& [m, rows] : rows_of) {
-            Table part = empty_table(out_schema_);
-            append_rows(part, sorted, rows.data(), rows.size());
-            std::lock_guard<std::mutex> lock(margin_mu_);
-            spill_append(margin_spill_path(m), part);
-            margin_pixel_rows_[size_t(m)] += int64_t(rows.size());
-          }
-        }
-        prog.add(int64_t(sorted.rows()));
+  auto est = [&](size_t p) { return kWriteCostFactor * uint64_t(fs::file_size(spill_path(int(p)))) + (1 << 20); };
+  run_gated(parts_.size(), est, [&](size_t p) {
+    check_cancelled();
+    std::string sp = spill_path(int(p));
+    {  // the partition's tables are freed before the heap is trimmed
+      Table sorted;
+      {
+        Table t = spill_read(sp, out_schema_);
+        fs::remove(sp);
+        sorted = sort_by_healpix(t);
       }
-      trim_heap();
-    });
-  }
-  group_.wait();
+      const PixelId& px = parts_[p];
+      std::string path = pixel_path(dataset, px.order, px.pixel);
+      fs::create_directories(fs::path(path).parent_path());
+      parquet::write_table(path, sorted, leaf_options());
+      if (margin_) {
+        std::vector<double> ra, dec;
+        coordinates(sorted, ra_out, path, 0, true, ra);
+        coordinates(sorted, dec_out, path, 0, false, dec);
+        std::unordered_map<int, std::vector<uint32_t>> rows_of;
+        std::vector<int> hits;
+        for (size_t r = 0; r < sorted.rows(); ++r) {
+          hits.clear();
+          margin_->assign(ra[r], dec[r], hits);
+          for (int m : hits) rows_of[m].push_back(uint32_t(r));
+        }
+        for (auto& [m, rows] : rows_of) {
+          Table part = empty_table(out_schema_);
+          append_rows(part, sorted, rows.data(), rows.size());
+          std::lock_guard<std::mutex> lock(margin_mu_);
+          spill_append(margin_spill_path(m), part);
+          margin_pixel_rows_[size_t(m)] += int64_t(rows.size());
+        }
+      }
+      prog.add(int64_t(sorted.rows()));
+    }
+    trim_heap();
+  });
   prog.finish();
 }
 
@@ -658,7 +676,6 @@ void Importer::pass_margin_write() {
   std::vector<std::string> files;
   int64_t total = std::accumulate(margin_pixel_rows_.begin(), margin_pixel_rows_.end(), int64_t(0));
   Progress prog("margin", total, opts_.progress);
-  MemoryGate gate(opts_.memory_budget / 2, opts_.memory_budget);
   std::vector<size_t> todo;
   for (size_t m = 0; m < pixels.size(); ++m)
     if (margin_pixel_rows_[m] > 0) todo.push_back(m);
@@ -666,25 +683,24 @@ void Importer::pass_margin_write() {
     return healpix_to_spatial_index(pixels[a].order, pixels[a].pixel) <
            healpix_to_spatial_index(pixels[b].order, pixels[b].pixel);
   });
-  for (size_t m : todo) {
-    group_.run([&, m] {
-      check_cancelled();
-      std::string sp = margin_spill_path(int(m));
-      uint64_t est = kWriteCostFactor * uint64_t(fs::file_size(sp)) + (1 << 20);
-      Reservation hold(gate, est);
-      {  // the partition's tables are freed before the heap is trimmed
-        Table sorted = sort_by_healpix(spill_read(sp, out_schema_));
-        fs::remove(sp);
-        std::string path = pixel_path(dataset, pixels[m].order, pixels[m].pixel);
-        fs::create_directories(fs::path(path).parent_path());
-        parquet::WriteOptions w = leaf_options();
-        parquet::write_table(path, sorted, w);
-        prog.add(int64_t(sorted.rows()));
-      }
-      trim_heap();
-    });
-  }
-  group_.wait();
+  auto est = [&](size_t k) {
+    return kWriteCostFactor * uint64_t(fs::file_size(margin_spill_path(int(todo[k])))) + (1 << 20);
+  };
+  run_gated(todo.size(), est, [&](size_t k) {
+    size_t m = todo[k];
+    check_cancelled();
+    std::string sp = margin_spill_path(int(m));
+    {  // the partition's tables are freed before the heap is trimmed
+      Table sorted = sort_by_healpix(spill_read(sp, out_schema_));
+      fs::remove(sp);
+      std::string path = pixel_path(dataset, pixels[m].order, pixels[m].pixel);
+      fs::create_directories(fs::path(path).parent_path());
+      parquet::WriteOptions w = leaf_options();
+      parquet::write_table(path, sorted, w);
+      prog.add(int64_t(sorted.rows()));
+    }
+    trim_heap();
+  });
   prog.finish();
   for (size_t m : todo) {
     result_.margin_partitions.push_back(pixels[m]);
