@@ -105,6 +105,35 @@ TEST(Scheduler, ConcurrentJobsStartNoThreadsOfTheirOwn) {
   EXPECT_LE(c.peak.load(), 3);
 }
 
+// Groups take turns: a small job queued behind a large one on a one-worker pool is served after
+// one or two of the large job's tasks, not after all of them.
+TEST(Scheduler, GroupsTakeTurns) {
+  Scheduler s(1);
+  std::atomic<int> big_done{0};
+  std::atomic<bool> big_queued{false};
+  int big_done_when_small_finished = -1;
+  std::thread big([&] {
+    TaskGroup g(0, {}, s);
+    for (int i = 0; i < 50; i++)
+      g.run([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        ++big_done;
+      });
+    big_queued = true;
+    g.wait();
+  });
+  while (!big_queued.load()) std::this_thread::yield();
+  {
+    TaskGroup small(0, {}, s);
+    small.run([] {});
+    small.wait();
+    big_done_when_small_finished = big_done.load();
+  }
+  big.join();
+  EXPECT_EQ(big_done.load(), 50);
+  EXPECT_LE(big_done_when_small_finished, 5);
+}
+
 TEST(Scheduler, FirstExceptionIsRethrownAndLaterTasksAreDropped) {
   Scheduler s(2);
   TaskGroup g(1, {}, s);  // one at a time, so the order is the queue's
