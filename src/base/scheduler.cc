@@ -7,7 +7,6 @@
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
-#include <system_error>
 
 namespace astrolake::base {
 
@@ -36,7 +35,7 @@ Scheduler::Scheduler(int threads) {
   workers_.reserve(size_t(n));
   try {
     for (int i = 0; i < n; ++i) workers_.emplace_back([this] { loop(); });
-  } catch (const std::system_error& e) {
+  } catch (const std::exception& e) {  // std::system_error, or std::bad_alloc for its state
     size_t started = workers_.size();
     {
       std::lock_guard<std::mutex> lock(mu_);
