@@ -220,7 +220,7 @@ class MemoryGate {
     if (n > cap_)
       throw std::runtime_error("import: a partition needs about " + format_size(n) +
                                " to sort and write, more than the memory budget of " + format_size(budget_) +
-                               " allows; raise --memory-budget or lower --highest-order");
+                               " allows; raise --memory-budget, or lower --max-rows (raising --highest-order if rows are dense)");
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait(lock, [&] { return used_ + n <= cap_; });
     used_ += n;
