@@ -659,6 +659,7 @@ OperatorPtr QueryPlanner::build(FromNode& n, Scope& scope, std::map<size_t, std:
     o.exclude_self = false;  // SQL semantics: a row is at distance 0 from itself
     o.threads = opts_.threads;
     o.progress = opts_.progress;
+    o.ctx = opts_.ctx;
     std::shared_ptr<catalog::Catalog> lc = ls.cat, rc = rs.cat;
     std::vector<parquet::Field> schema = engine::xmatch_schema(*lc, *rc, o);
     std::vector<std::string> names;

@@ -48,7 +48,7 @@ class PlanError : public std::invalid_argument {
 struct PlanOptions {
   std::string root = "catalogs";        // where catalogs named by name live
   engine::QueryContext* ctx = nullptr;  // limits and cancellation (may be null)
-  int threads = 0;                      // 0: every core
+  int threads = 0;                      // most threads of the shared pool per job; 0: all
   int progress = 0;                     // engine spatial searches: -1 auto, 0 never, 1 always
   // Served deployments: every catalog name, quoted paths included, resolves inside `root`
   // (no absolute paths, no '..', no symlink out of it; catalog::confined_catalog_path).

@@ -20,13 +20,13 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "base/scheduler.h"
 #include "catalog/input.h"
 #include "catalog/margin.h"
 #include "catalog/progress.h"
 #include "catalog/properties.h"
 #include "catalog/skymap.h"
 #include "catalog/spill.h"
-#include "catalog/thread_pool.h"
 #include "parquet/writer.h"
 #include "sky/healpix.h"
 #include "storage/output.h"
@@ -208,15 +208,25 @@ class DirGuard {
   std::string dir_;
 };
 
-// Budget-aware admission for parallel partition work: a task waits until its estimated
-// memory fits what is left, except that a task always runs when nothing else does (a
-// partition bigger than the whole budget still gets built, alone).
+std::string format_size(uint64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MiB", double(bytes) / double(1 << 20));
+  return buf;
+}
+
+// Budget-aware admission for parallel partition work: a task is started only once its
+// estimated memory fits what is left. The budget is hard: a partition whose estimate exceeds the whole
+// share fails the import with an error naming the budget, rather than running anyway.
 class MemoryGate {
  public:
-  explicit MemoryGate(uint64_t capacity) : cap_(capacity) {}
+  MemoryGate(uint64_t capacity, uint64_t budget) : cap_(capacity), budget_(budget) {}
   void acquire(uint64_t n) {
+    if (n > cap_)
+      throw std::runtime_error("import: a partition needs about " + format_size(n) +
+                               " to sort and write, more than the memory budget of " + format_size(budget_) +
+                               " allows; raise --memory-budget, or lower --max-rows (raising --highest-order if rows are dense)");
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return used_ == 0 || used_ + n <= cap_; });
+    cv_.wait(lock, [&] { return used_ + n <= cap_; });
     used_ += n;
   }
   void release(uint64_t n) {
@@ -228,7 +238,7 @@ class MemoryGate {
   }
 
  private:
-  uint64_t cap_, used_ = 0;
+  uint64_t cap_, budget_, used_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;
 };
@@ -347,7 +357,7 @@ void trim_heap() { malloc_trim(0); }
 // The import's state across passes.
 class Importer {
  public:
-  explicit Importer(const ImportOptions& o) : opts_(o), pool_(o.threads) {}
+  explicit Importer(const ImportOptions& o) : opts_(o), group_(o.threads, check_cancelled) {}
 
   ImportResult run();
 
@@ -357,6 +367,9 @@ class Importer {
   void pass_partition();
   void pass_write();
   void pass_margin_write();
+  // work(i) for i in [0, n) on the pool, each started once its estimated memory est(i) fits
+  // in half the budget next to the tasks running; throws if one estimate alone exceeds it.
+  void run_gated(size_t n, const std::function<uint64_t(size_t)>& est, const std::function<void(size_t)>& work);
   void write_catalog_metadata();
   void write_margin_metadata();
   std::unique_ptr<InputReader> reopen(size_t i) const { return open_input(opts_.inputs[i], in_opts_); }
@@ -367,7 +380,7 @@ class Importer {
   std::string margin_spill_path(int p) const { return spill_dir_ + "/m" + std::to_string(p); }
 
   ImportOptions opts_;
-  ThreadPool pool_;
+  base::TaskGroup group_;  // this import's share of the process-wide scheduler
   InputOptions in_opts_;
   std::vector<Field> in_schema_, out_schema_;
   std::vector<int> keep_cols_;  // input columns kept (all but an existing _healpix_29)
@@ -419,7 +432,7 @@ void Importer::open_inputs() {
   for (const auto& f : in_schema_) row_bytes += f.list ? 64 : (parquet::type_width(f.type) ? 9 : 40);
   int64_t rows = int64_t(opts_.memory_budget / 16 / row_bytes);
   in_opts_.chunk_rows = std::clamp<int64_t>(rows, 1024, opts_.chunk_rows);
-  in_opts_.threads = pool_.size();
+  in_opts_.threads = group_.concurrency();
 }
 
 void Importer::chunk_coords(const Table& t, const std::string& file, int64_t first_row) {
@@ -427,7 +440,7 @@ void Importer::chunk_coords(const Table& t, const std::string& file, int64_t fir
   coordinates(t, dec_col_, file, first_row, false, dec_);
   size_t n = t.rows();
   h29_.resize(n);
-  pool_.parallel_for(n, [&](size_t b, size_t e) {
+  group_.parallel_for(n, [&](size_t b, size_t e) {
     for (size_t i = b; i < e; ++i) h29_[i] = sky::healpix29(ra_[i], dec_[i]);
   });
 }
@@ -552,7 +565,7 @@ void Importer::pass_partition() {
       c.columns.push_back(std::move(h));
       for (int k : keep_cols_) c.columns.push_back(std::move(t.columns[size_t(k)]));
       part_of.resize(n);
-      pool_.parallel_for(n, [&](size_t b, size_t e) {
+      group_.parallel_for(n, [&](size_t b, size_t e) {
         for (size_t r = b; r < e; ++r) {
           auto it = std::upper_bound(part_lo_.begin(), part_lo_.end(), h29_[r]);
           part_of[r] = int(it - part_lo_.begin()) - 1;
@@ -592,57 +605,72 @@ void Importer::pass_partition() {
   prog.finish();
 }
 
+void Importer::run_gated(size_t n, const std::function<uint64_t(size_t)>& est,
+                         const std::function<void(size_t)>& work) {
+  MemoryGate gate(opts_.memory_budget / 2, opts_.memory_budget);
+  try {
+    for (size_t i = 0; i < n; ++i) {
+      check_cancelled();
+      // Waits here, on the importing thread, so no worker of the shared pool blocks on the gate.
+      auto hold = std::make_shared<Reservation>(gate, est(i));
+      group_.run([hold, &work, i] { work(i); });  // the share goes back with the task's closure
+    }
+  } catch (...) {
+    try {
+      group_.wait();  // tasks use the gate and the caller's state: they end before those go
+    } catch (...) {
+    }
+    throw;
+  }
+  group_.wait();
+}
+
 void Importer::pass_write() {
   Progress prog("write", total_rows_, opts_.progress);
-  MemoryGate gate(opts_.memory_budget / 2);
   std::string dataset = cat_dir_ + "/dataset";
   int ra_out = -1, dec_out = -1;
   for (size_t i = 0; i < out_schema_.size(); ++i) {
     if (out_schema_[i].name == opts_.ra_column) ra_out = int(i);
     if (out_schema_[i].name == opts_.dec_column) dec_out = int(i);
   }
-  for (size_t p = 0; p < parts_.size(); ++p) {
-    pool_.submit([&, p] {
-      check_cancelled();
-      std::string sp = spill_path(int(p));
-      uint64_t est = kWriteCostFactor * uint64_t(fs::file_size(sp)) + (1 << 20);
-      Reservation hold(gate, est);
-      {  // the partition's tables are freed before the heap is trimmed
-        Table sorted;
-        {
-          Table t = spill_read(sp, out_schema_);
-          fs::remove(sp);
-          sorted = sort_by_healpix(t);
-        }
-        const PixelId& px = parts_[p];
-        std::string path = pixel_path(dataset, px.order, px.pixel);
-        fs::create_directories(fs::path(path).parent_path());
-        parquet::write_table(path, sorted, leaf_options());
-        if (margin_) {
-          std::vector<double> ra, dec;
-          coordinates(sorted, ra_out, path, 0, true, ra);
-          coordinates(sorted, dec_out, path, 0, false, dec);
-          std::unordered_map<int, std::vector<uint32_t>> rows_of;
-          std::vector<int> hits;
-          for (size_t r = 0; r < sorted.rows(); ++r) {
-            hits.clear();
-            margin_->assign(ra[r], dec[r], hits);
-            for (int m : hits) rows_of[m].push_back(uint32_t(r));
-          }
-          for (auto& [m, rows] : rows_of) {
-            Table part = empty_table(out_schema_);
-            append_rows(part, sorted, rows.data(), rows.size());
-            std::lock_guard<std::mutex> lock(margin_mu_);
-            spill_append(margin_spill_path(m), part);
-            margin_pixel_rows_[size_t(m)] += int64_t(rows.size());
-          }
-        }
-        prog.add(int64_t(sorted.rows()));
+  auto est = [&](size_t p) { return kWriteCostFactor * uint64_t(fs::file_size(spill_path(int(p)))) + (1 << 20); };
+  run_gated(parts_.size(), est, [&](size_t p) {
+    check_cancelled();
+    std::string sp = spill_path(int(p));
+    {  // the partition's tables are freed before the heap is trimmed
+      Table sorted;
+      {
+        Table t = spill_read(sp, out_schema_);
+        fs::remove(sp);
+        sorted = sort_by_healpix(t);
       }
-      trim_heap();
-    });
-  }
-  pool_.wait();
+      const PixelId& px = parts_[p];
+      std::string path = pixel_path(dataset, px.order, px.pixel);
+      fs::create_directories(fs::path(path).parent_path());
+      parquet::write_table(path, sorted, leaf_options());
+      if (margin_) {
+        std::vector<double> ra, dec;
+        coordinates(sorted, ra_out, path, 0, true, ra);
+        coordinates(sorted, dec_out, path, 0, false, dec);
+        std::unordered_map<int, std::vector<uint32_t>> rows_of;
+        std::vector<int> hits;
+        for (size_t r = 0; r < sorted.rows(); ++r) {
+          hits.clear();
+          margin_->assign(ra[r], dec[r], hits);
+          for (int m : hits) rows_of[m].push_back(uint32_t(r));
+        }
+        for (auto& [m, rows] : rows_of) {
+          Table part = empty_table(out_schema_);
+          append_rows(part, sorted, rows.data(), rows.size());
+          std::lock_guard<std::mutex> lock(margin_mu_);
+          spill_append(margin_spill_path(m), part);
+          margin_pixel_rows_[size_t(m)] += int64_t(rows.size());
+        }
+      }
+      prog.add(int64_t(sorted.rows()));
+    }
+    trim_heap();
+  });
   prog.finish();
 }
 
@@ -652,7 +680,6 @@ void Importer::pass_margin_write() {
   std::vector<std::string> files;
   int64_t total = std::accumulate(margin_pixel_rows_.begin(), margin_pixel_rows_.end(), int64_t(0));
   Progress prog("margin", total, opts_.progress);
-  MemoryGate gate(opts_.memory_budget / 2);
   std::vector<size_t> todo;
   for (size_t m = 0; m < pixels.size(); ++m)
     if (margin_pixel_rows_[m] > 0) todo.push_back(m);
@@ -660,25 +687,24 @@ void Importer::pass_margin_write() {
     return healpix_to_spatial_index(pixels[a].order, pixels[a].pixel) <
            healpix_to_spatial_index(pixels[b].order, pixels[b].pixel);
   });
-  for (size_t m : todo) {
-    pool_.submit([&, m] {
-      check_cancelled();
-      std::string sp = margin_spill_path(int(m));
-      uint64_t est = kWriteCostFactor * uint64_t(fs::file_size(sp)) + (1 << 20);
-      Reservation hold(gate, est);
-      {  // the partition's tables are freed before the heap is trimmed
-        Table sorted = sort_by_healpix(spill_read(sp, out_schema_));
-        fs::remove(sp);
-        std::string path = pixel_path(dataset, pixels[m].order, pixels[m].pixel);
-        fs::create_directories(fs::path(path).parent_path());
-        parquet::WriteOptions w = leaf_options();
-        parquet::write_table(path, sorted, w);
-        prog.add(int64_t(sorted.rows()));
-      }
-      trim_heap();
-    });
-  }
-  pool_.wait();
+  auto est = [&](size_t k) {
+    return kWriteCostFactor * uint64_t(fs::file_size(margin_spill_path(int(todo[k])))) + (1 << 20);
+  };
+  run_gated(todo.size(), est, [&](size_t k) {
+    size_t m = todo[k];
+    check_cancelled();
+    std::string sp = margin_spill_path(int(m));
+    {  // the partition's tables are freed before the heap is trimmed
+      Table sorted = sort_by_healpix(spill_read(sp, out_schema_));
+      fs::remove(sp);
+      std::string path = pixel_path(dataset, pixels[m].order, pixels[m].pixel);
+      fs::create_directories(fs::path(path).parent_path());
+      parquet::WriteOptions w = leaf_options();
+      parquet::write_table(path, sorted, w);
+      prog.add(int64_t(sorted.rows()));
+    }
+    trim_heap();
+  });
   prog.finish();
   for (size_t m : todo) {
     result_.margin_partitions.push_back(pixels[m]);

@@ -36,7 +36,7 @@ struct ImportOptions {
   bool drop_empty_siblings = false;
   double margin_arcsec = 0;         // > 0: also build a margin catalog
   uint64_t memory_budget = uint64_t(2) << 30;
-  int threads = 0;                  // 0: every core
+  int threads = 0;                  // most threads of the shared pool used; 0: all
   bool overwrite = false;
   int progress = -1;                // -1: when stderr is a terminal; 0: never; 1: always
   int64_t chunk_rows = 65536;       // rows per input chunk

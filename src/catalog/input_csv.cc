@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <cstring>
 #include <string_view>
-#include <thread>
 
+#include "base/scheduler.h"
 #include "catalog/input.h"
 
 namespace astrolake::catalog {
@@ -226,6 +226,9 @@ class CsvReader : public InputReader {
     const char* e = buf_.data() + scan;
     int threads = std::max(1, opts_.threads);
     if (b == e || threads == 1) return false;
+    base::TaskGroup group(threads);
+    threads = group.concurrency();  // the scheduler's size caps it
+    if (threads == 1) return false;
     // Slices of about equal bytes, each ending after a '\n' (or at the chunk end).
     std::vector<const char*> cuts{b};
     for (int k = 1; k < threads; ++k) {
@@ -242,10 +245,9 @@ class CsvReader : public InputReader {
       for (const Field& f : schema_) parts[k].columns.emplace_back(f);
       ok[k] = parse_plain_lines(cuts[k], cuts[k + 1], delim_, parts[k]);
     };
-    std::vector<std::thread> pool;
-    for (size_t k = 1; k < ns; ++k) pool.emplace_back(work, k);
-    work(0);
-    for (auto& t : pool) t.join();
+    group.parallel_for(ns, [&](size_t lo, size_t hi) {
+      for (size_t k = lo; k < hi; ++k) work(k);
+    }, 1);
     for (size_t k = 0; k < ns; ++k)
       if (!ok[k]) return false;
     size_t before = out.rows();

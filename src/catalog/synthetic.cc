@@ -3,13 +3,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <condition_variable>
 #include <exception>
 #include <map>
 #include <mutex>
 #include <stdexcept>
-#include <thread>
 
+#include "base/scheduler.h"
 #include "catalog/progress.h"
 #include "parquet/writer.h"
 #include "sky/geometry.h"
@@ -449,78 +448,25 @@ void write_chunks(const std::string& path, std::vector<Field> schema, parquet::W
                   int64_t chunk_rows, int threads, const std::function<Table(int64_t, int64_t)>& make,
                   const std::function<void(int64_t)>& progress) {
   if (total < 0) throw std::invalid_argument("generate: row count must be >= 0, got " + std::to_string(total));
-  if (threads <= 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
   int64_t nchunks = (total + chunk_rows - 1) / chunk_rows;
-  const int64_t ahead = 2 * threads;
-
-  parquet::FileWriter writer(path, std::move(schema), wopt);
-  std::mutex mu;
-  std::condition_variable cv;
-  std::map<int64_t, Table> ready;
-  int64_t next_claim = 0, next_write = 0;
-  bool stop = false;
-  std::exception_ptr error;
-
-  auto worker = [&] {
-    for (;;) {
-      int64_t k;
-      {
-        std::unique_lock<std::mutex> lock(mu);
-        cv.wait(lock, [&] { return stop || next_claim >= nchunks || next_claim < next_write + ahead; });
-        if (stop || next_claim >= nchunks) return;
-        k = next_claim++;
-      }
-      try {
-        int64_t first = k * chunk_rows;
-        Table t = make(first, std::min(chunk_rows, total - first));
-        std::lock_guard<std::mutex> lock(mu);
-        ready.emplace(k, std::move(t));
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mu);
-        if (!error) error = std::current_exception();
-        stop = true;
-      }
-      cv.notify_all();
-    }
-  };
-  std::vector<std::thread> pool;
-  int workers = int(std::min<int64_t>(threads, std::max<int64_t>(nchunks, 1)));
-  for (int i = 0; i < workers; ++i) pool.emplace_back(worker);
-
-  auto finish_threads = [&] {
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      stop = true;
-    }
-    cv.notify_all();
-    for (auto& th : pool) th.join();
-    pool.clear();
-  };
-  try {
-    int64_t written = 0;
-    while (next_write < nchunks) {
-      check_cancelled();  // Ctrl-C: stop at a chunk boundary; the writer drops its temp file
-      Table t;
-      {
-        std::unique_lock<std::mutex> lock(mu);
-        cv.wait(lock, [&] { return error || ready.count(next_write); });
-        if (error) std::rethrow_exception(error);
-        t = std::move(ready[next_write]);
-        ready.erase(next_write);
-        ++next_write;
-      }
-      cv.notify_all();
-      writer.write(t);
-      written += int64_t(t.rows());
-      if (progress) progress(written);
-    }
-    finish_threads();
-    if (error) std::rethrow_exception(error);
-    writer.close();
-  } catch (...) {
-    finish_threads();
-    throw;  // the writer's destructor removes its temp file
-  }
+  base::TaskGroup group(threads, check_cancelled);
+  std::vector<Table> ready(static_cast<size_t>(nchunks));
+  parquet::FileWriter writer(path, std::move(schema), wopt);  // drops its temp file unless closed
+  int64_t written = 0;
+  group.ordered_for(
+      size_t(nchunks), 0,
+      [&](size_t k) {
+        int64_t first = int64_t(k) * chunk_rows;
+        ready[k] = make(first, std::min(chunk_rows, total - first));
+      },
+      [&](size_t k) {
+        check_cancelled();  // Ctrl-C: stop at a chunk boundary
+        Table t = std::move(ready[k]);
+        writer.write(t);
+        written += int64_t(t.rows());
+        if (progress) progress(written);
+      });
+  writer.close();
 }
 
 }  // namespace

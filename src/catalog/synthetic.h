@@ -84,7 +84,7 @@ parquet::Table gaia_rows(const GaiaOptions& opt, int64_t first_row, int64_t rows
 struct GenerateOptions {
   int64_t rows = 0;
   int64_t chunk_rows = 0;         // 0: a survey-dependent default
-  int threads = 0;                // 0: hardware threads
+  int threads = 0;                // most threads of the shared pool used; 0: all
   std::function<void(int64_t)> progress;  // called with rows written so far
 };
 // Generates chunks in parallel and writes them in order through parquet::FileWriter, so

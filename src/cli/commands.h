@@ -1,5 +1,6 @@
 // Each subcommand lives in its own file and registers itself on the CLI11 app.
 #pragma once
+#include "base/scheduler.h"
 #include <CLI/CLI.hpp>
 #include <cmath>
 #include <string>
@@ -29,8 +30,8 @@ bool confine_to_root_env();
 // A numeric option's check: the value must be a finite number in [lo, hi] (CLI11's Range and
 // NonNegativeNumber let NaN through). Use +-HUGE_VAL for an open end; infinity is refused.
 CLI::Validator number_in(double lo, double hi);
-// --threads: 0 (one per core) up to this many.
-constexpr int kMaxThreads = 1024;
+// --threads: 0 (the whole shared pool) up to the pool's own limit.
+constexpr int kMaxThreads = base::Scheduler::kMaxThreads;
 // 180 degrees: the largest radius or margin that means anything on the sphere.
 constexpr double kMaxArcsec = 648000;
 

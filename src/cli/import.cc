@@ -51,7 +51,8 @@ void add_import(CLI::App& app) {
       ->check(number_in(0, kMaxArcsec));
   sub->add_option("--memory-budget", args->memory, "Memory to stay within, e.g. 2GiB, 512MiB")
       ->capture_default_str();
-  sub->add_option("--threads", o.threads, "Worker threads (0: every core)")->capture_default_str()->check(number_in(0, kMaxThreads));
+  sub->add_option("--threads", o.threads, "Most worker threads this job uses (0: all of the shared pool)")
+      ->capture_default_str()->check(number_in(0, kMaxThreads));
   sub->add_option("--root", args->root, "Catalog root (default $ASTROLAKE_ROOT or ./catalogs)");
   sub->add_flag("--overwrite", o.overwrite, "Replace an existing catalog at the output path");
   sub->add_flag("-q,--quiet", args->quiet, "No progress bars or summary");

@@ -25,7 +25,7 @@ namespace astrolake::cli {
 namespace {
 
 struct QueryArgs {
-  std::string adql, root, output, format, memory_budget;
+  std::string adql, root, output, format, memory_budget = "2GiB";
   double timeout_s = 0;
   int threads = 0;
   size_t max_rows = 100;
@@ -150,8 +150,10 @@ void add_query(CLI::App& app) {
                   "csv, parquet, hats or table (default: by extension; without -o a table on a terminal, else csv)");
   sub->add_option("--timeout", a->timeout_s, "Stop the query after this many seconds (0: no limit)")
       ->check(number_in(0, 1e9));
-  sub->add_option("--memory-budget", a->memory_budget, "Memory for sorts, aggregates and joins, e.g. 2GiB");
-  sub->add_option("--threads", a->threads, "Worker threads (0: every core)")->check(number_in(0, kMaxThreads));
+  sub->add_option("--memory-budget", a->memory_budget, "Memory for sorts, aggregates and joins, e.g. 512MiB")
+      ->capture_default_str();
+  sub->add_option("--threads", a->threads, "Most worker threads this query uses (0: all of the shared pool)")
+      ->check(number_in(0, kMaxThreads));
   sub->add_option("--max-rows", a->max_rows, "Rows shown by --format table")->capture_default_str()->check(number_in(0, 1e12));
   sub->add_flag("--overwrite", a->overwrite, "Replace an existing output");
   sub->add_flag("--confine-to-root", a->confine,

@@ -75,7 +75,8 @@ void add_skymap(CLI::App& app) {
   sub->add_option("--png", a->png, "Mollweide PNG to write");
   sub->add_option("--title", a->title, "PNG title (default: catalog name and aggregate)");
   sub->add_option("--root", a->root, "Catalog root (default $ASTROLAKE_ROOT or ./catalogs)");
-  sub->add_option("--threads", a->threads, "Worker threads (0: every core)")->check(number_in(0, kMaxThreads));
+  sub->add_option("--threads", a->threads, "Most worker threads this job uses (0: all of the shared pool)")
+      ->check(number_in(0, kMaxThreads));
   sub->add_flag("--overwrite", a->overwrite, "Replace existing outputs");
   sub->add_flag("-q,--quiet", a->quiet, "No progress bar or summary");
   sub->callback([a] { run_skymap(*a); });

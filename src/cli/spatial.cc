@@ -45,7 +45,8 @@ void add_common(CLI::App* sub, SpatialArgs& a) {
   sub->add_option("--format", a.format, "Output format: csv, parquet or hats (default: by extension)");
   sub->add_option("--columns", a.columns, "Comma-separated columns (default: all)");
   sub->add_option("--root", a.root, "Catalog root (default $ASTROLAKE_ROOT or ./catalogs)");
-  sub->add_option("--threads", a.threads, "Worker threads (0: every core)")->check(number_in(0, kMaxThreads));
+  sub->add_option("--threads", a.threads, "Most worker threads this job uses (0: all of the shared pool)")
+      ->check(number_in(0, kMaxThreads));
   sub->add_flag("--overwrite", a.overwrite, "Replace an existing output");
   sub->add_flag("-q,--quiet", a.quiet, "No progress bar or summary");
 }

@@ -7,9 +7,11 @@
 #include <string>
 
 #include "catalog/catalog.h"
+#include "catalog/import.h"
 #include "catalog/progress.h"
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "engine/query_context.h"
 #include "engine/xmatch.h"
 
 namespace astrolake::cli {
@@ -17,7 +19,7 @@ namespace {
 
 struct XmatchArgs {
   std::string left, right, root, output, format, k = "1", how = "inner";
-  std::string left_columns, right_columns, right_margin, left_suffix, right_suffix;
+  std::string left_columns, right_columns, right_margin, left_suffix, right_suffix, memory_budget = "2GiB";
   double radius_arcsec = -1;
   bool overwrite = false, quiet = false, keep_self = false, no_margin = false;
   int threads = 0;
@@ -51,6 +53,11 @@ void run_xmatch(const XmatchArgs& a) {
   o.use_margin = !a.no_margin;
   o.threads = a.threads;
   o.progress = a.quiet ? 0 : -1;
+  engine::QueryContext ctx;
+  uint64_t budget = catalog::parse_byte_size(a.memory_budget);
+  if (budget == 0) throw std::invalid_argument("--memory-budget must be more than 0 bytes");
+  ctx.set_memory_budget(budget);
+  o.ctx = &ctx;
 
   if (confine_to_root_env() && a.right_margin.find('/') != std::string::npos)
     throw std::invalid_argument("--right-margin: only a margin name of the collection is allowed when catalog names "
@@ -103,7 +110,10 @@ void add_xmatch(CLI::App& app) {
   sub->add_flag("--no-margin", a->no_margin, "Ignore the right margin (neighbouring partitions are read instead)");
   sub->add_flag("--keep-self", a->keep_self, "Same catalog on both sides: let a row match itself");
   sub->add_option("--root", a->root, "Catalog root (default $ASTROLAKE_ROOT or ./catalogs)");
-  sub->add_option("--threads", a->threads, "Worker threads (0: every core)")->check(number_in(0, kMaxThreads));
+  sub->add_option("--memory-budget", a->memory_budget, "Memory for matched pairs not yet written, e.g. 512MiB")
+      ->capture_default_str();
+  sub->add_option("--threads", a->threads, "Most worker threads this cross-match uses (0: all of the shared pool)")
+      ->check(number_in(0, kMaxThreads));
   sub->add_flag("--overwrite", a->overwrite, "Replace an existing output");
   sub->add_flag("-q,--quiet", a->quiet, "No progress bar or summary");
   sub->callback([a] { run_xmatch(*a); });

@@ -7,7 +7,7 @@
 namespace astrolake::engine {
 
 HashJoin::HashJoin(OperatorPtr left, OperatorPtr right, JoinSpec spec, QueryContext* ctx)
-    : left_(std::move(left)), right_(std::move(right)), spec_(std::move(spec)), ctx_(ctx), charge_(ctx) {
+    : left_(std::move(left)), right_(std::move(right)), spec_(std::move(spec)), ctx_(ctx), charge_(ctx), probe_charge_(ctx), out_charge_(ctx) {
   if (spec_.left_keys.empty() || spec_.left_keys.size() != spec_.right_keys.size())
     throw ExprError("join: needs the same number (at least one) of left and right keys");
   for (size_t k = 0; k < spec_.left_keys.size(); k++) {
@@ -57,39 +57,59 @@ void HashJoin::build() {
     if ((r & 4095) == 0) charge_.set(bytes);
   }
   charge_.set(bytes);
+  right_row_bytes_ = right_rows_.rows() ? table_bytes(right_rows_) / right_rows_.rows() : 0;
   built_ = true;
 }
 
 std::optional<Table> HashJoin::next() {
   if (!built_) build();
+  // Output goes out in chunks of at most kChunkRows, so a key that matches many rows (a
+  // many-to-many join) never materialises its whole product; the probe position is kept
+  // between calls. Each chunk's indexes are charged and the limits checked before it is built.
+  std::vector<int64_t> li, ri;
   for (;;) {
     if (ctx_) ctx_->check();
-    auto b = left_->next();
-    if (!b) return std::nullopt;
-    std::vector<Column> kc;
-    for (const auto& k : spec_.left_keys) kc.push_back(evaluate(*k, *b));
-    std::vector<int64_t> li, ri;
+    if (!probe_ || row_ >= probe_->rows()) {
+      probe_ = left_->next();
+      row_ = 0;
+      match_ = 0;
+      probe_keys_.clear();
+      if (!probe_) {
+        probe_charge_.set(0);
+        return std::nullopt;
+      }
+      for (const auto& k : spec_.left_keys) probe_keys_.push_back(evaluate(*k, *probe_));
+      uint64_t bytes = table_bytes(*probe_);
+      for (const auto& c : probe_keys_) bytes += c.data.size() + c.offsets.size() * 8;
+      probe_charge_.set(bytes);
+    }
     std::string key;
-    for (size_t r = 0; r < b->rows(); r++) {
+    while (row_ < probe_->rows() && li.size() < kChunkRows) {
+      size_t r = row_;
       bool null = false;
       key.clear();
-      for (size_t k = 0; k < kc.size(); k++) {
-        null |= kc[k].is_null(r);
-        append_key(key, kc[k], r, as_double_[k]);
+      for (size_t k = 0; k < probe_keys_.size(); k++) {
+        null |= probe_keys_[k].is_null(r);
+        append_key(key, probe_keys_[k], r, as_double_[k]);
       }
       auto it = null ? table_.end() : table_.find(key);
       if (it != table_.end()) {
-        for (int64_t m : it->second) {
-          li.push_back(int64_t(r));
-          ri.push_back(m);
-        }
+        const std::vector<int64_t>& m = it->second;
+        size_t n = std::min(m.size() - match_, kChunkRows - li.size());
+        li.insert(li.end(), n, int64_t(r));
+        ri.insert(ri.end(), m.begin() + std::ptrdiff_t(match_), m.begin() + std::ptrdiff_t(match_ + n));
+        match_ += n;
+        if (match_ < m.size()) break;  // the chunk is full in the middle of this key's matches
       } else if (spec_.type == JoinType::Left) {
         li.push_back(int64_t(r));
         ri.push_back(kNullRow);
       }
+      row_++;
+      match_ = 0;
     }
     if (li.empty()) continue;
-    Table out = take(*b, li);
+    out_charge_.set(li.size() * (16 + table_bytes(*probe_) / probe_->rows() + right_row_bytes_));
+    Table out = take(*probe_, li);
     Table rt = take(right_rows_, ri);
     for (auto& c : rt.columns) out.columns.push_back(std::move(c));
     for (size_t i = 0; i < out.columns.size(); i++) {
@@ -97,6 +117,7 @@ std::optional<Table> HashJoin::next() {
       out.columns[i].field = schema_[i];
       out.columns[i].field.nullable = nullable;
     }
+    out_charge_.set(0);  // the chunk now belongs to the consumer
     return out;
   }
 }

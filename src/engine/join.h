@@ -1,8 +1,10 @@
 // Equi-join: builds a hash table on the right input (materialised, counted against the
-// memory budget) and streams the left input through it. NULL keys never match. Output: the
+// memory budget) and streams the left input through it, emitting at most 65536 rows per
+// output batch however many rows a key matches. NULL keys never match. Output: the
 // left columns, then the right columns; a right column whose name is already taken gets
 // `right_suffix` appended. For LEFT joins, unmatched left rows get NULL right columns.
 #pragma once
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -36,7 +38,14 @@ class HashJoin : public Operator {
   bool built_ = false;
   parquet::Table right_rows_;
   std::unordered_map<std::string, std::vector<int64_t>> table_;
-  MemoryCharge charge_;
+  MemoryCharge charge_;  // the build side
+  // Probe state, kept between calls so one left batch can yield several output chunks.
+  static constexpr size_t kChunkRows = 65536;
+  std::optional<parquet::Table> probe_;
+  std::vector<parquet::Column> probe_keys_;
+  size_t row_ = 0, match_ = 0;  // next left row; matches of that row already emitted
+  uint64_t right_row_bytes_ = 0;
+  MemoryCharge probe_charge_, out_charge_;
 };
 
 }  // namespace astrolake::engine

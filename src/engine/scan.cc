@@ -5,7 +5,7 @@
 #include <deque>
 #include <mutex>
 
-#include "catalog/thread_pool.h"
+#include "base/scheduler.h"
 #include "engine/column_ops.h"
 
 namespace astrolake::engine {
@@ -217,15 +217,20 @@ std::optional<Table> PartitionScan::next() {
 // ---------------------------------------------------------------------------------------
 // CatalogScan
 
+// The scan is a series of small tasks on the process-wide scheduler: each advances one open
+// partition by one batch. Tasks never block on the consumer: a new one is started only while
+// batches queued plus tasks in flight stay under `capacity`, so the queue is bounded and a
+// slow consumer holds no worker thread.
 struct CatalogScan::Shared {
   std::mutex mu;
-  std::condition_variable not_empty, not_full;
+  std::condition_variable ready;  // a task finished: a batch queued, a partition done, or an error
   std::deque<Table> queue;
-  size_t capacity = 4;
-  size_t running = 0, done = 0, total = 0;
+  std::deque<OperatorPtr> idle;  // open partitions waiting for their next step
+  size_t next_part = 0;          // selected_[next_part...] are not opened yet
+  size_t capacity = 4, in_flight = 0, done = 0;
   bool stop = false;
   std::exception_ptr error;
-  std::unique_ptr<catalog::ThreadPool> pool;  // last member: joined first on destruction
+  std::unique_ptr<base::TaskGroup> group;  // last member: destroyed first, after running steps end
 };
 
 CatalogScan::CatalogScan(std::shared_ptr<const ScanSource> src, ScanOptions opts, QueryContext* ctx,
@@ -241,61 +246,69 @@ CatalogScan::~CatalogScan() {
   if (!shared_) return;
   {
     std::lock_guard<std::mutex> lock(shared_->mu);
-    shared_->stop = true;
+    shared_->stop = true;  // no step is started after this
   }
-  shared_->not_full.notify_all();
-  shared_->not_empty.notify_all();
-  shared_->pool.reset();  // joins; queued tasks see `stop` and return at once
+  shared_->group.reset();  // drops queued steps, waits for running ones
 }
 
 void CatalogScan::start() {
-  auto sh = std::make_shared<Shared>();
-  shared_ = sh;
-  int threads = opts_.threads;
-  sh->pool = std::make_unique<catalog::ThreadPool>(threads);
-  sh->capacity = opts_.max_queued_batches ? opts_.max_queued_batches : size_t(2 * sh->pool->size());
-  sh->running = sh->total = selected_.size();
-  for (size_t p : selected_) {
-    // Raw pointers are safe: the destructor joins the pool before members go away.
-    Shared* s = sh.get();
-    sh->pool->submit([this, s, p] {
-      bool stopped;
-      {
-        std::lock_guard<std::mutex> lock(s->mu);
-        stopped = s->stop;
-      }
-      try {
-        OperatorPtr op = nullptr;
-        if (!stopped) op = std::make_unique<PartitionScan>(src_->open(p), scan_schema_, opts_.columns,
-                                                         opts_.predicates, src_->schema(), ctx_);
-        if (op && pipeline_) op = pipeline_(std::move(op));
-        while (op) {
-          auto b = op->next();
-          if (!b) break;
-          if (b->rows() == 0) continue;
-          std::unique_lock<std::mutex> lock(s->mu);
-          s->not_full.wait(lock, [s] { return s->stop || s->queue.size() < s->capacity; });
-          if (s->stop) break;
-          s->queue.push_back(std::move(*b));
-          s->not_empty.notify_one();
-        }
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(s->mu);
-        if (!s->error) s->error = std::current_exception();
-        s->stop = true;
-        s->not_full.notify_all();
-      }
-      size_t done, total;
-      {
-        std::lock_guard<std::mutex> lock(s->mu);
-        s->running--;
-        done = ++s->done;
-        total = s->total;
-        s->not_empty.notify_all();
-      }
-      if (ctx_) ctx_->report_progress(done, total);
-    });
+  shared_ = std::make_shared<Shared>();
+  QueryContext* ctx = ctx_;
+  shared_->group = std::make_unique<base::TaskGroup>(opts_.threads, [ctx] {
+    if (ctx) ctx->check();
+  });
+  int threads = shared_->group->concurrency();
+  shared_->capacity = opts_.max_queued_batches ? opts_.max_queued_batches : size_t(2 * threads);
+}
+
+// Under s.mu: starts steps while there is room and work.
+void CatalogScan::schedule(Shared& s) {
+  while (!s.stop && s.in_flight + s.queue.size() < s.capacity && (!s.idle.empty() || s.next_part < selected_.size())) {
+    auto op = std::make_shared<OperatorPtr>();  // std::function needs a copyable capture
+    size_t part = 0;
+    if (!s.idle.empty()) {
+      *op = std::move(s.idle.front());
+      s.idle.pop_front();
+    } else {
+      part = selected_[s.next_part++];
+    }
+    s.in_flight++;
+    s.group->run([this, &s, op, part] { step(s, std::move(*op), part); });
   }
+}
+
+// Opens partition `part` when `op` is null, then reads its next non-empty batch.
+void CatalogScan::step(Shared& s, OperatorPtr op, size_t part) {
+  std::optional<Table> b;
+  bool finished = false;
+  try {
+    if (!op) {
+      op = std::make_unique<PartitionScan>(src_->open(part), scan_schema_, opts_.columns, opts_.predicates,
+                                           src_->schema(), ctx_);
+      if (pipeline_) op = pipeline_(std::move(op));
+    }
+    while ((b = op->next()) && b->rows() == 0) {
+    }
+    finished = !b;
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(s.mu);
+    if (!s.error) s.error = std::current_exception();
+    s.stop = true;
+    s.in_flight--;
+    s.ready.notify_all();
+    return;
+  }
+  size_t done = 0;
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    s.in_flight--;
+    if (b) s.queue.push_back(std::move(*b));
+    if (finished) done = ++s.done;
+    else if (!s.stop) s.idle.push_back(std::move(op));
+    schedule(s);
+    s.ready.notify_all();
+  }
+  if (finished && ctx_) ctx_->report_progress(done, selected_.size());
 }
 
 std::optional<Table> CatalogScan::next() {
@@ -305,23 +318,22 @@ std::optional<Table> CatalogScan::next() {
   for (;;) {
     if (s.error) {
       s.stop = true;
-      s.not_full.notify_all();
       std::rethrow_exception(s.error);
     }
     if (!s.queue.empty()) {
       Table t = std::move(s.queue.front());
       s.queue.pop_front();
-      s.not_full.notify_one();
+      schedule(s);
       return t;
     }
-    if (s.running == 0) return std::nullopt;
-    s.not_empty.wait_for(lock, std::chrono::milliseconds(50));
+    if (s.in_flight == 0 && s.idle.empty() && s.next_part == selected_.size()) return std::nullopt;
+    schedule(s);
+    s.ready.wait_for(lock, std::chrono::milliseconds(50));
     if (ctx_) {
       try {
         ctx_->check();
       } catch (...) {
         s.stop = true;
-        s.not_full.notify_all();
         throw;
       }
     }
@@ -349,9 +361,12 @@ std::optional<Table> ParallelAggregate::next() {
   std::mutex mu;
   size_t done = 0;
   {
-    catalog::ThreadPool pool(opts_.threads);
+    QueryContext* ctx = ctx_;
+    base::TaskGroup group(opts_.threads, [ctx] {
+      if (ctx) ctx->check();
+    });
     for (size_t p : sel) {
-      pool.submit([&, p] {
+      group.run([&, p] {
         OperatorPtr op = std::make_unique<PartitionScan>(src_->open(p), scan_schema_, opts_.columns,
                                                          opts_.predicates, src_->schema(), ctx_);
         if (pipeline_) op = pipeline_(std::move(op));
@@ -366,7 +381,7 @@ std::optional<Table> ParallelAggregate::next() {
         if (ctx_) ctx_->report_progress(d, sel.size());
       });
     }
-    pool.wait();  // rethrows the first worker error; later tasks are skipped
+    group.wait();  // rethrows the first worker error; later tasks are skipped
   }
   if (ctx_) ctx_->check();
   return total.finish();

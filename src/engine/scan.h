@@ -74,7 +74,7 @@ struct ScanOptions {
   std::vector<std::string> columns;           // read these (empty = all)
   std::vector<ColumnPredicate> predicates;    // row-group pruning
   PartitionFilter partition_filter;           // nullptr = every partition
-  int threads = 0;                            // 0 = one per core
+  int threads = 0;                            // cap on the scheduler's threads; 0 = all
   size_t max_queued_batches = 0;              // 0 = 2 per thread
 };
 
@@ -123,6 +123,8 @@ class CatalogScan : public Operator {
 
  private:
   void start();
+  void schedule(Shared& s);
+  void step(Shared& s, OperatorPtr op, size_t part);
   std::shared_ptr<const ScanSource> src_;
   ScanOptions opts_;
   QueryContext* ctx_;

@@ -2,16 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
-#include <condition_variable>
 #include <cstdio>
 #include <exception>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
-#include <thread>
 
+#include "base/scheduler.h"
 #include "catalog/progress.h"
-#include "catalog/thread_pool.h"
 #include "engine/column_ops.h"
 #include "parquet/reader.h"
 #include "sky/geometry.h"
@@ -237,10 +235,8 @@ std::vector<parquet::Field> select_fields(const catalog::Catalog& cat, const std
 void ordered_parallel(size_t n, int threads, const std::function<parquet::Table(size_t)>& produce,
                       const std::function<void(size_t, parquet::Table&&)>& consume) {
   if (n == 0) return;
-  if (threads <= 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
   if (n == 1 || threads == 1) {
-    // Nothing to overlap (a small cone touches one partition): starting a pool would cost
-    // more than the work.
+    // Nothing to overlap (a small cone touches one partition): no task is worth its handoff.
     for (size_t i = 0; i < n; i++) {
       catalog::check_cancelled();
       parquet::Table t = produce(i);
@@ -249,54 +245,16 @@ void ordered_parallel(size_t n, int threads, const std::function<parquet::Table(
     }
     return;
   }
-  // Shared state outlives the pool (declared first, destroyed last).
-  std::mutex mu;
-  std::condition_variable cv;
   std::vector<std::optional<parquet::Table>> slots(n);
-  std::vector<std::exception_ptr> errors(n);
-  std::vector<uint8_t> done(n, 0);
-  std::atomic<bool> stop{false};
-  catalog::ThreadPool pool(threads);
-  size_t window = size_t(threads) * 2, submitted = 0;
-  auto submit = [&](size_t i) {
-    pool.submit([&, i] {
-      std::optional<parquet::Table> t;
-      std::exception_ptr err;
-      if (!stop.load()) {
-        try {
-          catalog::check_cancelled();
-          t = produce(i);
-        } catch (...) {
-          err = std::current_exception();
-        }
-      }
-      std::lock_guard<std::mutex> lock(mu);
-      slots[i] = std::move(t);
-      errors[i] = err;
-      done[i] = 1;
-      cv.notify_all();
-    });
-  };
-  try {
-    for (size_t i = 0; i < n; i++) {
-      while (submitted < n && submitted < i + window) submit(submitted++);
-      std::optional<parquet::Table> t;
-      {
-        std::unique_lock<std::mutex> lock(mu);
-        cv.wait(lock, [&] { return done[i] != 0; });
-        if (errors[i]) std::rethrow_exception(errors[i]);
-        t = std::move(slots[i]);
+  base::TaskGroup group(threads, catalog::check_cancelled);
+  group.ordered_for(
+      n, 0, [&](size_t i) { slots[i] = produce(i); },
+      [&](size_t i) {
+        catalog::check_cancelled();
+        parquet::Table t = std::move(*slots[i]);
         slots[i].reset();
-      }
-      catalog::check_cancelled();
-      if (t) consume(i, std::move(*t));
-    }
-  } catch (...) {
-    stop = true;
-    pool.wait();  // in-flight tasks finish (skipping their work) before state goes away
-    throw;
-  }
-  pool.wait();
+        consume(i, std::move(t));
+      });
 }
 
 parquet::Table read_partition_pruned(const catalog::Catalog& cat, size_t i, const std::vector<std::string>& columns,

@@ -64,7 +64,7 @@ class Region {
 
 struct SearchOptions {
   std::vector<std::string> columns;  // output columns; empty = every column of the catalog
-  int threads = 0;                   // 0: every core
+  int threads = 0;                   // most threads of the shared pool used; 0: all
   int progress = -1;                 // -1: bar when stderr is a terminal; 0 never; 1 always
 };
 
@@ -84,7 +84,8 @@ SearchStats spatial_search(const catalog::Catalog& cat, const Region& region, co
 // catalog and column when one is absent.
 std::vector<parquet::Field> select_fields(const catalog::Catalog& cat, const std::vector<std::string>& columns);
 
-// Runs produce(i) for i in [0, n) on `threads` workers with at most ~2 per worker in flight,
+// Runs produce(i) for i in [0, n) on the process-wide scheduler, at most `threads` at once
+// (0: its size) with at most ~2 per thread in flight,
 // and calls consume(i, result) on the calling thread in order 0, 1, ... . The first exception
 // (from produce, consume or a cancel) stops the job and is rethrown after in-flight work ends.
 void ordered_parallel(size_t n, int threads, const std::function<parquet::Table(size_t)>& produce,

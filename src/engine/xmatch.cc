@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <filesystem>
 #include <limits>
 #include <mutex>
@@ -9,6 +10,7 @@
 
 #include "catalog/progress.h"
 #include "engine/column_ops.h"
+#include "engine/query_context.h"
 #include "engine/spatial_search.h"
 #include "sky/geometry.h"
 #include "sky/healpix.h"
@@ -139,7 +141,7 @@ struct Cand {
 
 PointMatches match_points(const std::vector<double>& lra, const std::vector<double>& ldec,
                           const std::vector<double>& rra, const std::vector<double>& rdec, double radius_arcsec,
-                          int k, bool left_join, const std::vector<int64_t>* self_of_left) {
+                          int k, bool left_join, const std::vector<int64_t>* self_of_left, QueryContext* ctx) {
   if (!(radius_arcsec >= 0) || !std::isfinite(radius_arcsec))
     throw std::invalid_argument("xmatch: radius must be >= 0 arcsec");
   if (lra.size() > 0xffffffffULL || rra.size() > 0xffffffffULL)
@@ -161,6 +163,9 @@ PointMatches match_points(const std::vector<double>& lra, const std::vector<doub
   pl.clear();
   pr.clear();
   pd.clear();
+  // Each pair costs 24 bytes here and 24 in the result below.
+  MemoryCharge charge(ctx);
+  size_t charged_pairs = 0;
   int64_t cur_zone = -1;
   size_t zb[3] = {0, 0, 0}, ze[3] = {0, 0, 0}, p[3] = {0, 0, 0};
   bool full = false;
@@ -229,6 +234,11 @@ PointMatches match_points(const std::vector<double>& lra, const std::vector<doub
       pl.push_back(i);
       pr.push_back(-1);
       pd.push_back(std::numeric_limits<double>::quiet_NaN());
+    }
+    if (ctx && pl.size() >= charged_pairs + 65536) {
+      charged_pairs = pl.size();
+      charge.set(uint64_t(charged_pairs) * 48);
+      ctx->check();
     }
   }
   if (left_join) {  // rows with invalid coordinates were never zoned
@@ -468,6 +478,7 @@ struct Context {
   std::vector<parquet::Field> schema;
   std::vector<Node> nodes;
   bool same = false;
+  uint64_t out_row_bytes = 0;  // estimate, for charging a result before it is gathered
   std::mutex mu;
   int64_t right_rows = 0, pieces = 0;
 };
@@ -553,9 +564,11 @@ parquet::Table match_partition(Context& cx, size_t li) {
 
   size_t nl_out = cx.lp.out.size(), nr_out = cx.rp.out.size();
   parquet::Table result = empty_table(cx.schema);
+  MemoryCharge held(cx.opt.ctx);
   int64_t right_rows = 0;
   for (size_t pi = 0; pi < pieces.size(); pi++) {
     catalog::check_cancelled();
+    if (cx.opt.ctx) cx.opt.ctx->check();
     if (rows[pi].empty()) continue;
     const Piece& pc = pieces[pi];
     // The right rows stay in the tables they were read into: copying them into one table
@@ -584,8 +597,9 @@ parquet::Table match_partition(Context& cx, size_t li) {
       append_coords(t.columns[cx.rp.dec], rdec);
     }
     PointMatches m = match_points(pra, pdec, rra, rdec, cx.opt.radius_arcsec, cx.opt.k, cx.opt.left_join,
-                                  use_self ? &self : nullptr);
+                                  use_self ? &self : nullptr, cx.opt.ctx);
     if (m.left.empty()) continue;
+    held.set(table_bytes(result) + m.left.size() * (24 + cx.out_row_bytes));
     // Output rows are gathered column by column straight into the partition's result.
     Source ls;
     ls.part.assign(m.left.size(), 0);
@@ -612,6 +626,7 @@ parquet::Table match_partition(Context& cx, size_t li) {
         for (int64_t r : m.right) dist.valid.push_back(r >= 0);
     }
   }
+  held.set(table_bytes(result));  // given back on return; crossmatch() charges it until sunk
   std::lock_guard<std::mutex> lock(cx.mu);
   cx.right_rows += right_rows;
   cx.pieces += int64_t(pieces.size());
@@ -681,16 +696,36 @@ XmatchStats crossmatch(const catalog::Catalog& left, const catalog::Catalog& rig
   }
   XmatchStats st;
   st.used_margin = cx->margin != nullptr;
+  for (const parquet::Field& f : cx->schema) {
+    size_t w = parquet::type_width(f.type);
+    cx->out_row_bytes += 1 + (f.list ? 64 : w ? w : 32);
+  }
   catalog::Progress progress("xmatch", int64_t(todo.size()), opt.progress);
+  // Each finished partition result stays charged to the budget until it has been sunk.
+  std::deque<MemoryCharge> held;  // a deque: MemoryCharge cannot move
+  for (size_t k = 0; k < todo.size(); k++) held.emplace_back(opt.ctx);
   ordered_parallel(
-      todo.size(), opt.threads, [&](size_t k) { return match_partition(*cx, todo[k]); },
+      todo.size(), opt.threads,
+      [&](size_t k) {
+        parquet::Table t = match_partition(*cx, todo[k]);
+        held[k].set(table_bytes(t));
+        return t;
+      },
       [&](size_t k, parquet::Table&& t) {
         progress.add(1);
         int64_t lrows = left.partitions()[todo[k]].rows;
         if (lrows > 0) st.left_rows += lrows;
-        if (t.rows() == 0) return;
         st.pairs += int64_t(t.rows());
-        sink(std::move(t));
+        constexpr size_t kChunk = 65536;
+        if (t.rows() <= kChunk) {
+          if (t.rows() > 0) sink(std::move(t));
+        } else {
+          for (size_t at = 0; at < t.rows(); at += kChunk) {
+            if (opt.ctx) opt.ctx->check();
+            sink(slice(t, at, std::min(kChunk, t.rows() - at)));
+          }
+        }
+        held[k].set(0);
       });
   progress.finish();
   st.right_rows_read = cx->right_rows;

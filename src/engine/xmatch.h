@@ -25,6 +25,8 @@
 
 namespace astrolake::engine {
 
+class QueryContext;
+
 struct XmatchOptions {
   double radius_arcsec = 1.0;
   int k = 1;                 // nearest neighbours kept per left row; <= 0: every one within radius
@@ -33,8 +35,11 @@ struct XmatchOptions {
   std::string left_suffix, right_suffix;                 // default "_<catalog name>"
   bool exclude_self = true;  // same catalog on both sides: a row never matches itself
   bool use_margin = true;    // use the right margin when its threshold >= radius
-  int threads = 0;           // 0: every core
+  int threads = 0;           // most threads of the shared pool used; 0: all
   int progress = -1;         // -1: bar when stderr is a terminal
+  // Memory budget, deadline and cancel flag (null: none). Pairs and partition results are
+  // charged as they grow, and the limits are checked every 65536 pairs.
+  QueryContext* ctx = nullptr;
 };
 
 struct XmatchStats {
@@ -53,18 +58,20 @@ struct PointMatches {
   std::vector<double> dist_arcsec;
 };
 // `self_of_left`, when given, names for each left index the right index that is the same
-// row (or -1); that pair is skipped.
+// row (or -1); that pair is skipped. With `ctx`, the pairs are charged to its memory budget
+// as they are found and its limits checked, so a radius that pairs everything stops with the
+// budget error instead of exhausting memory.
 PointMatches match_points(const std::vector<double>& left_ra, const std::vector<double>& left_dec,
                           const std::vector<double>& right_ra, const std::vector<double>& right_dec,
                           double radius_arcsec, int k, bool left_join,
-                          const std::vector<int64_t>* self_of_left = nullptr);
+                          const std::vector<int64_t>* self_of_left = nullptr, QueryContext* ctx = nullptr);
 
 // The output schema: left columns + left suffix, right columns + right suffix, _dist_arcsec.
 std::vector<parquet::Field> xmatch_schema(const catalog::Catalog& left, const catalog::Catalog& right,
                                           const XmatchOptions& opt);
 
-// Streams the result, one table per left partition with output rows, in left partition
-// order, to `sink` on the calling thread. Partitions are matched in parallel. Throws
+// Streams the result in left partition order, in tables of at most 65536 rows, to `sink` on
+// the calling thread; a partition's result is held (and charged to opt.ctx) until sunk. Partitions are matched in parallel. Throws
 // std::invalid_argument for a bad radius or k, or missing columns.
 XmatchStats crossmatch(const catalog::Catalog& left, const catalog::Catalog& right, const XmatchOptions& opt,
                        const std::function<void(parquet::Table&&)>& sink);

@@ -360,6 +360,28 @@ TEST(Import, PeakMemoryStaysWithinBudget) {
   EXPECT_EQ(meta->rows(), 1200000);
 }
 
+// The budget is hard: a partition that cannot be split (the row limit is high) and whose
+// sort needs more than the budget allows stops the import with an error naming the budget,
+// instead of being built anyway.
+TEST(Import, PartitionTooBigForTheBudgetIsAnError) {
+  TempDir tmp;
+  std::string in = tmp.path + "/dense.csv";
+  {
+    std::ofstream f(in);
+    f << "id,ra,dec,mag\n";
+    for (int i = 0; i < 150000; ++i) f << i << "," << 10 + (i % 1000) * 1e-3 << "," << 10 + (i / 1000) * 1e-3 << ",17.5\n";
+  }
+  ImportOptions o = quiet_options(in, tmp.path + "/cat");
+  o.memory_budget = uint64_t(16) << 20;
+  o.max_rows = 10000000;
+  std::string err = error_of(o);
+  EXPECT_NE(err.find("more than the memory budget of 16.0 MiB allows"), std::string::npos) << err;
+  expect_nothing_left(tmp.path + "/cat");
+  // With room for it, the same input imports.
+  o.memory_budget = uint64_t(256) << 20;
+  EXPECT_EQ(error_of(o), "");
+}
+
 namespace {
 // Runs a shell command; returns its exit status and puts stdout+stderr in out.
 int run(const std::string& cmd, std::string& out) {
