@@ -115,6 +115,12 @@ Region Region::polygon(const std::vector<double>& ra, const std::vector<double>&
       if (sky::separation_deg(v[i], v[j]) < 1e-10)
         throw std::invalid_argument("polygon: vertices " + std::to_string(i + 1) + " and " + std::to_string(j + 1) +
                                     " are the same point (" + num(ra[i]) + ", " + num(dec[i]) + ")");
+  // Antipodal neighbours do not define an edge (every great circle through them is one).
+  for (size_t i = 0; i < n; i++)
+    if (sky::separation_deg(v[i], v[(i + 1) % n]) > 180 - 1e-10)
+      throw std::invalid_argument("polygon: vertices " + std::to_string(i + 1) + " and " + std::to_string((i + 1) % n + 1) +
+                                  " are antipodal (" + num(ra[i]) + ", " + num(dec[i]) + ") and (" +
+                                  num(ra[(i + 1) % n]) + ", " + num(dec[(i + 1) % n]) + "): the edge between them is undefined");
   // Edge planes: every other vertex must lie on one side of every edge's great circle.
   std::vector<sky::Vec3> normals;
   int pos = 0, neg = 0;
