@@ -321,6 +321,7 @@ parquet::Table read_partition_pruned(const catalog::Catalog& cat, size_t i, cons
     } catch (const std::exception&) {
       return cat.read_partition(i, columns);  // let the catalog report the problem with context
     }
+    cat.check_leaf(f, *r);
     int hidx = -1;
     for (size_t k = 0; k < r->schema().size(); k++)
       if (r->schema()[k].name == hcol) hidx = int(k);
