@@ -6,6 +6,7 @@
 #include <fitsio.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 
 #include "catalog/input.h"
@@ -18,6 +19,22 @@ using parquet::Table;
 using parquet::Type;
 
 namespace {
+
+// Bytes outside printable ASCII as \xNN, so that a damaged header cannot put control
+// characters (or half a UTF-8 sequence) into a message on someone's terminal.
+std::string printable(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c >= 0x20 && c < 0x7f) {
+      out += char(c);
+    } else {
+      char b[5];
+      std::snprintf(b, sizeof b, "\\x%02x", c);
+      out += b;
+    }
+  }
+  return out;
+}
 
 struct FitsCol {
   int num = 0;           // 1-based cfitsio column number
@@ -32,23 +49,18 @@ class FitsReader : public InputReader {
   FitsReader(const std::string& path, const InputOptions& opts) : opts_(opts) {
     path_ = path;
     int status = 0;
-    if (fits_open_table(&f_, path.c_str(), READONLY, &status)) fail("cannot open a FITS table", status);
-    int ncols = 0;
-    LONGLONG nrows = 0;
-    fits_get_num_rowsll(f_, &nrows, &status);
-    fits_get_num_cols(f_, &ncols, &status);
-    if (status) fail("cannot read the table header", status);
-    rows_ = nrows;
-    for (int c = 1; c <= ncols; ++c) add_column(c);
-    // Bytes per row decide the chunk: about 64 MiB of row data at most.
-    int64_t width = 0;
-    for (auto& fc : cols_) width += 8 * std::max<int64_t>(1, fc.repeat);
-    chunk_ = std::max<int64_t>(1, std::min<int64_t>(opts_.chunk_rows, (64 << 20) / std::max<int64_t>(1, width)));
+    if (fits_open_table(&f_, path.c_str(), READONLY, &status)) {
+      f_ = nullptr;
+      fail("cannot open a FITS table", status);
+    }
+    try {
+      read_header();
+    } catch (...) {
+      close();  // the destructor does not run for a constructor that throws
+      throw;
+    }
   }
-  ~FitsReader() override {
-    int status = 0;
-    if (f_) fits_close_file(f_, &status);
-  }
+  ~FitsReader() override { close(); }
 
   int64_t total_rows() const override { return rows_; }
 
@@ -63,13 +75,47 @@ class FitsReader : public InputReader {
   }
 
  private:
+  void close() {
+    int status = 0;
+    if (f_) fits_close_file(f_, &status);
+    f_ = nullptr;
+  }
+
+  void read_header() {
+    int status = 0;
+    // The file's bytes (decompressed, for .gz): no array or string in it can be longer.
+    file_bytes_ = f_->Fptr->logfilesize;
+    int ncols = 0;
+    LONGLONG nrows = 0;
+    fits_get_num_rowsll(f_, &nrows, &status);
+    fits_get_num_cols(f_, &ncols, &status);
+    if (status) fail("cannot read the table header", status);
+    rows_ = nrows;
+    for (int c = 1; c <= ncols; ++c) add_column(c);
+    // Bytes per row decide the chunk: about 64 MiB of row data at most.
+    int64_t width = 0;
+    for (auto& fc : cols_) width += 8 * std::max<int64_t>(1, fc.repeat);
+    chunk_ = std::max<int64_t>(1, std::min<int64_t>(opts_.chunk_rows, (64 << 20) / std::max<int64_t>(1, width)));
+  }
+
+  // cfitsio's messages quote header bytes, which may be anything: keep them printable.
   [[noreturn]] void fail(const std::string& what, int status) const {
     char text[FLEN_STATUS] = {0};
     fits_get_errstatus(status, text);
     char msg[FLEN_ERRMSG];
     std::string detail;
     while (fits_read_errmsg(msg)) detail += std::string("; ") + msg;  // also clears the stack
-    throw InputError(path_ + ": " + what + ": " + text + detail);
+    throw InputError(path_ + ": " + printable(what + ": " + text + detail));
+  }
+
+  // A length read from the file (a vector repeat count, a variable-length array descriptor)
+  // is checked against the file's size before anything is allocated for it: each element
+  // takes at least one byte (one bit for "X"), so a longer array cannot be in the file.
+  void check_length(const std::string& col, int64_t elements, bool bits, const std::string& where) const {
+    int64_t bytes = bits ? elements / 8 : elements;
+    if (elements < 0 || bytes > file_bytes_)
+      throw InputError(path_ + ": column '" + printable(col) + "'" + where + ": an array of " + std::to_string(elements) +
+                       " elements cannot fit in the file (" + std::to_string(file_bytes_) + " bytes); the file is damaged");
   }
 
   void add_column(int c) {
@@ -88,6 +134,7 @@ class FitsReader : public InputReader {
     fc.variable = type < 0;
     type = std::abs(type);
     fc.repeat = repeat;
+    if (!fc.variable && rows_ > 0) check_length(name, repeat, type == TBIT, "");
     Field f;
     f.name = name;
     f.nullable = true;
@@ -106,7 +153,7 @@ class FitsReader : public InputReader {
       case TLONGLONG: f.type = Type::Int64; fc.fits_type = TLONGLONG; break;
       case TDOUBLE: f.type = Type::Double; fc.fits_type = TDOUBLE; break;
       default:
-        throw InputError(path_ + ": column '" + f.name + "' has an unsupported FITS type (code " +
+        throw InputError(path_ + ": column '" + printable(f.name) + "' has an unsupported FITS type (code " +
                          std::to_string(type) + ", e.g. complex)");
     }
     if (type != TSTRING && (fc.variable || repeat != 1)) {
@@ -166,6 +213,7 @@ class FitsReader : public InputReader {
         if (fc.variable) {
           LONGLONG l = 0, off = 0;
           if (fits_read_descriptll(f_, fc.num, first_row + r, &l, &off, &status)) fail("column '" + col.field.name + "'", status);
+          check_length(col.field.name, l, false, " row " + std::to_string(first_row + r));
           len = l;
         }
         std::string s(size_t(len) + 1, '\0');
@@ -193,6 +241,7 @@ class FitsReader : public InputReader {
     for (int64_t r = 0; r < n; ++r) {
       LONGLONG len = 0, off = 0;
       if (fits_read_descriptll(f_, fc.num, first_row + r, &len, &off, &status)) fail("column '" + col.field.name + "'", status);
+      check_length(col.field.name, len, fc.bits, " row " + std::to_string(first_row + r));
       read_values(col, fc, first_row + r, len);
       col.list_offsets.push_back(col.list_offsets.back() + len);
     }
@@ -201,7 +250,7 @@ class FitsReader : public InputReader {
 
   InputOptions opts_;
   fitsfile* f_ = nullptr;
-  int64_t rows_ = 0, next_row_ = 0, chunk_ = 65536;
+  int64_t rows_ = 0, next_row_ = 0, chunk_ = 65536, file_bytes_ = 0;
   std::vector<FitsCol> cols_;
 };
 

@@ -279,3 +279,104 @@ TEST(FitsInput, UnreadableFitsIsAClearError) {
     EXPECT_NE(std::string(e.what()).find("bad.fits"), std::string::npos) << e.what();
   }
 }
+
+namespace {
+
+// A FITS file written card by card: an empty primary HDU, then a binary table whose header
+// is `cards` (80-column cards, END added) followed by `data`, padded to 2880-byte blocks.
+void write_fits_cards(const std::string& path, const std::vector<std::string>& cards, const std::string& data) {
+  auto block = [](std::vector<std::string> c) {
+    c.push_back("END");
+    std::string h;
+    for (std::string& card : c) h += card + std::string(80 - card.size(), ' ');
+    h.resize((h.size() + 2879) / 2880 * 2880, ' ');
+    return h;
+  };
+  std::string out = block({"SIMPLE  =                    T", "BITPIX  =                    8", "NAXIS   =                    0",
+                           "EXTEND  =                    T"});
+  out += block(cards);
+  std::string d = data;
+  d.resize((d.size() + 2879) / 2880 * 2880, '\0');
+  write_text(path, out + d);
+}
+
+std::string card(const std::string& key, const std::string& value) {
+  std::string k = key + std::string(8 - key.size(), ' ');
+  return k + "= " + std::string(20 - std::min<size_t>(20, value.size()), ' ') + value;
+}
+
+std::vector<std::string> table_cards(int64_t naxis1, int64_t naxis2, const std::string& tform) {
+  return {card("XTENSION", "'BINTABLE'"), card("BITPIX", "8"), card("NAXIS", "2"), card("NAXIS1", std::to_string(naxis1)),
+          card("NAXIS2", std::to_string(naxis2)), card("PCOUNT", "0"), card("GCOUNT", "1"), card("TFIELDS", "1"),
+          card("TTYPE1", "'big'"), card("TFORM1", tform)};
+}
+
+std::string open_and_read_error(const std::string& path) {
+  try {
+    auto r = open_fits(path);
+    parquet::Table t;
+    while (r->next(t)) {
+    }
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+// Lengths read from the file are checked against its size before anything is allocated:
+// a descriptor or repeat count claiming more elements than the file has bytes is an error.
+TEST(FitsInput, LengthsBeyondTheFileAreRejectedBeforeAllocating) {
+  TempDir tmp;
+  std::string p = tmp.path + "/var.fits";
+  // One row with a 'P' descriptor (int32 length, int32 heap offset) claiming 2^31-1 doubles.
+  std::string row = {'\x7f', '\xff', '\xff', '\xff', 0, 0, 0, 0};
+  write_fits_cards(p, table_cards(8, 1, "'1PD(5)'"), row);
+  std::string err = open_and_read_error(p);
+  EXPECT_NE(err.find("column 'big' row 1: an array of 2147483647 elements cannot fit in the file (8640 bytes)"),
+            std::string::npos)
+      << err;
+  // A fixed vector of 100 million doubles in a file of 8640 bytes.
+  write_fits_cards(p, table_cards(800000000, 1, "'100000000D'"), "");
+  err = open_and_read_error(p);
+  EXPECT_NE(err.find("column 'big': an array of 100000000 elements cannot fit in the file"), std::string::npos) << err;
+  // A string column, likewise.
+  write_fits_cards(p, table_cards(1000000000, 2, "'1000000000A'"), "");
+  err = open_and_read_error(p);
+  EXPECT_NE(err.find("column 'big': an array of 1000000000 elements cannot fit in the file"), std::string::npos) << err;
+  // The same layout with lengths that fit reads.
+  std::string ok = {0, 0, 0, 2, 0, 0, 0, 0};
+  std::string heap(16, '\0');
+  std::vector<std::string> cards = table_cards(8, 1, "'1PD(2)'");
+  cards[5] = card("PCOUNT", "16");
+  write_fits_cards(p, cards, ok + heap);
+  auto r = open_fits(p);
+  parquet::Table t;
+  ASSERT_TRUE(r->next(t));
+  EXPECT_EQ(t.columns[0].values(), 2u);
+}
+
+// Messages quote header bytes through cfitsio; control characters come out as \xNN.
+TEST(FitsInput, ErrorsShowNoRawBytes) {
+  TempDir tmp;
+  std::string p = tmp.path + "/ctl.fits";
+  write_fits_cards(p, table_cards(8, 1, std::string("'\x1b[31mQ\x01") + "'"), std::string(8, '\0'));
+  std::string err = open_and_read_error(p);
+  ASSERT_FALSE(err.empty());
+  for (unsigned char c : err) EXPECT_TRUE(c >= 0x20 && c < 0x7f) << "byte " << int(c) << " in: " << err;
+  EXPECT_NE(err.find("\\x1b"), std::string::npos) << err;
+}
+
+// A table that opens but fails while its columns are read (here a complex column) must not
+// leave its file open: a long-lived process would run out of descriptors.
+TEST(FitsInput, FailedOpenClosesTheFile) {
+  TempDir tmp;
+  std::string p = tmp.path + "/complex.fits";
+  write_fits_cards(p, table_cards(8, 1, "'1C'"), std::string(8, '\0'));
+  auto open_fds = [] { return std::distance(fs::directory_iterator("/proc/self/fd"), fs::directory_iterator()); };
+  EXPECT_NE(open_and_read_error(p).find("unsupported FITS type"), std::string::npos);
+  auto before = open_fds();
+  for (int i = 0; i < 20; i++) open_and_read_error(p);
+  EXPECT_EQ(open_fds(), before);
+}
