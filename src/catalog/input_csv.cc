@@ -155,6 +155,7 @@ class CsvReader : public InputReader {
       if (f.name.empty()) f.name = "column_" + std::to_string(i);
       schema_.push_back(f);
     }
+    check_unique_names(path_, schema_);
     infer_types();
     // Start again right after the header for the real reading.
     open_file();
@@ -269,6 +270,9 @@ class CsvReader : public InputReader {
     pos_ = 0;
     eof_ = false;
     row_ = 0;
+    // A UTF-8 byte order mark (spreadsheets write one) is not part of the first column's name.
+    refill();
+    if (buf_.compare(0, 3, "\xEF\xBB\xBF") == 0) pos_ = 3;
   }
 
   // Reads more bytes, dropping what was consumed. Returns false at end of file.

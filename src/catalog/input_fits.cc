@@ -49,11 +49,9 @@ class FitsReader : public InputReader {
   FitsReader(const std::string& path, const InputOptions& opts) : opts_(opts) {
     path_ = path;
     int status = 0;
-    if (fits_open_table(&f_, path.c_str(), READONLY, &status)) {
-      f_ = nullptr;
-      fail("cannot open a FITS table", status);
-    }
     try {
+      // On some failures (no table HDU) cfitsio returns an error with the file still open.
+      if (fits_open_table(&f_, path.c_str(), READONLY, &status)) fail("cannot open a FITS table", status);
       read_header();
     } catch (...) {
       close();  // the destructor does not run for a constructor that throws
@@ -92,6 +90,7 @@ class FitsReader : public InputReader {
     if (status) fail("cannot read the table header", status);
     rows_ = nrows;
     for (int c = 1; c <= ncols; ++c) add_column(c);
+    check_unique_names(path_, schema_);
     // Bytes per row decide the chunk: about 64 MiB of row data at most.
     int64_t width = 0;
     for (auto& fc : cols_) width += 8 * std::max<int64_t>(1, fc.repeat);

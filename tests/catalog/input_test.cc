@@ -379,4 +379,15 @@ TEST(FitsInput, FailedOpenClosesTheFile) {
   auto before = open_fds();
   for (int i = 0; i < 20; i++) open_and_read_error(p);
   EXPECT_EQ(open_fds(), before);
+  // No table at all: cfitsio fails with the file still open.
+  std::string image = tmp.path + "/image.fits";
+  write_text(image, std::string("SIMPLE  =                    T") + std::string(49, ' ') +
+                                         "BITPIX  =                    8" + std::string(49, ' ') +
+                                         "NAXIS   =                    0" + std::string(49, ' ') + "END" +
+                                         std::string(2880 - 243, ' '));
+  EXPECT_NE(open_and_read_error(image).find("image.fits: cannot open a FITS table"), std::string::npos)
+      << open_and_read_error(image);
+  before = open_fds();
+  for (int i = 0; i < 20; i++) open_and_read_error(image);
+  EXPECT_EQ(open_fds(), before);
 }
