@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string_view>
 #include <thread>
 
@@ -161,9 +162,6 @@ class CsvReader : public InputReader {
     open_file();
     read_record();
   }
-  ~CsvReader() override {
-    if (f_) std::fclose(f_);
-  }
 
   uint64_t file_bytes() const override { return size_; }
 
@@ -260,12 +258,12 @@ class CsvReader : public InputReader {
   }
 
   void open_file() {
-    if (f_) std::fclose(f_);
-    f_ = std::fopen(path_.c_str(), "rb");
-    if (!f_) throw InputError(path_ + ": cannot open: " + std::strerror(errno));
-    std::fseek(f_, 0, SEEK_END);
-    size_ = uint64_t(std::ftell(f_));
-    std::fseek(f_, 0, SEEK_SET);
+    file_.reset(std::fopen(path_.c_str(), "rb"));
+    if (!file_) throw InputError(path_ + ": cannot open: " + std::strerror(errno));
+    FILE* f = file_.get();
+    std::fseek(f, 0, SEEK_END);
+    size_ = uint64_t(std::ftell(f));
+    std::fseek(f, 0, SEEK_SET);
     buf_.clear();
     pos_ = 0;
     eof_ = false;
@@ -283,10 +281,10 @@ class CsvReader : public InputReader {
     size_t want = std::max<size_t>(1 << 20, buf_.size());
     size_t old = buf_.size();
     buf_.resize(old + want);
-    size_t got = std::fread(buf_.data() + old, 1, want, f_);
+    size_t got = std::fread(buf_.data() + old, 1, want, file_.get());
     buf_.resize(old + got);
     if (got < want) {
-      if (std::ferror(f_)) throw InputError(path_ + ": read error");
+      if (std::ferror(file_.get())) throw InputError(path_ + ": read error");
       eof_ = true;
     }
     return true;
@@ -418,7 +416,12 @@ class CsvReader : public InputReader {
 
   InputOptions opts_;
   char delim_ = ',';
-  FILE* f_ = nullptr;
+  // A member that closes itself: the file is closed also when the constructor throws (a bad
+  // header or sample), which a destructor would not do.
+  struct Close {
+    void operator()(FILE* f) const { std::fclose(f); }
+  };
+  std::unique_ptr<FILE, Close> file_;
   uint64_t size_ = 0;
   std::string buf_, scratch_;
   size_t pos_ = 0;

@@ -391,3 +391,26 @@ TEST(FitsInput, FailedOpenClosesTheFile) {
   for (int i = 0; i < 20; i++) open_and_read_error(image);
   EXPECT_EQ(open_fds(), before);
 }
+
+// A CSV file that fails while it is opened (no header, a duplicate name, a bad sample) is
+// closed: a long-lived process would otherwise run out of file descriptors.
+TEST(CsvInput, FailedOpenClosesTheFile) {
+  TempDir tmp;
+  auto open_fds = [] { return std::distance(fs::directory_iterator("/proc/self/fd"), fs::directory_iterator()); };
+  for (std::string text : {"", "ra,ra\n1,2\n", "a,b\n1,2,3\n"}) {
+    std::string p = tmp.path + "/bad.csv";
+    write_text(p, text);
+    auto fail_open = [&] {
+      try {
+        open_csv(p);
+      } catch (const InputError& e) {
+        return std::string(e.what());
+      }
+      return std::string();
+    };
+    EXPECT_NE(fail_open().find("bad.csv"), std::string::npos) << text;
+    auto before = open_fds();
+    for (int i = 0; i < 20; i++) fail_open();
+    EXPECT_EQ(open_fds(), before) << text;
+  }
+}
