@@ -89,6 +89,14 @@ class FitsReader : public InputReader {
     fits_get_num_cols(f_, &ncols, &status);
     if (status) fail("cannot read the table header", status);
     rows_ = nrows;
+    // The table's rows and heap must be in the file: a header claiming more (a damaged
+    // NAXIS1, NAXIS2 or PCOUNT) would make cfitsio allocate or seek far beyond it.
+    const LONGLONG row_bytes = f_->Fptr->rowlength, heap = f_->Fptr->heapsize;
+    if (row_bytes < 0 || nrows < 0 || heap < 0 || (nrows > 0 && row_bytes > file_bytes_ / nrows) ||
+        row_bytes * nrows > file_bytes_ - heap)
+      throw InputError(path_ + ": the table header claims " + std::to_string(nrows) + " rows of " +
+                       std::to_string(row_bytes) + " bytes and a heap of " + std::to_string(heap) +
+                       " bytes, more than the file's " + std::to_string(file_bytes_) + " bytes; the file is damaged");
     for (int c = 1; c <= ncols; ++c) add_column(c);
     check_unique_names(path_, schema_);
     // Bytes per row decide the chunk: about 64 MiB of row data at most.

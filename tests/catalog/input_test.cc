@@ -337,14 +337,19 @@ TEST(FitsInput, LengthsBeyondTheFileAreRejectedBeforeAllocating) {
   EXPECT_NE(err.find("column 'big' row 1: an array of 2147483647 elements cannot fit in the file (8640 bytes)"),
             std::string::npos)
       << err;
-  // A fixed vector of 100 million doubles in a file of 8640 bytes.
+  // The table's rows must be in the file: a fixed vector of 100 million doubles, a string
+  // column of 10^9 bytes, 10^12 rows of one double, in files of 5760 bytes.
   write_fits_cards(p, table_cards(800000000, 1, "'100000000D'"), "");
   err = open_and_read_error(p);
-  EXPECT_NE(err.find("column 'big': an array of 100000000 elements cannot fit in the file"), std::string::npos) << err;
-  // A string column, likewise.
+  EXPECT_NE(err.find("the table header claims 1 rows of 800000000 bytes and a heap of 0 bytes, more than the file's 5760 bytes"),
+            std::string::npos)
+      << err;
   write_fits_cards(p, table_cards(1000000000, 2, "'1000000000A'"), "");
   err = open_and_read_error(p);
-  EXPECT_NE(err.find("column 'big': an array of 1000000000 elements cannot fit in the file"), std::string::npos) << err;
+  EXPECT_NE(err.find("claims 2 rows of 1000000000 bytes"), std::string::npos) << err;
+  write_fits_cards(p, table_cards(8, 1000000000000, "'1D'"), "");
+  err = open_and_read_error(p);
+  EXPECT_NE(err.find("claims 1000000000000 rows of 8 bytes"), std::string::npos) << err;
   // The same layout with lengths that fit reads.
   std::string ok = {0, 0, 0, 2, 0, 0, 0, 0};
   std::string heap(16, '\0');
