@@ -6,6 +6,9 @@
 #include <fitsio.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <map>
+#include <string_view>
 #include <cstdio>
 #include <cstring>
 
@@ -36,6 +39,84 @@ std::string printable(const std::string& s) {
   return out;
 }
 
+std::string trim_blanks(std::string_view v) {
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  return std::string(v);
+}
+
+// Keywords whose value must be a quoted string (table keywords cfitsio copies into fixed-size
+// buffers while it moves to the table).
+bool is_string_keyword(const std::string& k) {
+  for (const char* p : {"TTYPE", "TFORM", "TUNIT", "TDIM", "TDISP"})
+    if (k.rfind(p, 0) == 0 && k.size() > std::strlen(p)) return true;
+  return k == "XTENSION" || k == "EXTNAME";
+}
+
+// cfitsio 4.2 (Debian 12) copies some header values into fixed-size buffers without a length
+// check: a card such as `TTYPE1  ======...` (no space after '=', a long unquoted value)
+// overflows one and the C library aborts the whole process. So the headers cfitsio walks to
+// reach the first table (every HDU up to and including it) are checked against the card rules
+// it relies on first. Headers that end early or do not parse are left to cfitsio, which
+// reports them. Compressed files (.gz, .fz) are read by cfitsio alone.
+void check_header_cards(const std::string& path) {
+  std::string l = path;
+  for (char& c : l) c = char(std::tolower(static_cast<unsigned char>(c)));
+  if (l.ends_with(".gz") || l.ends_with(".fz")) return;
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return;
+  struct Closer {
+    FILE* f;
+    ~Closer() { std::fclose(f); }
+  } closer{f};
+  uint64_t start = 0;
+  for (int hdu = 1; hdu <= 1000; hdu++) {
+    std::map<std::string, std::string> values;
+    int64_t cards = 0;
+    for (bool end = false; !end; cards++) {
+      char c[80];
+      if (std::fread(c, 1, 80, f) != 80) return;
+      std::string key = trim_blanks(std::string_view(c, 8));
+      if (key == "END") {
+        end = true;
+        continue;
+      }
+      if (c[8] != '=') continue;  // commentary card
+      auto bad = [&](const std::string& why) {
+        throw InputError(path + ": HDU " + std::to_string(hdu) + ", header card " + std::to_string(cards + 1) + " (" +
+                         printable(key) + "): " + why + "; the file is damaged");
+      };
+      if (c[9] != ' ') bad("'=' must be followed by a space");
+      std::string v = trim_blanks(std::string_view(c + 10, 70));
+      if (is_string_keyword(key) && (v.empty() || v[0] != '\''))
+        bad("the value must be a quoted string, found " + printable(v.substr(0, 20)));
+      values[key] = v;
+    }
+    const std::string& x = values["XTENSION"];
+    if (hdu > 1 && (x.rfind("'BINTABLE", 0) == 0 || x.rfind("'TABLE", 0) == 0)) return;
+    // Skip the data: |BITPIX|/8 * GCOUNT * (PCOUNT + NAXIS1 * ... * NAXISn), in 2880-byte blocks.
+    auto num = [&](const std::string& k, int64_t dflt) -> int64_t {
+      auto it = values.find(k);
+      if (it == values.end()) return dflt;
+      char* e = nullptr;
+      long long n = std::strtoll(it->second.c_str(), &e, 10);
+      return e == it->second.c_str() ? -1 : n;
+    };
+    int64_t bitpix = num("BITPIX", -1), naxis = num("NAXIS", -1), pcount = num("PCOUNT", 0), gcount = num("GCOUNT", 1);
+    if (bitpix == -1 || naxis < 0 || naxis > 999 || pcount < 0 || gcount < 0) return;
+    uint64_t bytes = naxis > 0 ? 1 : 0;
+    for (int64_t i = 1; i <= naxis; i++) {
+      int64_t n = num("NAXIS" + std::to_string(i), -1);
+      if (n < 0 || (n > 0 && bytes > (uint64_t(1) << 50) / uint64_t(n))) return;
+      bytes *= uint64_t(n);
+    }
+    bytes = (bytes + uint64_t(pcount)) * uint64_t(gcount) * uint64_t(std::abs(bitpix) / 8);
+    uint64_t header = (uint64_t(cards) * 80 + 2879) / 2880 * 2880;
+    start += header + (bytes + 2879) / 2880 * 2880;
+    if (start > (uint64_t(1) << 50) || std::fseek(f, long(start), SEEK_SET) != 0) return;
+  }
+}
+
 struct FitsCol {
   int num = 0;           // 1-based cfitsio column number
   int fits_type = 0;     // cfitsio datatype code used for reading
@@ -49,6 +130,7 @@ class FitsReader : public InputReader {
   FitsReader(const std::string& path, const InputOptions& opts) : opts_(opts) {
     path_ = path;
     int status = 0;
+    check_header_cards(path);
     try {
       // On some failures (no table HDU) cfitsio returns an error with the file still open.
       if (fits_open_table(&f_, path.c_str(), READONLY, &status)) fail("cannot open a FITS table", status);

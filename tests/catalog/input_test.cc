@@ -362,6 +362,27 @@ TEST(FitsInput, LengthsBeyondTheFileAreRejectedBeforeAllocating) {
   EXPECT_EQ(t.columns[0].values(), 2u);
 }
 
+// Header cards that would overflow cfitsio's buffers (and abort the process) are rejected
+// before cfitsio reads them.
+TEST(FitsInput, MalformedCardsAreRejectedBeforeCfitsio) {
+  TempDir tmp;
+  std::string p = tmp.path + "/cards.fits";
+  std::vector<std::string> cards = table_cards(8, 1, "'1D'");
+  cards[8] = "TTYPE1  " + std::string(72, '=');
+  write_fits_cards(p, cards, std::string(8, '\0'));
+  std::string err = open_and_read_error(p);
+  EXPECT_NE(err.find("cards.fits: HDU 2, header card 9 (TTYPE1): '=' must be followed by a space"), std::string::npos)
+      << err;
+  cards[8] = "TTYPE1  = " + std::string(70, 'x');
+  write_fits_cards(p, cards, std::string(8, '\0'));
+  err = open_and_read_error(p);
+  EXPECT_NE(err.find("header card 9 (TTYPE1): the value must be a quoted string, found xxxx"), std::string::npos) << err;
+  cards[8] = card("TTYPE1", "'ok'");
+  write_fits_cards(p, cards, std::string(8, '\0'));
+  auto r = open_fits(p);
+  EXPECT_EQ(r->schema()[0].name, "ok");
+}
+
 // Messages quote header bytes through cfitsio; control characters come out as \xNN.
 TEST(FitsInput, ErrorsShowNoRawBytes) {
   TempDir tmp;
