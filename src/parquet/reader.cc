@@ -310,6 +310,19 @@ size_t chunk_value_bytes(const ColumnMetaData& m, int64_t rows, size_t width) {
   return size_t(want);
 }
 
+// The most bytes `in` stored bytes can decompress to: snappy emits at most 64 bytes per
+// 3-byte copy, deflate at most 1032 per byte, LZ4 about 255 per byte, and a zstd block at
+// least 4 bytes long at most 128 KiB. Generous margins: this only stops absurd headers.
+uint64_t max_expansion(int codec, uint64_t in) {
+  switch (codec) {
+    case 1: return in * 32 + 1024;
+    case 2: return in * 1100 + 1024;
+    case 7: return in * 256 + 1024;
+    case 6: return in * 32768 + (uint64_t(1) << 17);
+  }
+  return UINT64_MAX;
+}
+
 size_t phys_width(const Leaf& l) {
   switch (l.physical) {
     case meta::INT32: case meta::FLOAT: return 4;
@@ -331,6 +344,11 @@ std::span<const uint8_t> ChunkDecoder::decompress(std::span<const uint8_t> in, s
   // make us allocate.
   if (out_size > kMaxPageBytes || (chunk_uncompressed_ > 0 && out_size > uint64_t(chunk_uncompressed_)))
     throw Corrupt("page claims " + std::to_string(out_size) + " uncompressed bytes");
+  // No codec expands its input beyond a fixed ratio, so the stored page bounds what it can
+  // decompress to; a header claiming more is damaged, and nothing is allocated for it.
+  if (out_size > max_expansion(codec_, in.size()))
+    throw Corrupt("page claims " + std::to_string(out_size) + " uncompressed bytes from " + std::to_string(in.size()) +
+                  " stored bytes, more than " + codec_name(codec_) + " can expand to");
   buf.resize(out_size);
   parquet::decompress(codec_, in, std::span<uint8_t>(buf.data(), out_size));
   return {buf.data(), out_size};
