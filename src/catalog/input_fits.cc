@@ -77,6 +77,8 @@ void check_header_cards(const std::string& path) {
       char c[80];
       if (std::fread(c, 1, 80, f) != 80) return;
       std::string key = trim_blanks(std::string_view(c, 8));
+      // Not where an extension starts: the data sizes were not understood, stop checking.
+      if (cards == 0 && hdu > 1 && key != "XTENSION") return;
       if (key == "END") {
         end = true;
         continue;
@@ -103,7 +105,7 @@ void check_header_cards(const std::string& path) {
       return e == it->second.c_str() ? -1 : n;
     };
     int64_t bitpix = num("BITPIX", -1), naxis = num("NAXIS", -1), pcount = num("PCOUNT", 0), gcount = num("GCOUNT", 1);
-    if (bitpix == -1 || naxis < 0 || naxis > 999 || pcount < 0 || gcount < 0) return;
+    if (bitpix == -1 || naxis < 0 || naxis > 999 || pcount < 0 || gcount < 0 || values.count("GROUPS")) return;
     uint64_t bytes = naxis > 0 ? 1 : 0;
     for (int64_t i = 1; i <= naxis; i++) {
       int64_t n = num("NAXIS" + std::to_string(i), -1);

@@ -381,6 +381,24 @@ TEST(FitsInput, MalformedCardsAreRejectedBeforeCfitsio) {
   write_fits_cards(p, cards, std::string(8, '\0'));
   auto r = open_fits(p);
   EXPECT_EQ(r->schema()[0].name, "ok");
+  // Behind a primary array of 3000 bytes (two blocks) the table's cards are found and checked.
+  std::string primary = "SIMPLE  =                    T" + std::string(50, ' ') + "BITPIX  =                    8" +
+                        std::string(50, ' ') + "NAXIS   =                    1" + std::string(50, ' ') +
+                        "NAXIS1  =                 3000" + std::string(50, ' ') + "END";
+  primary.resize(2880, ' ');
+  primary += std::string(5760, '=');  // data that would be bad cards if read as a header
+  std::string table;
+  for (const std::string& c : cards) table += c + std::string(80 - c.size(), ' ');
+  table += "END";
+  table.resize(2880, ' ');
+  table += std::string(2880, '\0');
+  write_text(p, primary + table);
+  EXPECT_EQ(open_fits(p)->schema()[0].name, "ok");
+  cards[8] = "TTYPE1  " + std::string(72, '=');
+  table.replace(8 * 80, 80, cards[8]);
+  write_text(p, primary + table);
+  err = open_and_read_error(p);
+  EXPECT_NE(err.find("HDU 2, header card 9 (TTYPE1): '=' must be followed by a space"), std::string::npos) << err;
 }
 
 // Messages quote header bytes through cfitsio; control characters come out as \xNN.
@@ -407,9 +425,9 @@ TEST(FitsInput, FailedOpenClosesTheFile) {
   EXPECT_EQ(open_fds(), before);
   // No table at all: cfitsio fails with the file still open.
   std::string image = tmp.path + "/image.fits";
-  write_text(image, std::string("SIMPLE  =                    T") + std::string(49, ' ') +
-                                         "BITPIX  =                    8" + std::string(49, ' ') +
-                                         "NAXIS   =                    0" + std::string(49, ' ') + "END" +
+  write_text(image, std::string("SIMPLE  =                    T") + std::string(50, ' ') +
+                                         "BITPIX  =                    8" + std::string(50, ' ') +
+                                         "NAXIS   =                    0" + std::string(50, ' ') + "END" +
                                          std::string(2880 - 243, ' '));
   EXPECT_NE(open_and_read_error(image).find("image.fits: cannot open a FITS table"), std::string::npos)
       << open_and_read_error(image);
