@@ -409,16 +409,34 @@ EExpr Translator::function(const Expr& e, bool grouped) {
     std::vector<EExpr> args;
     point_args(*pt, args);
     for (const auto& a : shape->args) args.push_back(sub(*a));
+    // A shape given by constants is checked now, so that a bad size is an error at its
+    // position in the query instead of rows that silently never match.
+    auto check_constant = [&](engine::Region::Kind kind) {
+      std::vector<double> v;
+      for (size_t i = 2; i < args.size(); i++) {
+        std::optional<engine::Value> x = constant_value(args[i]);
+        if (!x || x->null || x->is_string()) return;
+        v.push_back(x->as_double());
+      }
+      try {
+        make_region(kind, v);
+      } catch (const std::invalid_argument& err) {
+        fail(*shape, err.what());
+      }
+    };
     if (is_geometry(*shape, "CIRCLE")) {
       if (shape->args.size() != 3) fail(*shape, "CIRCLE takes (ra, dec, radius)");
+      check_constant(engine::Region::Kind::Cone);
       return engine::call("in_circle", std::move(args));
     }
     if (is_geometry(*shape, "BOX")) {
       if (shape->args.size() != 4) fail(*shape, "BOX takes (ra, dec, width, height)");
+      check_constant(engine::Region::Kind::Box);
       return engine::call("in_box", std::move(args));
     }
     if (is_geometry(*shape, "POLYGON")) {
       if (shape->args.size() < 6 || shape->args.size() % 2) fail(*shape, "POLYGON takes at least 3 (ra, dec) vertices");
+      check_constant(engine::Region::Kind::Polygon);
       return engine::call("in_polygon", std::move(args));
     }
     fail(*shape, n + ": the second argument must be CIRCLE, BOX or POLYGON, got " + shape->to_string());

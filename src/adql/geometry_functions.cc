@@ -4,6 +4,7 @@
 // columns of a join); their membership tests are engine::Region's, so a filtered row set is
 // exactly what the cone/box/polygon search would return.
 #include <cmath>
+#include <cstdio>
 #include <mutex>
 #include <numbers>
 
@@ -67,7 +68,8 @@ double separation_deg(double ra1, double dec1, double ra2, double dec2) {
 }
 
 // Region membership per row; the region is rebuilt only when its arguments change (they are
-// constants in nearly every query). A region the engine rejects (dec beyond 90, negative
+// constants in nearly every query, and constant shapes are validated when the query is bound).
+// A per-row region the engine rejects (dec beyond 90, negative
 // radius, a concave polygon) makes the row NULL rather than failing the whole query.
 template <class Make>
 Column eval_region(const Columns& a, size_t n, size_t shape_args, Make make) {
@@ -144,24 +146,13 @@ void register_all(engine::FunctionRegistry& r) {
   }
   add_region_fn(r, "in_circle", 5, 5, "in_circle(ra, dec, ra0, dec0, radius DOUBLE) -> INTEGER",
                 "1 if (ra, dec) lies within radius degrees of (ra0, dec0), inclusive; else 0",
-                [](const std::vector<double>& v) { return engine::Region::cone(v[0], v[1], v[2]); });
+                [](const std::vector<double>& v) { return make_region(engine::Region::Kind::Cone, v); });
   add_region_fn(r, "in_box", 6, 6, "in_box(ra, dec, ra_centre, dec_centre, width, height DOUBLE) -> INTEGER",
                 "1 if (ra, dec) lies in the RA/Dec range centre -+ size/2 (ADQL BOX; RA wraps); else 0",
-                [](const std::vector<double>& v) {
-                  double lo = v[0] - v[2] / 2, hi = v[0] + v[2] / 2;
-                  if (v[2] >= 360) lo = hi = 0;  // every RA
-                  return engine::Region::box(lo, hi, v[1] - v[3] / 2, v[1] + v[3] / 2);
-                });
+                [](const std::vector<double>& v) { return make_region(engine::Region::Kind::Box, v); });
   add_region_fn(r, "in_polygon", 8, -1, "in_polygon(ra, dec, ra1, dec1, ra2, dec2, ra3, dec3, ...) -> INTEGER",
                 "1 if (ra, dec) lies in the convex polygon with great-circle edges; else 0",
-                [](const std::vector<double>& v) {
-                  std::vector<double> ra, dec;
-                  for (size_t i = 0; i + 1 < v.size(); i += 2) {
-                    ra.push_back(v[i]);
-                    dec.push_back(v[i + 1]);
-                  }
-                  return engine::Region::polygon(ra, dec);
-                });
+                [](const std::vector<double>& v) { return make_region(engine::Region::Kind::Polygon, v); });
   {
     Function f;
     f.name = "healpix";
@@ -198,6 +189,42 @@ void register_all(engine::FunctionRegistry& r) {
 }
 
 }  // namespace
+
+engine::Region make_region(engine::Region::Kind kind, const std::vector<double>& v) {
+  auto num = [](double x) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.10g", x);
+    return std::string(b);
+  };
+  switch (kind) {
+    case engine::Region::Kind::Cone:
+      if (!(v[2] >= 0 && v[2] <= 180))
+        throw std::invalid_argument("CIRCLE radius " + num(v[2]) + " must be between 0 and 180 degrees");
+      return engine::Region::cone(v[0], v[1], v[2]);
+    case engine::Region::Kind::Box: {
+      // A negative width would otherwise read as the complement of the box.
+      if (!(v[2] >= 0) || !std::isfinite(v[2]))
+        throw std::invalid_argument("BOX width " + num(v[2]) + " must be a finite number >= 0 degrees");
+      if (!(v[3] >= 0) || !std::isfinite(v[3]))
+        throw std::invalid_argument("BOX height " + num(v[3]) + " must be a finite number >= 0 degrees");
+      if (!(v[1] - v[3] / 2 >= -90 && v[1] + v[3] / 2 <= 90))
+        throw std::invalid_argument("BOX centre dec " + num(v[1]) + " with height " + num(v[3]) +
+                                    " reaches past a pole (dec must stay within [-90, 90])");
+      double lo = v[0] - v[2] / 2, hi = v[0] + v[2] / 2;
+      if (v[2] >= 360) lo = hi = 0;  // every RA
+      return engine::Region::box(lo, hi, v[1] - v[3] / 2, v[1] + v[3] / 2);
+    }
+    case engine::Region::Kind::Polygon: {
+      std::vector<double> ra, dec;
+      for (size_t i = 0; i + 1 < v.size(); i += 2) {
+        ra.push_back(v[i]);
+        dec.push_back(v[i + 1]);
+      }
+      return engine::Region::polygon(ra, dec);
+    }
+  }
+  throw std::invalid_argument("unknown region");
+}
 
 void register_adql_functions() {
   static std::once_flag once;

@@ -38,6 +38,7 @@ struct SpatialCond {
   const Expr* pdec = nullptr;
   std::vector<const Expr*> shape;
   bool strict = false;  // DISTANCE < r: the engine's test is inclusive, so keep the condition too
+  const Expr* at = nullptr;  // the shape (or DISTANCE's radius), where a bad size is reported
 };
 
 bool is_fn(const Expr& e, const char* name) { return e.kind == ExprKind::Function && e.name == name; }
@@ -60,6 +61,7 @@ void distance_forms(const Expr& d, const Expr& r, bool strict, std::vector<Spati
     c.pra = a[swap ? 2 : 0];
     c.pdec = a[swap ? 3 : 1];
     c.shape = {a[swap ? 0 : 2], a[swap ? 1 : 3], &r};
+    c.at = &r;
     out.push_back(c);
   }
 }
@@ -81,6 +83,7 @@ std::vector<SpatialCond> spatial_forms(const Expr& e) {
     c.pra = pt->args[0].get();
     c.pdec = pt->args[1].get();
     for (const auto& a : shape->args) c.shape.push_back(a.get());
+    c.at = shape;
     if (is_fn(*shape, "CIRCLE") && c.shape.size() == 3) c.kind = engine::Region::Kind::Cone;
     else if (is_fn(*shape, "BOX") && c.shape.size() == 4) c.kind = engine::Region::Kind::Box;
     else if (is_fn(*shape, "POLYGON") && c.shape.size() >= 6 && c.shape.size() % 2 == 0) c.kind = engine::Region::Kind::Polygon;
@@ -159,7 +162,7 @@ class QueryPlanner {
                           engine::ScanEstimate& est);
   OperatorPtr leaf_scan(size_t src, Scope& scope, const std::vector<EExpr>& filters, engine::Pipeline extra,
                         bool rename, PlanNode& tree, engine::ScanEstimate& est);
-  std::optional<engine::Region> region_of(const SpatialCond& c, Translator& tr, const Expr& at);
+  std::optional<engine::Region> region_of(const SpatialCond& c, Translator& tr);
   bool is_coord(const Expr& e, const Source& s, const std::string& column);
   std::vector<std::string> used_columns(const Source& s);
   parquet::Table run(const Query& q) {
@@ -329,32 +332,21 @@ bool QueryPlanner::is_coord(const Expr& e, const Source& s, const std::string& c
   return true;
 }
 
-std::optional<engine::Region> QueryPlanner::region_of(const SpatialCond& c, Translator& tr, const Expr& at) {
+std::optional<engine::Region> QueryPlanner::region_of(const SpatialCond& c, Translator& tr) {
   std::vector<double> v;
   for (const Expr* a : c.shape) {
     std::optional<engine::Value> x = constant_value(tr.plain(*a));
     if (!x || x->null || x->is_string()) return std::nullopt;
     v.push_back(x->as_double());
   }
+  // DISTANCE(...) < r with r outside [0, 180] (or NaN) is a comparison like any other: empty
+  // or all-sky, and exact when evaluated per row, so it is left as a filter.
+  bool distance = c.at == c.shape.back();
+  if (distance && !(v[2] >= 0 && v[2] <= 180)) return std::nullopt;
   try {
-    switch (c.kind) {
-      case engine::Region::Kind::Cone: return engine::Region::cone(v[0], v[1], v[2]);
-      case engine::Region::Kind::Box: {
-        double lo = v[0] - v[2] / 2, hi = v[0] + v[2] / 2;
-        if (v[2] >= 360) lo = hi = 0;
-        return engine::Region::box(lo, hi, v[1] - v[3] / 2, v[1] + v[3] / 2);
-      }
-      case engine::Region::Kind::Polygon: {
-        std::vector<double> ra, dec;
-        for (size_t i = 0; i + 1 < v.size(); i += 2) {
-          ra.push_back(v[i]);
-          dec.push_back(v[i + 1]);
-        }
-        return engine::Region::polygon(ra, dec);
-      }
-    }
+    return make_region(c.kind, v);
   } catch (const std::invalid_argument& e) {
-    fail(at, e.what());
+    fail(*c.at, e.what());
   }
   return std::nullopt;
 }
@@ -819,7 +811,7 @@ Planned QueryPlanner::plan_select(const Query& q) {
       for (const SpatialCond& c : spatial_forms(*conj[i])) {
         if (!is_coord(*c.pra, *single, single->cat->ra_column()) || !is_coord(*c.pdec, *single, single->cat->dec_column()))
           continue;
-        region = region_of(c, tr, *conj[i]);
+        region = region_of(c, tr);
         if (!region) continue;
         if (!c.strict) conj.erase(conj.begin() + long(i));
         break;

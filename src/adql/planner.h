@@ -37,6 +37,7 @@
 #include "engine/operator.h"
 #include "engine/query_context.h"
 #include "engine/scan.h"
+#include "engine/spatial_search.h"
 
 namespace astrolake::adql {
 
@@ -101,6 +102,13 @@ engine::ExprPtr bind_expression(std::string_view text, const std::vector<parquet
 // helpers (in_circle, in_box, in_polygon) and healpix(order, ra, dec). Idempotent; plan()
 // calls it.
 void register_adql_functions();
+
+// The region an ADQL CIRCLE(ra, dec, radius), BOX(ra, dec, width, height) or POLYGON(ra1,
+// dec1, ...) with these argument values denotes. Throws std::invalid_argument naming the bad
+// value: a radius or size that is NaN, negative or (radius) above 180 degrees, a box
+// reaching past a pole, a polygon with repeated, antipodal or collinear vertices or that is
+// not convex. The planner calls it at bind time for constant shapes.
+engine::Region make_region(engine::Region::Kind kind, const std::vector<double>& args);
 
 // The ADQL geometry constructs (POINT, CIRCLE, CONTAINS, DISTANCE, ...): name, signature and
 // help, for `astrolake functions`.

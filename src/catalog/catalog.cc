@@ -79,6 +79,34 @@ bool same_field(const parquet::Field& a, const parquet::Field& b) {
   return a.name == b.name && a.type == b.type && a.list == b.list;
 }
 
+std::string describe(const parquet::Field& f) {
+  return std::string(f.list ? "LIST<" : "") + parquet::type_name(f.type) + (f.list ? ">" : "");
+}
+
+// Hive partition columns: in a dataset-level schema, not necessarily in each leaf file.
+bool is_hive_column(const std::string& name) { return name == "Norder" || name == "Dir" || name == "Npix"; }
+
+// "" when `b` has the columns of `a` (by name, same types; order free, hive columns of `a`
+// may be missing from `b`); else the first difference, naming the column.
+std::string schema_difference(const std::vector<parquet::Field>& a, const std::vector<parquet::Field>& b,
+                              const char* a_name = "the first", const char* b_name = "the second") {
+  std::map<std::string, const parquet::Field*> in_b;
+  for (const auto& f : b) in_b[f.name] = &f;
+  for (const auto& f : a) {
+    auto it = in_b.find(f.name);
+    if (it == in_b.end()) {
+      if (is_hive_column(f.name)) continue;
+      return "column '" + f.name + "' is missing from " + b_name;
+    }
+    if (!same_field(f, *it->second))
+      return "column '" + f.name + "' is " + describe(f) + " in " + a_name + " but " + describe(*it->second) + " in " +
+             b_name;
+    in_b.erase(it);
+  }
+  if (!in_b.empty()) return "column '" + in_b.begin()->first + "' is missing from " + a_name;
+  return "";
+}
+
 // Appends src's rows to dst (same field). Validity vectors are materialised on the first
 // null so that "empty means no nulls" stays true for both sides.
 void append_column(parquet::Column& dst, const parquet::Column& src) {
@@ -120,6 +148,7 @@ void append_column(parquet::Column& dst, const parquet::Column& src) {
 // Builds a Catalog step by step; a friend so the Catalog's fields stay private.
 struct Opener {
   const OpenOptions& opts;
+  std::string listed_in = "the dataset directory";  // where the partition list came from
 
   Catalog open(const std::string& dir) {
     if (!is_dir(dir)) throw std::runtime_error("no catalog at " + dir + ": not a directory");
@@ -290,6 +319,7 @@ struct Opener {
 
     const std::string info_path = c.dir_ + "/partition_info.csv";
     if (is_file(info_path)) {
+      listed_in = "partition_info.csv";
       for (const PixelId& px : read_partition_info(info_path)) {
         Partition part;
         part.order = px.order;
@@ -306,6 +336,7 @@ struct Opener {
         c.parts_.push_back(std::move(part));
       }
     } else if (meta) {
+      listed_in = "dataset/_metadata";
       // Group _metadata's files by pixel; files that are not pixels (index/part.0.parquet)
       // become one non-spatial partition each.
       std::map<std::pair<int, int64_t>, size_t> by_pixel;
@@ -347,29 +378,32 @@ struct Opener {
       c.rows_ = -1;
     }
     sort_partitions(c.parts_);
+    check_no_overlap(c);
 
     // Schema: _common_metadata, else _metadata, else the first leaf file.
     std::string schema_error;
+    bool from_common = false;
     try {
       if (is_file(common_path)) {
         c.schema_ = parquet::FileReader::open(common_path)->schema();
-        return;
-      }
-      if (meta) {
+        from_common = true;
+      } else if (meta) {
         c.schema_ = meta->schema();
         return;
-      }
-      for (const Partition& part : c.parts_) {
-        for (const std::string& f : part.files) {
-          if (is_file(f)) {
-            c.schema_ = parquet::FileReader::open(f)->schema();
-            return;
+      } else {
+        for (const Partition& part : c.parts_) {
+          for (const std::string& f : part.files) {
+            if (is_file(f)) {
+              c.schema_ = parquet::FileReader::open(f)->schema();
+              return;
+            }
           }
         }
       }
     } catch (const std::exception& e) {
       schema_error = std::string(": ") + e.what();
     }
+    if (from_common) return check_common_metadata(c, meta.get());
     throw std::runtime_error(c.dir_ + ": catalog schema could not be loaded" +
                              (schema_error.empty() ? std::string(" (no dataset/_common_metadata, dataset/_metadata "
                                                                  "or leaf Parquet file)")
@@ -410,8 +444,41 @@ struct Opener {
     }
   }
 
+  // Both footers are read anyway; a _common_metadata left from an earlier write of the
+  // catalog would give the wrong columns or types.
+  static void check_common_metadata(const Catalog& c, const parquet::FileReader* meta) {
+    if (!meta) return;
+    std::string diff = schema_difference(c.schema_, meta->schema(), "_common_metadata", "_metadata");
+    if (!diff.empty())
+      throw std::runtime_error(c.dir_ + ": dataset/_common_metadata does not match dataset/_metadata: " + diff +
+                               " (one of them is stale; rewrite both from the leaf files)");
+  }
+
+  // Sorted spatial partitions must be disjoint: a pixel listed twice, or one inside another,
+  // would count and return its rows twice.
+  void check_no_overlap(const Catalog& c) const {
+    const Partition* prev = nullptr;
+    int64_t prev_end = 0;
+    for (const Partition& p : c.parts_) {
+      if (p.order < 0) break;  // non-spatial partitions come last
+      int64_t start = healpix_to_spatial_index(p.order, p.pixel);
+      if (prev && start < prev_end) {
+        std::string a = pixel_stem(prev->order, prev->pixel), b = pixel_stem(p.order, p.pixel);
+        throw std::runtime_error(c.dir_ + ": " + listed_in + " lists " +
+                                 (a == b ? "partition " + a + " twice"
+                                         : "overlapping partitions " + a + " and " + b) +
+                                 "; each area of the sky must belong to one partition");
+      }
+      prev = &p;
+      prev_end = start + (int64_t(1) << (2 * (29 - p.order)));
+    }
+  }
+
   // hats_nrows must agree with the row count _metadata gives, when both exist.
-  static void check_rows(Catalog& c) {
+  void check_rows(Catalog& c) const {
+    if (c.parts_.empty() && c.rows_ > 0)
+      throw std::runtime_error(c.dir_ + ": properties say " + std::to_string(c.rows_) + " rows but " + listed_in +
+                               " lists no partitions");
     int64_t counted = 0;
     bool all_known = !c.parts_.empty();
     for (const Partition& p : c.parts_) {
@@ -477,8 +544,17 @@ Catalog Catalog::open(const std::string& dir, const OpenOptions& opts) {
 }
 
 std::shared_ptr<const parquet::FileReader> Catalog::file_reader(const std::string& path) const {
-  if (!readers_) return std::shared_ptr<const parquet::FileReader>(parquet::FileReader::open(path));
-  return readers_->get(path);
+  std::shared_ptr<const parquet::FileReader> r =
+      readers_ ? readers_->get(path) : std::shared_ptr<const parquet::FileReader>(parquet::FileReader::open(path));
+  check_leaf(path, *r);
+  return r;
+}
+
+void Catalog::check_leaf(const std::string& path, const parquet::FileReader& r) const {
+  std::string diff = schema_difference(schema_, r.schema(), "the catalog", "the file");
+  if (!diff.empty())
+    throw std::runtime_error(name_ + ": " + path + " does not have the catalog's columns: " + diff +
+                             " (the catalog schema comes from dataset/_common_metadata or _metadata)");
 }
 
 int Catalog::find_partition(int order, int64_t pixel) const {
@@ -536,7 +612,9 @@ parquet::Table Catalog::read_partition(size_t i, const std::vector<std::string>&
   for (const std::string& f : part.files) {
     if (!is_file(f))
       throw std::runtime_error(name_ + ": partition " + what + ": file not found: " + f);
-    parquet::Table t = parquet::FileReader::open(f)->read(columns);
+    std::unique_ptr<parquet::FileReader> r = parquet::FileReader::open(f);
+    check_leaf(f, *r);
+    parquet::Table t = r->read(columns);
     if (first) {
       out = std::move(t);
       first = false;

@@ -88,7 +88,12 @@ class Catalog {
   // The opened reader (parsed footer) of a leaf file, cached per catalog so that repeated
   // searches in one process (a benchmark loop, a service) do not re-open and re-parse
   // footers. Thread-safe; copies of a Catalog share the cache. Throws like FileReader::open.
+  // Checks it like check_leaf.
   std::shared_ptr<const parquet::FileReader> file_reader(const std::string& path) const;
+  // Throws naming the file when a leaf file's columns are not the catalog's: a column
+  // missing, extra, or of another type (a leaf may lack the hive columns Norder, Dir, Npix).
+  // Every reader of leaf files calls it once it has the footer.
+  void check_leaf(const std::string& path, const parquet::FileReader& r) const;
 
  private:
   friend struct Opener;

@@ -376,6 +376,10 @@ class Importer {
   int ra_col_ = -1, dec_col_ = -1;  // in the input schema
   // Validated coordinates and _healpix_29 of one chunk.
   void chunk_coords(const Table& t, const std::string& file, int64_t first_row);
+  // Throws naming the file and the first column that differs from in_schema_.
+  void check_same_columns(const InputReader& in) const;
+  // Int64 columns whose in_schema_ type is Double (widened across inputs) become Double.
+  void widen(Table& t) const;
   std::string spill_path(int p) const { return spill_dir_ + "/p" + std::to_string(p); }
   std::string margin_spill_path(int p) const { return spill_dir_ + "/m" + std::to_string(p); }
 
@@ -406,6 +410,19 @@ void Importer::open_inputs() {
     auto first = open_input(opts_.inputs[0], in_opts_);
     in_schema_ = first->schema();
   }
+  // Every input is opened once up front (CSV: header and type sample), so that a file whose
+  // columns differ fails before hours of work on the others.
+  // A column that is integer in some CSV files and floating point in others is read as
+  // double from all of them.
+  for (size_t i = 1; i < opts_.inputs.size(); ++i) {
+    auto in = open_input(opts_.inputs[i], in_opts_);
+    const auto& s = in->schema();
+    for (size_t c = 0; c < std::min(s.size(), in_schema_.size()); ++c)
+      if (s[c].name == in_schema_[c].name && !s[c].list && !in_schema_[c].list && s[c].type == Type::Double &&
+          in_schema_[c].type == Type::Int64)
+        in_schema_[c].type = Type::Double;
+  }
+  for (size_t i = 1; i < opts_.inputs.size(); ++i) check_same_columns(*open_input(opts_.inputs[i], in_opts_));
   auto find = [&](const std::string& name) {
     for (size_t i = 0; i < in_schema_.size(); ++i)
       if (in_schema_[i].name == name) return int(i);
@@ -435,6 +452,45 @@ void Importer::open_inputs() {
   in_opts_.threads = group_.concurrency();
 }
 
+// An int64 input column read into a double output column.
+bool widens(const Field& in, const Field& out) {
+  return !in.list && !out.list && in.type == Type::Int64 && out.type == Type::Double;
+}
+
+void Importer::widen(Table& t) const {
+  for (size_t c = 0; c < t.columns.size() && c < in_schema_.size(); ++c) {
+    Column& col = t.columns[c];
+    if (!widens(col.field, in_schema_[c])) continue;
+    for (size_t i = 0; i < col.rows(); ++i) {
+      int64_t v;
+      std::memcpy(&v, col.data.data() + 8 * i, 8);
+      double d = double(v);
+      std::memcpy(col.data.data() + 8 * i, &d, 8);
+    }
+    col.field.type = Type::Double;
+  }
+}
+
+void Importer::check_same_columns(const InputReader& in) const {
+  const auto& s = in.schema();
+  auto type = [](const Field& f) { return std::string(f.list ? "list of " : "") + parquet::type_name(f.type); };
+  for (size_t c = 0; c < std::max(s.size(), in_schema_.size()); ++c) {
+    std::string diff;
+    if (c >= s.size()) diff = "lacks column '" + in_schema_[c].name + "'";
+    else if (c >= in_schema_.size()) diff = "has an extra column '" + s[c].name + "'";
+    else if (s[c].name != in_schema_[c].name)
+      diff = "has column '" + s[c].name + "' where " + opts_.inputs[0] + " has '" + in_schema_[c].name + "'";
+    else if (widens(s[c], in_schema_[c]))
+      continue;
+    else if (s[c].type != in_schema_[c].type || s[c].list != in_schema_[c].list)
+      diff = "has column '" + s[c].name + "' as " + type(s[c]) + " but " + opts_.inputs[0] + " has it as " +
+             type(in_schema_[c]) + (in.path().ends_with(".csv") ? " (CSV types are inferred per file from its first rows)" : "");
+    if (!diff.empty())
+      throw InputError(in.path() + " " + diff + "; every input must have the same columns (" + column_list(in_schema_) +
+                       ") of the same types");
+  }
+}
+
 void Importer::chunk_coords(const Table& t, const std::string& file, int64_t first_row) {
   coordinates(t, ra_col_, file, first_row, true, ra_);
   coordinates(t, dec_col_, file, first_row, false, dec_);
@@ -451,13 +507,7 @@ void Importer::pass_histogram() {
   Progress prog("scan", -1, opts_.progress);
   for (size_t i = 0; i < opts_.inputs.size(); ++i) {
     auto in = reopen(i);
-    const auto& s = in->schema();
-    bool same = s.size() == in_schema_.size();
-    for (size_t c = 0; same && c < s.size(); ++c)
-      same = s[c].name == in_schema_[c].name && s[c].type == in_schema_[c].type && s[c].list == in_schema_[c].list;
-    if (!same)
-      throw InputError(in->path() + ": columns (" + column_list(s) + ") differ in name or type from " +
-                       opts_.inputs[0] + " (" + column_list(in_schema_) + ")");
+    check_same_columns(*in);
     if (in->total_rows() >= 0) known += in->total_rows();
     Table t;
     while (in->next(t)) {
@@ -556,6 +606,7 @@ void Importer::pass_partition() {
     Table t;
     while (in->next(t)) {
       check_cancelled();
+      widen(t);
       chunk_coords(t, in->path(), in->chunk_start());
       size_t n = t.rows();
       // Chunk with the output layout: _healpix_29 first, then the kept input columns.

@@ -27,6 +27,13 @@ class ParquetInput : public InputReader {
       throw InputError(std::string(e.what()).find(path) == std::string::npos ? path + ": " + e.what() : e.what());
     }
     schema_ = reader_->schema();
+    check_unique_names(path, schema_);
+    // Importing without them would drop data without a word: name every one.
+    std::string bad;
+    for (const auto& [name, why] : reader_->unreadable()) bad += (bad.empty() ? "'" : ", '") + name + "' (" + why + ")";
+    if (!bad.empty())
+      throw InputError(path + ": cannot import these columns: " + bad +
+                       "; write the file without them (or convert them) and import again");
   }
   int64_t total_rows() const override { return reader_->rows(); }
   bool next(parquet::Table& out) override {
@@ -51,6 +58,14 @@ class ParquetInput : public InputReader {
 };
 
 }  // namespace
+
+void check_unique_names(const std::string& path, const std::vector<parquet::Field>& schema) {
+  for (size_t i = 0; i < schema.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (schema[i].name == schema[j].name)
+        throw InputError(path + ": columns " + std::to_string(j + 1) + " and " + std::to_string(i + 1) +
+                         " are both named '" + schema[i].name + "'; rename one");
+}
 
 InputFormat detect_format(const std::string& path) {
   std::string l = lower(path);

@@ -44,6 +44,10 @@ class InputReader {
   int64_t chunk_start_ = 0;
 };
 
+// Throws InputError naming `path` and the column if two columns share a name: rows would
+// otherwise be read into the wrong one, or one would be lost when written.
+void check_unique_names(const std::string& path, const std::vector<parquet::Field>& schema);
+
 enum class InputFormat { Csv, Fits, Parquet };
 // By extension (.csv/.tsv/.txt[.gz not supported], .fits/.fit/.fits.gz/.fz, .parquet/.parq/.pq),
 // else by the file's first bytes. Throws InputError for an unknown format.

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string_view>
 
 #include "base/scheduler.h"
@@ -155,13 +156,11 @@ class CsvReader : public InputReader {
       if (f.name.empty()) f.name = "column_" + std::to_string(i);
       schema_.push_back(f);
     }
+    check_unique_names(path_, schema_);
     infer_types();
     // Start again right after the header for the real reading.
     open_file();
     read_record();
-  }
-  ~CsvReader() override {
-    if (f_) std::fclose(f_);
   }
 
   uint64_t file_bytes() const override { return size_; }
@@ -261,16 +260,19 @@ class CsvReader : public InputReader {
   }
 
   void open_file() {
-    if (f_) std::fclose(f_);
-    f_ = std::fopen(path_.c_str(), "rb");
-    if (!f_) throw InputError(path_ + ": cannot open: " + std::strerror(errno));
-    std::fseek(f_, 0, SEEK_END);
-    size_ = uint64_t(std::ftell(f_));
-    std::fseek(f_, 0, SEEK_SET);
+    file_.reset(std::fopen(path_.c_str(), "rb"));
+    if (!file_) throw InputError(path_ + ": cannot open: " + std::strerror(errno));
+    FILE* f = file_.get();
+    std::fseek(f, 0, SEEK_END);
+    size_ = uint64_t(std::ftell(f));
+    std::fseek(f, 0, SEEK_SET);
     buf_.clear();
     pos_ = 0;
     eof_ = false;
     row_ = 0;
+    // A UTF-8 byte order mark (spreadsheets write one) is not part of the first column's name.
+    refill();
+    if (buf_.compare(0, 3, "\xEF\xBB\xBF") == 0) pos_ = 3;
   }
 
   // Reads more bytes, dropping what was consumed. Returns false at end of file.
@@ -281,10 +283,10 @@ class CsvReader : public InputReader {
     size_t want = std::max<size_t>(1 << 20, buf_.size());
     size_t old = buf_.size();
     buf_.resize(old + want);
-    size_t got = std::fread(buf_.data() + old, 1, want, f_);
+    size_t got = std::fread(buf_.data() + old, 1, want, file_.get());
     buf_.resize(old + got);
     if (got < want) {
-      if (std::ferror(f_)) throw InputError(path_ + ": read error");
+      if (std::ferror(file_.get())) throw InputError(path_ + ": read error");
       eof_ = true;
     }
     return true;
@@ -416,7 +418,12 @@ class CsvReader : public InputReader {
 
   InputOptions opts_;
   char delim_ = ',';
-  FILE* f_ = nullptr;
+  // A member that closes itself: the file is closed also when the constructor throws (a bad
+  // header or sample), which a destructor would not do.
+  struct Close {
+    void operator()(FILE* f) const { std::fclose(f); }
+  };
+  std::unique_ptr<FILE, Close> file_;
   uint64_t size_ = 0;
   std::string buf_, scratch_;
   size_t pos_ = 0;

@@ -89,7 +89,7 @@ void HashAggregator::grow(size_t n) {
     s.count.resize(n, 0);
     switch (aggs_[a].func) {
       case AggFunc::Sum: s.isum.resize(n, 0); s.dsum.resize(n, 0); break;
-      case AggFunc::Avg: s.dsum.resize(n, 0); break;
+      case AggFunc::Avg: s.isum.resize(n, 0); s.dsum.resize(n, 0); break;
       case AggFunc::StddevSamp: s.mean.resize(n, 0); s.m2.resize(n, 0); break;
       case AggFunc::Min: case AggFunc::Max:
         if (is_stringlike(arg_types_[a])) s.sext.resize(n);
@@ -121,6 +121,17 @@ size_t HashAggregator::group_of(const std::string& key, const std::vector<Column
 void HashAggregator::update_charge() { charge_.set(bytes_); }
 
 namespace {
+// Integer sums are kept in 128 bits; a total outside BIGINT is an error, not a wrapped value.
+std::vector<int64_t> narrow_sums(const std::string& name, const std::vector<__int128>& sums) {
+  std::vector<int64_t> out(sums.size());
+  for (size_t g = 0; g < sums.size(); g++) {
+    if (sums[g] > INT64_MAX || sums[g] < INT64_MIN)
+      throw ExprError("integer overflow: sum (" + name + ") is outside the BIGINT range; sum CAST(x AS DOUBLE) instead");
+    out[g] = int64_t(sums[g]);
+  }
+  return out;
+}
+
 // Parallel (Chan et al.) combination of two (count, mean, M2) summaries.
 void combine_moments(int64_t& n, double& mean, double& m2, int64_t nb, double mb, double m2b) {
   if (nb == 0) return;
@@ -182,12 +193,9 @@ void HashAggregator::consume(const Table& batch) {
           }
           break;
         case AggFunc::Sum:
-          if (is_intlike(t)) s.isum[g] = int64_t(uint64_t(s.isum[g]) + uint64_t(iv[r]));
-          else s.dsum[g] += dv[r];
-          s.count[g]++;
-          break;
         case AggFunc::Avg:
-          s.dsum[g] += dv[r];
+          if (is_intlike(t)) s.isum[g] += iv[r];
+          else s.dsum[g] += dv[r];
           s.count[g]++;
           break;
         case AggFunc::StddevSamp: {
@@ -258,12 +266,8 @@ void HashAggregator::merge(HashAggregator& o) {
             s.count[g] += t.count[og];
           }
           break;
-        case AggFunc::Sum:
-          s.isum[g] = int64_t(uint64_t(s.isum[g]) + uint64_t(t.isum[og]));
-          s.dsum[g] += t.dsum[og];
-          s.count[g] += t.count[og];
-          break;
-        case AggFunc::Avg:
+        case AggFunc::Sum: case AggFunc::Avg:
+          s.isum[g] += t.isum[og];
           s.dsum[g] += t.dsum[og];
           s.count[g] += t.count[og];
           break;
@@ -320,13 +324,15 @@ Table HashAggregator::finish() {
         out.columns.push_back(make_i64(f, s.count));
         break;
       case AggFunc::Sum:
-        if (f.type == Type::Int64) out.columns.push_back(make_i64(f, s.isum, valid));
+        if (f.type == Type::Int64) out.columns.push_back(make_i64(f, narrow_sums(f.name, s.isum), valid));
         else out.columns.push_back(make_f64(f, s.dsum, valid));
         break;
       case AggFunc::Avg: {
+        bool ints = is_intlike(arg_types_[a]);
         std::vector<double> v(n, 0);
         for (size_t g = 0; g < n; g++)
-          if (s.count[g]) v[g] = s.dsum[g] / double(s.count[g]);
+          if (s.count[g])
+            v[g] = ints ? double((long double)s.isum[g] / (long double)s.count[g]) : s.dsum[g] / double(s.count[g]);
         out.columns.push_back(make_f64(f, v, valid));
         break;
       }

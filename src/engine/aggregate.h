@@ -43,7 +43,8 @@ class HashAggregator {
 
  private:
   struct State {  // one per aggregate; vectors indexed by group
-    std::vector<int64_t> count, isum;
+    std::vector<int64_t> count;
+    std::vector<__int128> isum;  // integer SUM/AVG: 128 bits cannot overflow on int64 inputs
     std::vector<double> dsum, mean, m2;
     std::vector<int64_t> iext;
     std::vector<double> dext;

@@ -11,9 +11,11 @@ namespace {
 
 class FileSetReader : public PartitionReader {
  public:
-  FileSetReader(const catalog::Partition& part, const std::vector<Field>& schema) {
+  FileSetReader(const catalog::Catalog& cat, const catalog::Partition& part) {
+    const std::vector<Field>& schema = cat.schema();
     for (const auto& path : part.files) {
       auto r = parquet::FileReader::open(path);
+      cat.check_leaf(path, *r);
       const auto& fs = r->schema();
       for (int g = 0; g < r->row_groups(); g++) {
         const parquet::RowGroupInfo& src = r->row_group(g);
@@ -50,7 +52,7 @@ class CatalogSource : public ScanSource {
     const auto& parts = cat_->partitions();
     if (i >= parts.size())
       throw std::out_of_range("catalog " + cat_->dir() + ": no partition " + std::to_string(i));
-    return std::make_unique<FileSetReader>(parts[i], cat_->schema());
+    return std::make_unique<FileSetReader>(*cat_, parts[i]);
   }
 
  private:

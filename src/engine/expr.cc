@@ -551,22 +551,40 @@ Column arith(BinOp op, const Column& a, const Column& b, size_t n) {
   };
   if (is_intlike(a.field.type) && is_intlike(b.field.type)) {
     std::vector<int64_t> x = column_i64(a), y = column_i64(b), r(n);
+    // A result outside BIGINT is an error (as in PostgreSQL and DuckDB), never a wrapped
+    // value; rows that are NULL are not checked (their slots hold no value).
+    bool overflow = false;
     switch (op) {
-      case BinOp::Add: for (size_t i = 0; i < n; i++) r[i] = int64_t(uint64_t(x[i]) + uint64_t(y[i])); break;
-      case BinOp::Sub: for (size_t i = 0; i < n; i++) r[i] = int64_t(uint64_t(x[i]) - uint64_t(y[i])); break;
-      case BinOp::Mul: for (size_t i = 0; i < n; i++) r[i] = int64_t(uint64_t(x[i]) * uint64_t(y[i])); break;
+      case BinOp::Add: for (size_t i = 0; i < n; i++) overflow |= __builtin_add_overflow(x[i], y[i], &r[i]) && (valid.empty() || valid[i]); break;
+      case BinOp::Sub: for (size_t i = 0; i < n; i++) overflow |= __builtin_sub_overflow(x[i], y[i], &r[i]) && (valid.empty() || valid[i]); break;
+      case BinOp::Mul: for (size_t i = 0; i < n; i++) overflow |= __builtin_mul_overflow(x[i], y[i], &r[i]) && (valid.empty() || valid[i]); break;
       case BinOp::Div: case BinOp::Mod:
         for (size_t i = 0; i < n; i++) {
           if (y[i] == 0) {
             kill(i);
           } else if (y[i] == -1) {
-            r[i] = op == BinOp::Div ? int64_t(0 - uint64_t(x[i])) : 0;  // avoids INT64_MIN / -1 overflow
+            // INT64_MIN / -1 does not fit; INT64_MIN % -1 is 0.
+            if (op == BinOp::Div) overflow |= __builtin_sub_overflow(int64_t(0), x[i], &r[i]) && (valid.empty() || valid[i]);
+            else r[i] = 0;
           } else {
             r[i] = op == BinOp::Div ? x[i] / y[i] : x[i] % y[i];
           }
         }
         break;
       default: break;
+    }
+    if (overflow) {
+      for (size_t i = 0; i < n; i++) {
+        int64_t t;
+        bool bad = op == BinOp::Add ? __builtin_add_overflow(x[i], y[i], &t)
+                 : op == BinOp::Sub ? __builtin_sub_overflow(x[i], y[i], &t)
+                 : op == BinOp::Mul ? __builtin_mul_overflow(x[i], y[i], &t)
+                                    : (y[i] == -1 && x[i] == INT64_MIN);
+        if (bad && (valid.empty() || valid[i]))
+          throw ExprError("integer overflow: " + std::to_string(x[i]) + " " + binop_symbol(op) + " " +
+                          std::to_string(y[i]) + " is outside the BIGINT range (cast an operand to DOUBLE to "
+                          "compute in floating point)");
+      }
     }
     return make_i64(result_field("", Type::Int64), std::move(r), std::move(valid));
   }

@@ -2,8 +2,8 @@
 // evaluates a whole batch (a parquet::Table) into one Column. Semantics follow SQL:
 //  - NULL in, NULL out for arithmetic, comparisons and functions; AND/OR/NOT use three-valued
 //    logic; IS [NOT] NULL never returns NULL.
-//  - Integer-like operands (ints of any width, bool, dates, timestamps) compute in int64 with
-//    wrap-around; if either side is floating the operation is done in double. Integer `/`
+//  - Integer-like operands (ints of any width, bool, dates, timestamps) compute in int64; a
+//    result outside int64 throws ExprError ("integer overflow: ..."), never wraps; if either side is floating the operation is done in double. Integer `/`
 //    truncates (as in ADQL/PostgreSQL; DuckDB's `/` would give a double). Division or modulo by
 //    zero gives NULL, as do math functions whose result is NaN for non-NaN input (sqrt(-1)).
 //  - Doubles order with NaN above every other value (as DuckDB does), in comparisons and sorts.

@@ -164,8 +164,10 @@ void add_int_or_double(FunctionRegistry& r, const std::string& name, const std::
   f.eval = [ifn, dfn](const Columns& a, size_t n) {
     if (is_intlike(a[0].field.type)) {
       std::vector<int64_t> x = column_i64(a[0]);
-      for (auto& v : x) v = ifn(v);
-      return make_i64(typed(Type::Int64), std::move(x), all_valid(a, n));
+      std::vector<uint8_t> valid = all_valid(a, n);
+      for (size_t i = 0; i < x.size(); i++)
+        if (valid.empty() || valid[i]) x[i] = ifn(x[i]);  // a NULL's slot holds no value
+      return make_i64(typed(Type::Int64), std::move(x), std::move(valid));
     }
     std::vector<double> x = column_f64(a[0]), out(n);
     for (size_t i = 0; i < n; i++) out[i] = dfn(x[i]);
@@ -271,7 +273,10 @@ void register_builtin_functions(FunctionRegistry& r) {
   add_binary(r, "power", "power(x DOUBLE, y DOUBLE) -> DOUBLE", "x raised to the power y (same as pow)",
              [](double x, double y) { return std::pow(x, y); });
   add_int_or_double(r, "abs", "absolute value",
-                    [](int64_t x) { return x < 0 ? int64_t(0 - uint64_t(x)) : x; }, [](double x) { return std::fabs(x); });
+                    [](int64_t x) {
+                      if (x == INT64_MIN) throw ExprError("integer overflow: abs(" + std::to_string(x) + ") is outside the BIGINT range");
+                      return x < 0 ? -x : x;
+                    }, [](double x) { return std::fabs(x); });
   add_int_or_double(r, "floor", "largest integer <= x", [](int64_t x) { return x; }, [](double x) { return std::floor(x); });
   add_int_or_double(r, "ceil", "smallest integer >= x", [](int64_t x) { return x; }, [](double x) { return std::ceil(x); });
   add_int_or_double(r, "ceiling", "smallest integer >= x (same as ceil)", [](int64_t x) { return x; },

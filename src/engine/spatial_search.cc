@@ -113,6 +113,12 @@ Region Region::polygon(const std::vector<double>& ra, const std::vector<double>&
       if (sky::separation_deg(v[i], v[j]) < 1e-10)
         throw std::invalid_argument("polygon: vertices " + std::to_string(i + 1) + " and " + std::to_string(j + 1) +
                                     " are the same point (" + num(ra[i]) + ", " + num(dec[i]) + ")");
+  // Antipodal neighbours do not define an edge (every great circle through them is one).
+  for (size_t i = 0; i < n; i++)
+    if (sky::separation_deg(v[i], v[(i + 1) % n]) > 180 - 1e-10)
+      throw std::invalid_argument("polygon: vertices " + std::to_string(i + 1) + " and " + std::to_string((i + 1) % n + 1) +
+                                  " are antipodal (" + num(ra[i]) + ", " + num(dec[i]) + ") and (" +
+                                  num(ra[(i + 1) % n]) + ", " + num(dec[(i + 1) % n]) + "): the edge between them is undefined");
   // Edge planes: every other vertex must lie on one side of every edge's great circle.
   std::vector<sky::Vec3> normals;
   int pos = 0, neg = 0;
@@ -273,6 +279,7 @@ parquet::Table read_partition_pruned(const catalog::Catalog& cat, size_t i, cons
     } catch (const std::exception&) {
       return cat.read_partition(i, columns);  // let the catalog report the problem with context
     }
+    cat.check_leaf(f, *r);
     int hidx = -1;
     for (size_t k = 0; k < r->schema().size(); k++)
       if (r->schema()[k].name == hcol) hidx = int(k);

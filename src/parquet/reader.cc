@@ -43,6 +43,7 @@ struct Leaf {
   int max_def = 0, max_rep = 0;
   int list_def = 0;        // list leaves: def level at which the list itself is present
   std::string unsupported; // non-empty: why this leaf cannot be read
+  int decimal_scale = -1;  // DECIMAL: decoded as field.type (its storage), then made Double
   std::string full_path;   // every schema name from the root, dotted (for clashes)
 };
 
@@ -61,10 +62,6 @@ bool is_unsigned(const SchemaElement& e) {
 Type map_type(const SchemaElement& e, std::string& why) {
   const LogicalType& lt = e.logical;
   int ct = e.converted_type.value_or(-1);
-  if (lt.kind == LogicalType::DECIMAL || ct == meta::CT_DECIMAL) {
-    why = "DECIMAL is not supported";
-    return Type::Binary;
-  }
   switch (e.type.value_or(-1)) {
     case meta::BOOLEAN: return Type::Bool;
     case meta::INT32: {
@@ -170,6 +167,14 @@ struct SchemaWalker {
     l.field.name = name;
     for (size_t i = 0; i < path.size(); i++) l.full_path += (i ? "." : "") + els[size_t(path[i])].name;
     l.field.type = map_type(e, l.unsupported);
+    if (e.logical.kind == LogicalType::DECIMAL || e.converted_type.value_or(-1) == meta::CT_DECIMAL) {
+      // Unscaled integers (INT32, INT64, or big-endian two's complement bytes) / 10^scale.
+      l.decimal_scale = e.logical.kind == LogicalType::DECIMAL ? e.logical.scale : e.scale.value_or(0);
+      if (l.decimal_scale < 0 || l.decimal_scale > 76) l.unsupported = "DECIMAL with scale " + std::to_string(l.decimal_scale);
+      if (l.physical == meta::FIXED_LEN_BYTE_ARRAY && l.type_length > 16)
+        l.unsupported = "DECIMAL stored in more than 16 bytes";
+      if (rep_at >= 0) l.unsupported = "lists of DECIMAL";
+    }
     if (l.max_rep > 1) l.unsupported = "nested lists (repetition level " + std::to_string(l.max_rep) + ")";
     if (l.max_rep == 0) {
       l.field.nullable = l.max_def > 0;
@@ -217,6 +222,7 @@ ColumnStats make_stats(const Leaf& l, const ColumnMetaData& m) {
   if (!m.statistics) return cs;
   const meta::Statistics& s = *m.statistics;
   if (s.null_count) { cs.has_null_count = true; cs.null_count = *s.null_count; }
+  if (l.decimal_scale >= 0) return cs;  // min/max are unscaled: no use to a Double column
   const std::string* mn = nullptr;
   const std::string* mx = nullptr;
   if (s.min_value && s.max_value) {
@@ -304,6 +310,19 @@ size_t chunk_value_bytes(const ColumnMetaData& m, int64_t rows, size_t width) {
   return size_t(want);
 }
 
+// The most bytes `in` stored bytes can decompress to: snappy emits at most 64 bytes per
+// 3-byte copy, deflate at most 1032 per byte, LZ4 about 255 per byte, and a zstd block at
+// least 4 bytes long at most 128 KiB. Generous margins: this only stops absurd headers.
+uint64_t max_expansion(int codec, uint64_t in) {
+  switch (codec) {
+    case 1: return in * 32 + 1024;
+    case 2: return in * 1100 + 1024;
+    case 7: return in * 256 + 1024;
+    case 6: return in * 32768 + (uint64_t(1) << 17);
+  }
+  return UINT64_MAX;
+}
+
 size_t phys_width(const Leaf& l) {
   switch (l.physical) {
     case meta::INT32: case meta::FLOAT: return 4;
@@ -325,6 +344,11 @@ std::span<const uint8_t> ChunkDecoder::decompress(std::span<const uint8_t> in, s
   // make us allocate.
   if (out_size > kMaxPageBytes || (chunk_uncompressed_ > 0 && out_size > uint64_t(chunk_uncompressed_)))
     throw Corrupt("page claims " + std::to_string(out_size) + " uncompressed bytes");
+  // No codec expands its input beyond a fixed ratio, so the stored page bounds what it can
+  // decompress to; a header claiming more is damaged, and nothing is allocated for it.
+  if (out_size > max_expansion(codec_, in.size()))
+    throw Corrupt("page claims " + std::to_string(out_size) + " uncompressed bytes from " + std::to_string(in.size()) +
+                  " stored bytes, more than " + codec_name(codec_) + " can expand to");
   buf.resize(out_size);
   parquet::decompress(codec_, in, std::span<uint8_t>(buf.data(), out_size));
   return {buf.data(), out_size};
@@ -772,6 +796,39 @@ void append_column(Column& dst, Column&& src) {
   }
 }
 
+// A DECIMAL column decoded as its storage (Int32, Int64, or Binary holding big-endian two's
+// complement) becomes Double: unscaled / 10^scale, the nearest double.
+void decimal_to_double(Column& c, int scale) {
+  const size_t n = c.rows();
+  const double div = std::pow(10.0, scale);
+  Buffer out;
+  out.resize(n * sizeof(double));
+  double* d = reinterpret_cast<double*>(out.data());
+  for (size_t i = 0; i < n; i++) {
+    double v = 0;
+    if (c.field.type == Type::Int32) {
+      int32_t x;
+      std::memcpy(&x, c.data.data() + 4 * i, 4);
+      v = double(x);
+    } else if (c.field.type == Type::Int64) {
+      int64_t x;
+      std::memcpy(&x, c.data.data() + 8 * i, 8);
+      v = double(x);
+    } else {
+      const uint8_t* b = c.data.data() + c.offsets[i];
+      size_t len = size_t(c.offsets[i + 1] - c.offsets[i]);
+      if (len > 16) throw Corrupt("DECIMAL value of " + std::to_string(len) + " bytes (at most 16 are supported)");
+      unsigned __int128 u = (len && (b[0] & 0x80)) ? ~(unsigned __int128)0 : 0;  // sign extension
+      for (size_t k = 0; k < len; k++) u = (u << 8) | b[k];
+      v = double(__int128(u));
+    }
+    d[i] = v / div;
+  }
+  c.data = std::move(out);
+  c.offsets.clear();
+  c.field.type = Type::Double;
+}
+
 // ---- the reader ----------------------------------------------------------------------------
 
 class FileReaderImpl : public FileReader {
@@ -779,6 +836,7 @@ class FileReaderImpl : public FileReader {
   explicit FileReaderImpl(std::shared_ptr<storage::ByteSource> src) : src_(std::move(src)) { load_footer(); }
 
   const std::vector<Field>& schema() const override { return schema_; }
+  const std::vector<std::pair<std::string, std::string>>& unreadable() const override { return unreadable_; }
   int64_t rows() const override { return md_.num_rows; }
   int row_groups() const override { return int(rgs_.size()); }
   const RowGroupInfo& row_group(int i) const override {
@@ -796,6 +854,7 @@ class FileReaderImpl : public FileReader {
     Table t;
     t.columns.reserve(want.size());
     for (const Leaf* l : want) t.columns.push_back(read_column(i, *l));
+    finish_decimals(want, t);
     return t;
   }
 
@@ -829,11 +888,23 @@ class FileReaderImpl : public FileReader {
         else read_column_into(g, *want[k], t.columns[k]);
       }
     }
+    finish_decimals(want, t);
     return t;
   }
 
  private:
   FormatError error(const std::string& what) const { return FormatError(src_->name() + ": " + what); }
+
+  void finish_decimals(const std::vector<const Leaf*>& want, Table& t) const {
+    for (size_t k = 0; k < want.size(); k++) {
+      if (want[k]->decimal_scale < 0) continue;
+      try {
+        decimal_to_double(t.columns[k], want[k]->decimal_scale);
+      } catch (const std::runtime_error& e) {
+        throw error("column '" + want[k]->field.name + "': " + e.what());
+      }
+    }
+  }
 
   std::vector<const Leaf*> resolve(const std::vector<std::string>& columns) const {
     std::vector<const Leaf*> out;
@@ -981,9 +1052,13 @@ class FileReaderImpl : public FileReader {
           leaves_[j].field.name = leaves_[j].full_path;
         }
     for (size_t i = 0; i < leaves_.size(); i++) {
-      if (!leaves_[i].unsupported.empty()) continue;
+      if (!leaves_[i].unsupported.empty()) {
+        unreadable_.emplace_back(leaves_[i].field.name, leaves_[i].unsupported);
+        continue;
+      }
       readable_.push_back(int(i));
       schema_.push_back(leaves_[i].field);
+      if (leaves_[i].decimal_scale >= 0) schema_.back().type = Type::Double;
     }
   }
 
@@ -994,6 +1069,7 @@ class FileReaderImpl : public FileReader {
   std::vector<Leaf> leaves_;
   std::vector<int> readable_;
   std::vector<Field> schema_;
+  std::vector<std::pair<std::string, std::string>> unreadable_;
   std::vector<RowGroupInfo> rgs_;
   std::vector<std::pair<std::string, std::string>> kv_;
 };

@@ -44,6 +44,9 @@ class FileReader {
   virtual ~FileReader() = default;
 
   virtual const std::vector<Field>& schema() const = 0;
+  // Columns that schema() leaves out because they cannot be read (nested lists, DECIMAL
+  // wider than 16 bytes, ...): (name, why), in file order.
+  virtual const std::vector<std::pair<std::string, std::string>>& unreadable() const = 0;
   virtual int64_t rows() const = 0;
   virtual int row_groups() const = 0;
   virtual const RowGroupInfo& row_group(int i) const = 0;

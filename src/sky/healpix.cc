@@ -59,6 +59,9 @@ std::vector<int64_t> expand(const rangeset<int64>& rs) {
   return out;
 }
 
+// Above this radius query_disc works through the antipodal disc (see there).
+constexpr double kLargeDiscDeg = 90.0;
+
 }  // namespace
 
 int64_t ang2pix(int order, double ra_deg, double dec_deg) {
@@ -106,9 +109,40 @@ std::vector<int64_t> query_disc(int order, double ra_deg, double dec_deg, double
     for (int64_t p = 0; p < b.Npix(); ++p) all[size_t(p)] = p;
     return all;
   }
-  rangeset<int64> rs;
-  b.query_disc_inclusive(to_pointing(ra_deg, dec_deg), radius_deg * kDeg, rs, 1);
-  return expand(rs);
+  if (radius_deg <= kLargeDiscDeg) {
+    rangeset<int64> rs;
+    b.query_disc_inclusive(to_pointing(ra_deg, dec_deg), radius_deg * kDeg, rs, 1);
+    return expand(rs);
+  }
+  // healpix_cxx's inclusive query misses pixels near the antipode for radii above ~135
+  // degrees. A large disc is the complement of the open antipodal disc of radius 180 - r, so
+  // its pixels are all pixels except those lying wholly inside that small disc: a pixel is
+  // dropped only when its centre is deeper inside than its bounding radius (with the same
+  // 10% margin as the box descent), measured with our own exact separation.
+  double small = 180.0 - radius_deg;
+  double anti_ra = wrap_ra(ra_deg + 180.0), anti_dec = -dec_deg;
+  double pixrad = b.max_pixrad() / kDeg * 1.1 + 1e-12;
+  std::vector<int64_t> excluded;
+  if (small > pixrad) {
+    rangeset<int64> rs;
+    b.query_disc(to_pointing(anti_ra, anti_dec), (small - pixrad) * kDeg, rs);
+    Vec3 anti = to_vec(anti_ra, anti_dec);
+    for (int64_t p : expand(rs)) {
+      pointing c = b.pix2ang(p);
+      if (separation_deg(anti, to_vec(c.phi / kDeg, 90.0 - c.theta / kDeg)) < small - pixrad) excluded.push_back(p);
+    }
+  }
+  std::vector<int64_t> out;
+  out.reserve(size_t(b.Npix()) - excluded.size());
+  size_t k = 0;
+  for (int64_t p = 0; p < b.Npix(); ++p) {
+    if (k < excluded.size() && excluded[k] == p) {
+      ++k;
+      continue;
+    }
+    out.push_back(p);
+  }
+  return out;
 }
 
 std::vector<int64_t> query_polygon(int order, const std::vector<double>& ra, const std::vector<double>& dec) {
@@ -228,6 +262,8 @@ std::vector<int64_t> query_box(int order, double ra_min, double ra_max, double d
   for (int64_t p = 0; p < 12; ++p) descend(box, 0, p, order, radius, out);
   return out;
 }
+
+double max_pixrad_deg(int order) { return base(order).max_pixrad() / kDeg; }
 
 double pixel_area_deg2(int order) {
   base(order);

@@ -25,13 +25,17 @@ inline int64_t first_child(int64_t pix, int from, int to) { return pix << (2 * (
 std::vector<int64_t> neighbours(int order, int64_t pix);
 
 // Pixels at `order` that touch (overlap, inclusive) the region. Sorted, unique. They may
-// include a few pixels that only come near the edge, never miss one that overlaps.
+// include a few pixels that only come near the edge, never miss one that overlaps, at any
+// size (discs up to 180 degrees, boxes up to the whole sky).
 // Boxes: RA from ra_min eastwards to ra_max (ra_min > ra_max wraps through 0; a span of
 // >= 360 is the full circle), Dec inclusive.
 std::vector<int64_t> query_disc(int order, double ra_deg, double dec_deg, double radius_deg);
 std::vector<int64_t> query_box(int order, double ra_min, double ra_max, double dec_min, double dec_max);
 // Convex polygon with great-circle edges; vertices in degrees (ra, dec pairs).
 std::vector<int64_t> query_polygon(int order, const std::vector<double>& ra, const std::vector<double>& dec);
+
+// Largest distance from a pixel centre to its corners at order, degrees.
+double max_pixrad_deg(int order);
 
 // Area of one pixel at order, in square degrees.
 double pixel_area_deg2(int order);

@@ -306,6 +306,45 @@ TEST(Planner, ExplainShowsPlanAndPrunedEstimate) {
   EXPECT_NE(pruned.explain_text().find("prune [id > 100000]"), std::string::npos) << pruned.explain_text();
 }
 
+// A shape whose size makes no sense is an error at its position, whether the condition is
+// pushed into a spatial search or evaluated per row (inside OR): never an empty result, the
+// complement of the shape, or a message from the HEALPix library.
+TEST(Planner, BadRegionSizesFailAtTheirPosition) {
+  struct Case {
+    std::string shape, message;
+  };
+  const Case cases[] = {
+      {"CIRCLE(10, 20, -1)", "CIRCLE radius -1 must be between 0 and 180"},
+      {"CIRCLE(10, 20, CAST('nan' AS DOUBLE))", "CIRCLE radius nan must be between 0 and 180"},
+      {"BOX(10, 20, CAST('inf' AS DOUBLE), 4)", "BOX width inf must be a finite number"},
+      {"CIRCLE(10, 20, 181)", "CIRCLE radius 181 must be between 0 and 180"},
+      {"BOX(10, 20, -5, 4)", "BOX width -5 must be a finite number >= 0"},
+      {"BOX(10, 20, 5, -4)", "BOX height -4 must be a finite number >= 0"},
+      {"BOX(10, 80, 5, 30)", "reaches past a pole"},
+      {"POLYGON(0, 0, 180, 0, 90, 45)", "antipodal"},
+      {"POLYGON(10, 10, 10, 10, 20, 20)", "same point"},
+      {"POLYGON(0, 0, 10, 0, 20, 0)", "one great circle"},
+  };
+  for (const Case& c : cases) {
+    for (const std::string& where : {"1 = CONTAINS(POINT(ra, dec), " + c.shape + ")",
+                                     "id < 0 OR 1 = CONTAINS(POINT(ra, dec), " + c.shape + ")"}) {
+      std::string q = "SELECT id FROM small_sky WHERE " + where;
+      std::string err = error_of(q);
+      EXPECT_NE(err.find(c.message), std::string::npos) << q << " -> " << err;
+      // The position is the shape's own.
+      std::string pos = "line 1, column " + std::to_string(q.find(c.shape.substr(0, c.shape.find('('))) + 1) + ":";
+      EXPECT_EQ(err.rfind(pos, 0), 0u) << q << " -> " << err;
+    }
+  }
+  // Sizes at the limits are fine.
+  EXPECT_EQ(run("SELECT id FROM small_sky WHERE 1 = CONTAINS(POINT(ra, dec), CIRCLE(0, 0, 180))").rows(), 131u);
+  EXPECT_EQ(run("SELECT id FROM small_sky WHERE 1 = CONTAINS(POINT(ra, dec), BOX(0, 0, 360, 180))").rows(), 131u);
+  EXPECT_EQ(run("SELECT id FROM small_sky WHERE id < 0 OR 1 = CONTAINS(POINT(ra, dec), BOX(0, 0, 0, 0))").rows(), 0u);
+  // DISTANCE compared with a bound outside [0, 180] is an ordinary, exact comparison.
+  EXPECT_EQ(run("SELECT id FROM small_sky WHERE DISTANCE(POINT(ra, dec), POINT(0, 0)) < -1").rows(), 0u);
+  EXPECT_EQ(run("SELECT id FROM small_sky WHERE DISTANCE(POINT(ra, dec), POINT(0, 0)) <= 200").rows(), 131u);
+}
+
 TEST(Planner, ErrorsNameThePlaceAndSuggest) {
   EXPECT_EQ(error_of("SELECT rra FROM small_sky"), "line 1, column 8: no column 'rra' in catalog small_sky (did you mean 'ra'?)");
   EXPECT_EQ(error_of("SELECT ra FROM small_skyy"),

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <fstream>
@@ -14,6 +15,8 @@
 #include <sstream>
 
 #include "catalog/skymap.h"
+#include "parquet/reader.h"
+#include "parquet/writer.h"
 #include "sky/healpix.h"
 
 namespace astrolake::catalog {
@@ -580,6 +583,79 @@ TEST_F(DamagedCatalog, BadPartitionInfoAndScanFallback) {
   fs::remove_all(dir_ / "dataset");
   err = open_error();
   EXPECT_NE(err.find("catalog schema could not be loaded"), std::string::npos) << err;
+}
+
+// A pixel listed twice, or inside another listed pixel, would count its rows twice.
+TEST_F(DamagedCatalog, DuplicateOrOverlappingPixels) {
+  write("partition_info.csv", "Norder,Npix\n0,11\n0,11\n");
+  std::string err = open_error();
+  EXPECT_NE(err.find("partition_info.csv lists partition Norder=0/Dir=0/Npix=11 twice"), std::string::npos) << err;
+  // Without _metadata nothing else would notice.
+  fs::remove(dir_ / "dataset/_metadata");
+  err = open_error();
+  EXPECT_NE(err.find("partition_info.csv lists partition Norder=0/Dir=0/Npix=11 twice"), std::string::npos) << err;
+  write("partition_info.csv", "Norder,Npix\n1,45\n0,11\n");
+  err = open_error();
+  EXPECT_NE(err.find("partition_info.csv lists overlapping partitions Norder=0/Dir=0/Npix=11 and Norder=1/Dir=0/Npix=45"),
+            std::string::npos)
+      << err;
+  // Found by a directory scan: a stray copy of the data one order down.
+  fs::remove(dir_ / "partition_info.csv");
+  fs::create_directories(dir_ / "dataset/Norder=1/Dir=0");
+  fs::copy_file(dir_ / "dataset/Norder=0/Dir=0/Npix=11.parquet", dir_ / "dataset/Norder=1/Dir=0/Npix=44.parquet");
+  err = open_error();
+  EXPECT_NE(err.find("the dataset directory lists overlapping partitions Norder=0/Dir=0/Npix=11 and Norder=1/Dir=0/Npix=44"),
+            std::string::npos)
+      << err;
+}
+
+TEST_F(DamagedCatalog, EmptyPartitionListWithRows) {
+  write("partition_info.csv", "Norder,Npix\n");
+  std::string err = open_error();
+  EXPECT_NE(err.find("properties say 131 rows but partition_info.csv lists no partitions"), std::string::npos) << err;
+  fs::remove(dir_ / "dataset/_metadata");
+  err = open_error();
+  EXPECT_NE(err.find("properties say 131 rows but partition_info.csv lists no partitions"), std::string::npos) << err;
+}
+
+// _common_metadata (the schema) left over from another catalog or an earlier write.
+TEST_F(DamagedCatalog, StaleCommonMetadata) {
+  fs::copy_file(data("small_sky_source/dataset/_common_metadata"), dir_ / "dataset/_common_metadata",
+                fs::copy_options::overwrite_existing);
+  std::string err = open_error();
+  EXPECT_NE(err.find("dataset/_common_metadata does not match dataset/_metadata: column '"), std::string::npos) << err;
+  EXPECT_NE(err.find("stale"), std::string::npos) << err;
+}
+
+// A leaf file whose columns are not the catalog's: reading it fails naming the file, through
+// every reader of leaf files.
+TEST_F(DamagedCatalog, LeafSchemaDiffers) {
+  fs::path leaf = dir_ / "dataset/Norder=0/Dir=0/Npix=11.parquet";
+  fs::copy_file(data("small_sky_source/dataset/Norder=1/Dir=0/Npix=47.parquet"), leaf,
+                fs::copy_options::overwrite_existing);
+  Catalog c = Catalog::open(dir_.string());  // footers of leaves are read when they are read
+  std::string err = error_of([&] { c.read_partition(0); });
+  EXPECT_NE(err.find(leaf.string() + " does not have the catalog's columns: column '"), std::string::npos) << err;
+  err = error_of([&] { c.file_reader(leaf.string()); });
+  EXPECT_NE(err.find("does not have the catalog's columns"), std::string::npos) << err;
+  // The same columns, one under another type (ra_error rewritten as DOUBLE).
+  parquet::Table t = parquet::FileReader::open(data("small_sky/dataset/Norder=0/Dir=0/Npix=11.parquet"))->read();
+  for (parquet::Column& col : t.columns) {
+    if (col.field.name != "ra_error") continue;
+    col.field.type = parquet::Type::Double;
+    for (size_t k = 0; k < col.rows(); k++) {
+      int64_t v;
+      std::memcpy(&v, col.data.data() + 8 * k, 8);
+      double d = double(v);
+      std::memcpy(col.data.data() + 8 * k, &d, 8);
+    }
+  }
+  parquet::write_table(leaf.string(), t);
+  err = error_of([&] { Catalog::open(dir_.string()).read_partition(0); });
+  EXPECT_NE(err.find("column 'ra_error' is int64 in the catalog but double in the file"), std::string::npos) << err;
+  // The untouched leaf reads again.
+  fs::copy_file(data("small_sky/dataset/Norder=0/Dir=0/Npix=11.parquet"), leaf, fs::copy_options::overwrite_existing);
+  EXPECT_EQ(Catalog::open(dir_.string()).read_partition(0).rows(), 131u);
 }
 
 TEST_F(DamagedCatalog, BadLegacyJsonAndCollection) {

@@ -421,3 +421,109 @@ TEST(ImportCli, BareNameUnderRootCollectionAndErrors) {
   EXPECT_NE(out.find("bad.csv: row 2: Dec (column 'dec') = 95 is outside [-90, 90]"), std::string::npos) << out;
   EXPECT_FALSE(fs::exists(tmp.path + "/bad"));
 }
+
+#include "../duckdb_runner.h"
+
+namespace astrolake::catalog {
+namespace {
+
+// The columns of the catalog's first leaf, read back.
+parquet::Table first_leaf(const ImportResult& r) {
+  return parquet::FileReader::open(pixel_path(r.catalog_dir + "/dataset", r.partitions[0].order, r.partitions[0].pixel))
+      ->read();
+}
+
+// Spreadsheets write a UTF-8 byte order mark before the header; it is not part of "ra".
+TEST(ImportInputs, CsvByteOrderMarkIsNotPartOfTheFirstName) {
+  TempDir tmp;
+  std::string in = tmp.path + "/bom.csv";
+  write_text(in, "\xEF\xBB\xBFra,dec,id\n10,20,1\n11,21,2\n");
+  ImportResult r = import_catalog(quiet_options(in, tmp.path + "/cat"));
+  EXPECT_EQ(r.rows, 2);
+  EXPECT_EQ(first_leaf(r).columns[1].field.name, "ra");
+  // Quoted first name after the mark.
+  write_text(in, "\xEF\xBB\xBF\"ra\",dec\n10,20\n");
+  EXPECT_EQ(import_catalog(quiet_options(in, tmp.path + "/cat2")).rows, 1);
+}
+
+// Two columns of one name: caught when the input is opened, naming both positions.
+TEST(ImportInputs, DuplicateColumnNamesAreAnError) {
+  TempDir tmp;
+  std::string out = tmp.path + "/cat";
+  std::string in = tmp.path + "/dup.csv";
+  write_text(in, "ra,dec,mag,mag\n10,20,1,2\n");
+  std::string err = error_of(quiet_options(in, out));
+  EXPECT_NE(err.find("dup.csv: columns 3 and 4 are both named 'mag'"), std::string::npos) << err;
+  expect_nothing_left(out);
+  // An empty header cell is named column_<i>: a clash with a real name is caught too.
+  write_text(in, "ra,dec,column_3,\n10,20,1,2\n");
+  err = error_of(quiet_options(in, out));
+  EXPECT_NE(err.find("columns 3 and 4 are both named 'column_3'"), std::string::npos) << err;
+}
+
+// A column that looks integer in one CSV file and floating point in another is read as
+// double from all of them; other differences name the column and both types.
+TEST(ImportInputs, CsvFilesWithIntAndDoubleColumnsWiden) {
+  TempDir tmp;
+  std::string a = tmp.path + "/a.csv", b = tmp.path + "/b.csv";
+  write_text(a, "ra,dec,mag\n10,20,12\n11,21,13\n");
+  write_text(b, "ra,dec,mag\n10.5,20.5,12.25\n11.5,21.5,9007199254740993\n");
+  ImportOptions o = quiet_options(a, tmp.path + "/cat");
+  o.inputs = {a, b};
+  ImportResult r = import_catalog(o);
+  EXPECT_EQ(r.rows, 4);
+  std::multiset<double> mags, ras;
+  for (const auto& px : r.partitions) {
+    parquet::Table t =
+        parquet::FileReader::open(pixel_path(r.catalog_dir + "/dataset", px.order, px.pixel))->read();
+    ASSERT_EQ(t.columns[3].field.type, parquet::Type::Double);
+    ASSERT_EQ(t.columns[1].field.type, parquet::Type::Double);
+    for (size_t i = 0; i < t.rows(); i++) {
+      mags.insert(t.columns[3].values_as<double>()[i]);
+      ras.insert(t.columns[1].values_as<double>()[i]);
+    }
+  }
+  EXPECT_EQ(mags, (std::multiset<double>{12, 13, 12.25, 9007199254740993.0}));
+  EXPECT_EQ(ras, (std::multiset<double>{10, 11, 10.5, 11.5}));
+  // A string where the first file has numbers: named, with both types.
+  o.output = tmp.path + "/cat_err";
+  write_text(b, "ra,dec,mag\n10.5,20.5,bright\n");
+  std::string err = error_of(o);
+  EXPECT_NE(err.find("b.csv has column 'mag' as string but " + a + " has it as int64"), std::string::npos) << err;
+  write_text(b, "ra,dec,flux\n10.5,20.5,1\n");
+  err = error_of(o);
+  EXPECT_NE(err.find("b.csv has column 'flux' where " + a + " has 'mag'"), std::string::npos) << err;
+}
+
+// DECIMAL columns (as DuckDB writes them) import as double, RA and Dec included; a column
+// that cannot be imported is named, never dropped.
+TEST(ImportInputs, DecimalColumnsImportAndUnreadableColumnsAreNamed) {
+  std::string problem = al_duckdb_test::duckdb_problem();
+  ASSERT_TRUE(problem.empty()) << problem;
+  TempDir tmp;
+  std::string dec = tmp.path + "/dec.parquet", nested = tmp.path + "/nested.parquet";
+  auto run = al_duckdb_test::run_duckdb(
+      {"CREATE TABLE t AS SELECT i AS id, (i * 0.7)::DECIMAL(9,4) AS ra, (i * 0.1 - 50)::DECIMAL(18,10) AS dec, "
+       "(i * 1.25)::DECIMAL(38,3) AS flux FROM range(500) r(i)",
+       "COPY t TO '" + dec + "' (FORMAT parquet)",
+       "COPY (SELECT ra, dec, [[id]] AS deep, [id] AS shallow, {'a': id} AS s FROM t) TO '" + nested + "' (FORMAT parquet)"},
+      tmp.path);
+  ASSERT_EQ(run.status, 0) << run.error;
+  ImportResult r = import_catalog(quiet_options(dec, tmp.path + "/cat"));
+  EXPECT_EQ(r.rows, 500);
+  parquet::Table t = first_leaf(r);
+  ASSERT_EQ(t.columns.size(), 5u);
+  for (size_t c = 2; c < 5; c++) EXPECT_EQ(t.columns[c].field.type, parquet::Type::Double) << t.columns[c].field.name;
+  for (size_t i = 0; i < t.rows(); i++) {
+    int64_t id = t.columns[1].values_as<int64_t>()[i];
+    EXPECT_DOUBLE_EQ(t.columns[2].values_as<double>()[i], double(id) * 0.7);
+    EXPECT_NEAR(t.columns[3].values_as<double>()[i], double(id) * 0.1 - 50, 1e-9);
+    EXPECT_EQ(t.columns[4].values_as<double>()[i], double(id) * 1.25);
+  }
+  std::string err = error_of(quiet_options(nested, tmp.path + "/cat2"));
+  EXPECT_NE(err.find("nested.parquet: cannot import these columns: 'deep"), std::string::npos) << err;
+  expect_nothing_left(tmp.path + "/cat2");
+}
+
+}  // namespace
+}  // namespace astrolake::catalog

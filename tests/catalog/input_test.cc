@@ -279,3 +279,182 @@ TEST(FitsInput, UnreadableFitsIsAClearError) {
     EXPECT_NE(std::string(e.what()).find("bad.fits"), std::string::npos) << e.what();
   }
 }
+
+namespace {
+
+// A FITS file written card by card: an empty primary HDU, then a binary table whose header
+// is `cards` (80-column cards, END added) followed by `data`, padded to 2880-byte blocks.
+void write_fits_cards(const std::string& path, const std::vector<std::string>& cards, const std::string& data) {
+  auto block = [](std::vector<std::string> c) {
+    c.push_back("END");
+    std::string h;
+    for (std::string& card : c) h += card + std::string(80 - card.size(), ' ');
+    h.resize((h.size() + 2879) / 2880 * 2880, ' ');
+    return h;
+  };
+  std::string out = block({"SIMPLE  =                    T", "BITPIX  =                    8", "NAXIS   =                    0",
+                           "EXTEND  =                    T"});
+  out += block(cards);
+  std::string d = data;
+  d.resize((d.size() + 2879) / 2880 * 2880, '\0');
+  write_text(path, out + d);
+}
+
+std::string card(const std::string& key, const std::string& value) {
+  std::string k = key + std::string(8 - key.size(), ' ');
+  return k + "= " + std::string(20 - std::min<size_t>(20, value.size()), ' ') + value;
+}
+
+std::vector<std::string> table_cards(int64_t naxis1, int64_t naxis2, const std::string& tform) {
+  return {card("XTENSION", "'BINTABLE'"), card("BITPIX", "8"), card("NAXIS", "2"), card("NAXIS1", std::to_string(naxis1)),
+          card("NAXIS2", std::to_string(naxis2)), card("PCOUNT", "0"), card("GCOUNT", "1"), card("TFIELDS", "1"),
+          card("TTYPE1", "'big'"), card("TFORM1", tform)};
+}
+
+std::string open_and_read_error(const std::string& path) {
+  try {
+    auto r = open_fits(path);
+    parquet::Table t;
+    while (r->next(t)) {
+    }
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+// Lengths read from the file are checked against its size before anything is allocated:
+// a descriptor or repeat count claiming more elements than the file has bytes is an error.
+TEST(FitsInput, LengthsBeyondTheFileAreRejectedBeforeAllocating) {
+  TempDir tmp;
+  std::string p = tmp.path + "/var.fits";
+  // One row with a 'P' descriptor (int32 length, int32 heap offset) claiming 2^31-1 doubles.
+  std::string row = {'\x7f', '\xff', '\xff', '\xff', 0, 0, 0, 0};
+  write_fits_cards(p, table_cards(8, 1, "'1PD(5)'"), row);
+  std::string err = open_and_read_error(p);
+  EXPECT_NE(err.find("column 'big' row 1: an array of 2147483647 elements cannot fit in the file (8640 bytes)"),
+            std::string::npos)
+      << err;
+  // The table's rows must be in the file: a fixed vector of 100 million doubles, a string
+  // column of 10^9 bytes, 10^12 rows of one double, in files of 5760 bytes.
+  write_fits_cards(p, table_cards(800000000, 1, "'100000000D'"), "");
+  err = open_and_read_error(p);
+  EXPECT_NE(err.find("the table header claims 1 rows of 800000000 bytes and a heap of 0 bytes, more than the file's 5760 bytes"),
+            std::string::npos)
+      << err;
+  write_fits_cards(p, table_cards(1000000000, 2, "'1000000000A'"), "");
+  err = open_and_read_error(p);
+  EXPECT_NE(err.find("claims 2 rows of 1000000000 bytes"), std::string::npos) << err;
+  write_fits_cards(p, table_cards(8, 1000000000000, "'1D'"), "");
+  err = open_and_read_error(p);
+  EXPECT_NE(err.find("claims 1000000000000 rows of 8 bytes"), std::string::npos) << err;
+  // The same layout with lengths that fit reads.
+  std::string ok = {0, 0, 0, 2, 0, 0, 0, 0};
+  std::string heap(16, '\0');
+  std::vector<std::string> cards = table_cards(8, 1, "'1PD(2)'");
+  cards[5] = card("PCOUNT", "16");
+  write_fits_cards(p, cards, ok + heap);
+  auto r = open_fits(p);
+  parquet::Table t;
+  ASSERT_TRUE(r->next(t));
+  EXPECT_EQ(t.columns[0].values(), 2u);
+}
+
+// Header cards that would overflow cfitsio's buffers (and abort the process) are rejected
+// before cfitsio reads them.
+TEST(FitsInput, MalformedCardsAreRejectedBeforeCfitsio) {
+  TempDir tmp;
+  std::string p = tmp.path + "/cards.fits";
+  std::vector<std::string> cards = table_cards(8, 1, "'1D'");
+  cards[8] = "TTYPE1  " + std::string(72, '=');
+  write_fits_cards(p, cards, std::string(8, '\0'));
+  std::string err = open_and_read_error(p);
+  EXPECT_NE(err.find("cards.fits: HDU 2, header card 9 (TTYPE1): '=' must be followed by a space"), std::string::npos)
+      << err;
+  cards[8] = "TTYPE1  = " + std::string(70, 'x');
+  write_fits_cards(p, cards, std::string(8, '\0'));
+  err = open_and_read_error(p);
+  EXPECT_NE(err.find("header card 9 (TTYPE1): the value must be a quoted string, found xxxx"), std::string::npos) << err;
+  cards[8] = card("TTYPE1", "'ok'");
+  write_fits_cards(p, cards, std::string(8, '\0'));
+  auto r = open_fits(p);
+  EXPECT_EQ(r->schema()[0].name, "ok");
+  // Behind a primary array of 3000 bytes (two blocks) the table's cards are found and checked.
+  std::string primary = "SIMPLE  =                    T" + std::string(50, ' ') + "BITPIX  =                    8" +
+                        std::string(50, ' ') + "NAXIS   =                    1" + std::string(50, ' ') +
+                        "NAXIS1  =                 3000" + std::string(50, ' ') + "END";
+  primary.resize(2880, ' ');
+  primary += std::string(5760, '=');  // data that would be bad cards if read as a header
+  std::string table;
+  for (const std::string& c : cards) table += c + std::string(80 - c.size(), ' ');
+  table += "END";
+  table.resize(2880, ' ');
+  table += std::string(2880, '\0');
+  write_text(p, primary + table);
+  EXPECT_EQ(open_fits(p)->schema()[0].name, "ok");
+  cards[8] = "TTYPE1  " + std::string(72, '=');
+  table.replace(8 * 80, 80, cards[8]);
+  write_text(p, primary + table);
+  err = open_and_read_error(p);
+  EXPECT_NE(err.find("HDU 2, header card 9 (TTYPE1): '=' must be followed by a space"), std::string::npos) << err;
+}
+
+// Messages quote header bytes through cfitsio; control characters come out as \xNN.
+TEST(FitsInput, ErrorsShowNoRawBytes) {
+  TempDir tmp;
+  std::string p = tmp.path + "/ctl.fits";
+  write_fits_cards(p, table_cards(8, 1, std::string("'\x1b[31mQ\x01") + "'"), std::string(8, '\0'));
+  std::string err = open_and_read_error(p);
+  ASSERT_FALSE(err.empty());
+  for (unsigned char c : err) EXPECT_TRUE(c >= 0x20 && c < 0x7f) << "byte " << int(c) << " in: " << err;
+  EXPECT_NE(err.find("\\x1b"), std::string::npos) << err;
+}
+
+// A table that opens but fails while its columns are read (here a complex column) must not
+// leave its file open: a long-lived process would run out of descriptors.
+TEST(FitsInput, FailedOpenClosesTheFile) {
+  TempDir tmp;
+  std::string p = tmp.path + "/complex.fits";
+  write_fits_cards(p, table_cards(8, 1, "'1C'"), std::string(8, '\0'));
+  auto open_fds = [] { return std::distance(fs::directory_iterator("/proc/self/fd"), fs::directory_iterator()); };
+  EXPECT_NE(open_and_read_error(p).find("unsupported FITS type"), std::string::npos);
+  auto before = open_fds();
+  for (int i = 0; i < 20; i++) open_and_read_error(p);
+  EXPECT_EQ(open_fds(), before);
+  // No table at all: cfitsio fails with the file still open.
+  std::string image = tmp.path + "/image.fits";
+  write_text(image, std::string("SIMPLE  =                    T") + std::string(50, ' ') +
+                                         "BITPIX  =                    8" + std::string(50, ' ') +
+                                         "NAXIS   =                    0" + std::string(50, ' ') + "END" +
+                                         std::string(2880 - 243, ' '));
+  EXPECT_NE(open_and_read_error(image).find("image.fits: cannot open a FITS table"), std::string::npos)
+      << open_and_read_error(image);
+  before = open_fds();
+  for (int i = 0; i < 20; i++) open_and_read_error(image);
+  EXPECT_EQ(open_fds(), before);
+}
+
+// A CSV file that fails while it is opened (no header, a duplicate name, a bad sample) is
+// closed: a long-lived process would otherwise run out of file descriptors.
+TEST(CsvInput, FailedOpenClosesTheFile) {
+  TempDir tmp;
+  auto open_fds = [] { return std::distance(fs::directory_iterator("/proc/self/fd"), fs::directory_iterator()); };
+  for (std::string text : {"", "ra,ra\n1,2\n", "a,b\n1,2,3\n"}) {
+    std::string p = tmp.path + "/bad.csv";
+    write_text(p, text);
+    auto fail_open = [&] {
+      try {
+        open_csv(p);
+      } catch (const InputError& e) {
+        return std::string(e.what());
+      }
+      return std::string();
+    };
+    EXPECT_NE(fail_open().find("bad.csv"), std::string::npos) << text;
+    auto before = open_fds();
+    for (int i = 0; i < 20; i++) fail_open();
+    EXPECT_EQ(open_fds(), before) << text;
+  }
+}

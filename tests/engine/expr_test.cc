@@ -75,8 +75,40 @@ TEST(Expr, DivisionByZeroIsNull) {
     EXPECT_TRUE(r.is_null(i));
     EXPECT_TRUE(m.is_null(i));
   }
-  Column big = evaluate(*binary(BinOp::Div, lit_int(INT64_MIN), lit_int(-1)), t);
-  EXPECT_EQ(get_i(big, 0), INT64_MIN);  // wraps, no trap
+}
+
+// Every int64 operation whose result does not fit is an error naming the operation, never a
+// wrapped value; results just inside the range are exact, and NULL rows are not checked.
+TEST(Expr, IntegerOverflowIsAnError) {
+  Table t = random_table(3, 2, 0);
+  auto expect_overflow = [&](const ExprPtr& e, const std::string& text) {
+    try {
+      Column c = evaluate(*e, t);
+      ADD_FAILURE() << "no error for " << text << ", got " << value_at(c, 0).to_string();
+    } catch (const ExprError& err) {
+      EXPECT_NE(std::string(err.what()).find("integer overflow"), std::string::npos) << err.what();
+      EXPECT_NE(std::string(err.what()).find(text), std::string::npos) << err.what();
+    }
+  };
+  expect_overflow(binary(BinOp::Add, lit_int(INT64_MAX), lit_int(1)), "9223372036854775807 + 1");
+  expect_overflow(binary(BinOp::Sub, lit_int(INT64_MIN), lit_int(1)), "-9223372036854775808 - 1");
+  expect_overflow(binary(BinOp::Mul, lit_int(int64_t(1) << 32), lit_int(int64_t(1) << 31)), "*");
+  expect_overflow(binary(BinOp::Div, lit_int(INT64_MIN), lit_int(-1)), "/ -1");
+  expect_overflow(negate(lit_int(INT64_MIN)), "0 - -9223372036854775808");
+  expect_overflow(call("abs", {lit_int(INT64_MIN)}), "abs(-9223372036854775808)");
+  // Edges that fit are exact.
+  EXPECT_EQ(get_i(evaluate(*binary(BinOp::Add, lit_int(INT64_MAX - 1), lit_int(1)), t), 0), INT64_MAX);
+  EXPECT_EQ(get_i(evaluate(*binary(BinOp::Mul, lit_int(-(int64_t(1) << 62)), lit_int(2)), t), 0), INT64_MIN);
+  EXPECT_EQ(get_i(evaluate(*negate(lit_int(INT64_MAX)), t), 0), -INT64_MAX);
+  EXPECT_EQ(get_i(evaluate(*binary(BinOp::Mod, lit_int(INT64_MIN), lit_int(-1)), t), 0), 0);
+  // A NULL operand gives NULL even where its slot could overflow.
+  Table nt;
+  nt.columns.emplace_back(field("v", Type::Int64));
+  nt.columns[0].push<int64_t>(INT64_MAX);
+  nt.columns[0].valid = {0};  // the slot holds INT64_MAX, but the row is NULL
+  Column n = evaluate(*binary(BinOp::Add, col("v"), lit_int(1)), nt);
+  EXPECT_TRUE(n.is_null(0));
+  EXPECT_TRUE(evaluate(*call("abs", {binary(BinOp::Sub, col("v"), lit_int(INT64_MIN))}), nt).is_null(0));
 }
 
 TEST(Expr, ComparisonsMatchBruteForce) {

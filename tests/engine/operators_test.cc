@@ -228,6 +228,27 @@ TEST(Operators, AggregateEdgeCases) {
   EXPECT_THROW(Aggregate(source(t), {}, {{AggFunc::Sum, col("s"), false, ""}}), ExprError);
 }
 
+// Integer SUM accumulates in 128 bits: partial sums may leave BIGINT as long as the total is
+// back inside; a total outside is an error, never a wrapped value. AVG of integers is exact.
+TEST(Operators, IntegerSumNeverWraps) {
+  Table t;
+  t.columns.emplace_back(field("v", Type::Int64));
+  for (int64_t v : {INT64_MAX, INT64_MAX, -INT64_MAX, -INT64_MAX + 5}) t.columns[0].push<int64_t>(v);
+  std::vector<AggSpec> aggs = {{AggFunc::Sum, col("v"), false, "s"}, {AggFunc::Avg, col("v"), false, "a"}};
+  for (size_t batch : {size_t(1), size_t(4)}) {
+    Table g = collect(*std::make_unique<Aggregate>(source(t, batch), std::vector<NamedExpr>{}, aggs));
+    EXPECT_EQ(get_i(g.col("s"), 0), 5);
+    EXPECT_EQ(get_d(g.col("a"), 0), 1.25);
+  }
+  t.columns[0].push<int64_t>(INT64_MAX);
+  try {
+    collect(*std::make_unique<Aggregate>(source(t, 2), std::vector<NamedExpr>{}, aggs));
+    ADD_FAILURE() << "no overflow error";
+  } catch (const ExprError& e) {
+    EXPECT_NE(std::string(e.what()).find("integer overflow: sum (s)"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Operators, HashJoinMatchesNestedLoops) {
   Table l = random_table(700, 16, 0.2);
   Table r = random_table(300, 17, 0.2);

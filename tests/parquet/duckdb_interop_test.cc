@@ -531,3 +531,46 @@ TEST(DuckdbInterop, WeReadDuckdbFiles) {
 
 }  // namespace
 }  // namespace astrolake::parquet
+
+namespace astrolake::parquet {
+namespace {
+
+// DECIMAL columns, as DuckDB stores them (INT32 up to 9 digits, INT64 up to 18, 16-byte
+// FIXED_LEN_BYTE_ARRAY beyond), read as the double DuckDB itself converts them to; nested
+// lists, which cannot be read, are named by unreadable() instead of vanishing.
+TEST(DuckdbInterop, DecimalsReadAsDoubleAndUnreadableColumnsNamed) {
+  std::string problem = duckdb_problem();
+  ASSERT_TRUE(problem.empty()) << problem;
+  TempDir dir;
+  std::string f = dir.file("dec.parquet");
+  std::string make = "CREATE TABLE t AS SELECT (i * 1.375 - 700)::DECIMAL(9,3) AS d9, (i * 123456.000001 - 1e8)::DECIMAL(18,6) AS d18, "
+                     "CASE WHEN i % 7 = 0 THEN NULL ELSE (i * 1234567890.0123456789 - 9e20)::DECIMAL(38,10) END AS d38, "
+                     "[[i, i + 1], [i]] AS nested FROM range(1000) r(i)";
+  auto rows = duck(dir, {make, "COPY t TO '" + f + "' (FORMAT parquet)",
+                         "SELECT d9::DOUBLE, d18::DOUBLE, d38::DOUBLE FROM t ORDER BY rowid"});
+  ASSERT_EQ(rows.size(), 3u);
+  ASSERT_EQ(rows[2].size(), 1000u);
+  auto r = FileReader::open(f);
+  ASSERT_EQ(r->schema().size(), 3u);
+  for (const Field& fl : r->schema()) EXPECT_EQ(fl.type, Type::Double) << fl.name;
+  ASSERT_EQ(r->unreadable().size(), 1u);
+  EXPECT_EQ(r->unreadable()[0].first.rfind("nested", 0), 0u) << r->unreadable()[0].first;
+  EXPECT_NE(r->unreadable()[0].second.find("nested lists"), std::string::npos);
+  Table t = r->read();
+  Table g = r->read_row_group(0, {"d38", "d9"});
+  for (size_t i = 0; i < 1000; i++) {
+    std::vector<std::string> want = split_tab(rows[2][i]);
+    for (size_t c = 0; c < 3; c++) {
+      const Column& col = t.columns[c];
+      std::string got = col.value_is_null(i) ? "\\N" : hex_double(load<double>(col, i));
+      EXPECT_EQ(got, want[c]) << col.field.name << " row " << i;
+    }
+  }
+  EXPECT_EQ(g.columns[0].field.type, Type::Double);
+  EXPECT_EQ(hex_double(load<double>(g.columns[1], 5)), split_tab(rows[2][5])[0]);
+  // Statistics are of unscaled integers: not offered for pruning.
+  EXPECT_FALSE(r->row_group(0).stats[0].has_min_max);
+}
+
+}  // namespace
+}  // namespace astrolake::parquet

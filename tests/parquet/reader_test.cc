@@ -2,12 +2,16 @@
 // corrupt inputs that must fail with FormatError (never a crash).
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fstream>
+#include <unistd.h>
 #include <map>
 #include <sstream>
 #include <thread>
 
+#include "parquet/metadata.h"
 #include "parquet/reader.h"
+#include "parquet/writer.h"
 #include "storage/source.h"
 
 using namespace astrolake;
@@ -249,5 +253,61 @@ TEST(ReaderCorrupt, LyingFooterLengthAndMagic) {
     FAIL();
   } catch (const FormatError& e) {
     EXPECT_NE(std::string(e.what()).find("bad magic"), std::string::npos);
+  }
+}
+
+// A page header claiming far more uncompressed bytes than its codec can make of the stored
+// bytes is rejected before anything is allocated for it; data that really compresses that
+// well (all zeros) still reads.
+TEST(ReaderCorrupt, PageSizeBeyondWhatTheCodecCanExpandTo) {
+  Table t;
+  t.columns.emplace_back(Field{"x", Type::Double});
+  for (int i = 0; i < 100000; i++) t.columns[0].push<double>(0.0);
+  std::string path = "/tmp/al_ratio_" + std::to_string(getpid()) + ".parquet";
+  for (Codec codec : {Codec::Snappy, Codec::Gzip, Codec::Zstd}) {
+    WriteOptions o;
+    o.codec = codec;
+    o.dictionary = false;
+    write_table(path, t, o);
+    std::vector<uint8_t> bytes = slurp(path);
+    std::remove(path.c_str());
+    EXPECT_EQ(FileReader::open(storage::memory_source(bytes, "zeros.parquet"))->read().rows(), 100000u);
+    // The same file rebuilt with its first page claiming 900 MiB.
+    uint32_t flen;
+    std::memcpy(&flen, bytes.data() + bytes.size() - 8, 4);
+    meta::FileMetaData md = meta::parse_file_metadata(std::span(bytes.data() + bytes.size() - 8 - flen, flen));
+    meta::ColumnMetaData& m = *md.row_groups[0].columns[0].meta;
+    size_t consumed = 0;
+    size_t at = size_t(m.data_page_offset);
+    meta::PageHeader h = meta::parse_page_header(std::span(bytes.data() + at, bytes.size() - at), consumed);
+    std::vector<uint8_t> body(bytes.begin() + ptrdiff_t(at + consumed),
+                              bytes.begin() + ptrdiff_t(at + consumed + size_t(h.compressed_size)));
+    h.uncompressed_size = 900 << 20;
+    std::vector<uint8_t> hb, out = {'P', 'A', 'R', '1'};
+    meta::serialize(h, hb);
+    out.insert(out.end(), hb.begin(), hb.end());
+    out.insert(out.end(), body.begin(), body.end());
+    m.data_page_offset = 4;
+    m.dictionary_page_offset.reset();
+    m.total_compressed_size = int64_t(hb.size() + body.size());
+    m.total_uncompressed_size = int64_t(hb.size()) + (900 << 20);
+    md.row_groups[0].columns[0].file_offset = 4;
+    md.row_groups[0].file_offset.reset();
+    md.row_groups[0].total_compressed_size.reset();
+    std::vector<uint8_t> fb;
+    meta::serialize(md, fb);
+    out.insert(out.end(), fb.begin(), fb.end());
+    uint32_t n = uint32_t(fb.size());
+    out.insert(out.end(), reinterpret_cast<uint8_t*>(&n), reinterpret_cast<uint8_t*>(&n) + 4);
+    out.insert(out.end(), {'P', 'A', 'R', '1'});
+    try {
+      FileReader::open(storage::memory_source(out, "lying.parquet"))->read();
+      ADD_FAILURE() << "codec " << int(codec) << ": accepted";
+    } catch (const FormatError& e) {
+      EXPECT_NE(std::string(e.what()).find("page claims 943718400 uncompressed bytes from " + std::to_string(body.size()) +
+                                           " stored bytes, more than"),
+                std::string::npos)
+          << e.what();
+    }
   }
 }
