@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   add_skymap(app);
   add_query(app);
   add_functions(app);
+  add_serve(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
