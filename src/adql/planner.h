@@ -22,6 +22,7 @@
 // ADQL BOX(ra, dec, width, height) is the RA/Dec range [ra -+ width/2] x [dec -+ height/2]
 // (RA wrapping through 0 as hats' box search does), not a great-circle box.
 #pragma once
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -44,6 +45,9 @@ struct PlanOptions {
   engine::QueryContext* ctx = nullptr;  // limits and cancellation (may be null)
   int threads = 0;                      // 0: every core
   int progress = 0;                     // engine spatial searches: -1 auto, 0 never, 1 always
+  // Tables held in memory (a service's TAP_SCHEMA), asked first for each FROM name with its
+  // parts as written, e.g. {"TAP_SCHEMA", "columns"}; null means "not one of mine".
+  std::function<std::shared_ptr<const parquet::Table>(const std::vector<std::string>& names)> memory_tables;
 };
 
 // One line of the plan tree, for EXPLAIN.

@@ -121,10 +121,7 @@ struct Service::Impl {
       r.set_content(tableset_xml(root, q.get_param_value("detail") == "min"), "text/xml");
     }));
     s.Get(R"(/tap/tables/([^/]+))", guarded([this](const httplib::Request& q, httplib::Response& r) {
-      std::string name = q.matches[1].str();
-      auto dot = name.rfind('.');  // a schema-qualified name: the table is the last part
-      if (dot != std::string::npos && name.substr(0, dot) == kSchemaName) name = name.substr(dot + 1);
-      r.set_content(table_xml(root, name), "text/xml");
+      r.set_content(table_xml(root, q.matches[1].str()), "text/xml");
     }));
     auto landing = [this](const httplib::Request& q, httplib::Response& r) {
       std::string base = base_url(q, http.port());

@@ -86,6 +86,9 @@ HttpServer::HttpServer(HttpOptions opts) : opts_(std::move(opts)) {
     }
     send_error(res, 500, what);
   });
+  server_.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Server", "astrolake");
+  });
   if (opts_.access_log) server_.set_logger(log_request);
 }
 

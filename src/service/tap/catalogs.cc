@@ -5,6 +5,8 @@
 #include <functional>
 #include <set>
 
+#include "service/tap/metadata.h"
+
 namespace fs = std::filesystem;
 
 namespace astrolake::service {
@@ -84,6 +86,9 @@ void CatalogRoot::check_statement(const adql::Statement& stmt) const {
       std::string lower = last.name;
       for (char& c : lower) c = char(std::tolower(c));
       if (t.names.size() == 1 && ctes.count(lower)) return;
+      std::vector<std::string> names;
+      for (const auto& n : t.names) names.push_back(n.name);
+      if (is_tap_schema_name(names)) return;
       find(last.name);
     } else if (t.kind == TableRefKind::Subquery) {
       if (t.subquery) query(*t.subquery);

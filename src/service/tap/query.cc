@@ -8,6 +8,7 @@
 #include "engine/column_ops.h"
 #include "parquet/writer.h"
 #include "service/tap/error.h"
+#include "service/tap/metadata.h"
 
 namespace astrolake::service {
 
@@ -107,6 +108,7 @@ ResultStream::ResultStream(const TapParams& params, const CatalogRoot& root, con
     po.ctx = &ctx_;
     po.threads = limits.threads;
     po.progress = 0;
+    po.memory_tables = [&root](const std::vector<std::string>& names) { return tap_schema_table(names, root); };
     plan_ = adql::plan(stmt, po);
     if (params.maxrec > 0) {
       first_ = plan_.root->next();
@@ -126,6 +128,12 @@ ResultStream::ResultStream(const TapParams& params, const CatalogRoot& root, con
 bool ResultStream::write_all(const std::function<bool(const std::string&)>& sink) {
   votable::WriterOptions wo;
   wo.query = params_.query;
+  // The planner knows which output columns carry the position of the first catalog.
+  wo.meta.resize(plan_.schema.size());
+  for (size_t i = 0; i < plan_.schema.size(); i++) {
+    if (plan_.schema[i].name == plan_.ra_column) wo.meta[i] = {"deg", "pos.eq.ra;meta.main", "", ""};
+    if (plan_.schema[i].name == plan_.dec_column) wo.meta[i] = {"deg", "pos.eq.dec;meta.main", "", ""};
+  }
   auto w = votable::make_writer(params_.format, plan_.schema, wo);
   std::string buf;
   w->begin(buf);

@@ -1,4 +1,4 @@
-#include "catalog/catalog.h"
+#include "service/tap/metadata.h"
 #include "service/vosi/vosi.h"
 #include "votable/writer.h"
 
@@ -8,29 +8,27 @@ namespace {
 
 using votable::xml_escape;
 
-// The <table> element of one catalog (`element` is "table" inside a tableset, "vosi:table"
-// as a document of its own).
-std::string table_element(const TableEntry& t, bool with_columns, const std::string& element, const std::string& ns) {
-  catalog::Catalog cat = catalog::Catalog::open(t.dir);
-  std::string desc = cat.properties().get("obs_title");
-  if (desc.empty())
-    desc = "HATS " + std::string(catalog::type_name(cat.type())) + " catalog " + cat.name() + " (" +
-           std::to_string(cat.rows()) + " rows)";
+// The <table> element (`element` is "table" inside a tableset, "vosi:table" as a document).
+std::string table_element(const TableInfo& t, bool with_columns, const std::string& element, const std::string& ns) {
   std::string s = "<" + element + ns + " type=\"table\">\n<name>" + xml_escape(t.name) + "</name>\n<description>" +
-                  xml_escape(desc) + "</description>\n";
+                  xml_escape(t.description) + "</description>\n";
   if (with_columns) {
-    for (const auto& f : cat.schema()) {
-      votable::VotType vt = votable::votable_type(f);
-      s += "<column>\n<name>" + xml_escape(f.name) + "</name>\n";
-      if (f.name == cat.ra_column()) s += "<unit>deg</unit>\n<ucd>pos.eq.ra;meta.main</ucd>\n";
-      else if (f.name == cat.dec_column()) s += "<unit>deg</unit>\n<ucd>pos.eq.dec;meta.main</ucd>\n";
+    for (const auto& c : t.columns) {
+      s += "<column>\n<name>" + xml_escape(c.name) + "</name>\n";
+      if (!c.description.empty()) s += "<description>" + xml_escape(c.description) + "</description>\n";
+      if (!c.unit.empty()) s += "<unit>" + xml_escape(c.unit) + "</unit>\n";
+      if (!c.ucd.empty()) s += "<ucd>" + xml_escape(c.ucd) + "</ucd>\n";
       s += "<dataType xsi:type=\"vs:VOTableType\"";
-      if (!vt.arraysize.empty()) s += " arraysize=\"" + vt.arraysize + "\"";
-      if (!vt.xtype.empty()) s += " extendedType=\"" + vt.xtype + "\"";
-      s += ">" + vt.datatype + "</dataType>\n";
-      if (f.nullable) s += "<flag>nullable</flag>\n";
+      if (!c.type.arraysize.empty()) s += " arraysize=\"" + c.type.arraysize + "\"";
+      if (!c.type.xtype.empty()) s += " extendedType=\"" + c.type.xtype + "\"";
+      s += ">" + c.type.datatype + "</dataType>\n";
+      if (c.nullable) s += "<flag>nullable</flag>\n";
       s += "</column>\n";
     }
+    for (const auto& k : t.keys)
+      s += "<foreignKey>\n<targetTable>" + xml_escape(k.target_table) + "</targetTable>\n<fkColumn>\n<fromColumn>" +
+           xml_escape(k.from_column) + "</fromColumn>\n<targetColumn>" + xml_escape(k.target_column) +
+           "</targetColumn>\n</fkColumn>\n</foreignKey>\n";
   }
   return s + "</" + element + ">\n";
 }
@@ -43,21 +41,31 @@ const char* kNamespaces =
 }  // namespace
 
 std::string tableset_xml(const CatalogRoot& root, bool detail_min) {
-  std::string s = std::string("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<vosi:tableset") + kNamespaces +
-                  ">\n<schema>\n<name>" + kSchemaName + "</name>\n<description>The catalogs under " +
-                  xml_escape(root.path()) + "</description>\n";
-  for (const auto& t : root.list()) {
-    try {
-      s += table_element(t, !detail_min, "table", "");
-    } catch (const std::exception&) {
-      // A catalog that cannot be opened (being written, broken) is left out of the listing.
+  std::string s = std::string("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<vosi:tableset") + kNamespaces + ">\n";
+  std::string schema;
+  for (const auto& t : service_tables(root)) {
+    if (t.schema != schema) {
+      if (!schema.empty()) s += "</schema>\n";
+      schema = t.schema;
+      s += "<schema>\n<name>" + xml_escape(schema) + "</name>\n";
     }
+    s += table_element(t, !detail_min, "table", "");
   }
-  return s + "</schema>\n</vosi:tableset>\n";
+  if (!schema.empty()) s += "</schema>\n";
+  return s + "</vosi:tableset>\n";
 }
 
 std::string table_xml(const CatalogRoot& root, const std::string& name) {
-  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + table_element(root.find(name), true, "vosi:table", kNamespaces);
+  std::string head = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  size_t dot = name.find('.');
+  if (dot != std::string::npos && is_tap_schema_name({name.substr(0, dot), name.substr(dot + 1)})) {
+    for (const auto& t : service_tables(root))
+      if (t.schema == "TAP_SCHEMA" && t.name == "TAP_SCHEMA." + name.substr(dot + 1))
+        return head + table_element(t, true, "vosi:table", kNamespaces);
+  }
+  std::string plain = name;
+  if (dot != std::string::npos && name.substr(0, dot) == kSchemaName) plain = name.substr(dot + 1);
+  return head + table_element(catalog_table(root.find(plain)), true, "vosi:table", kNamespaces);
 }
 
 }  // namespace astrolake::service

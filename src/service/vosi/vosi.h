@@ -4,6 +4,7 @@
 #include <string>
 
 #include "service/tap/catalogs.h"
+#include "service/tap/metadata.h"
 #include "service/tap/query.h"
 
 namespace astrolake::service {
@@ -15,8 +16,5 @@ std::string availability_xml(bool available, const std::string& note);
 std::string tableset_xml(const CatalogRoot& root, bool detail_min);
 // One table as a vosi:table document. Throws NoSuchTable.
 std::string table_xml(const CatalogRoot& root, const std::string& name);
-
-// The schema the catalogs are listed in.
-constexpr const char* kSchemaName = "astrolake";
 
 }  // namespace astrolake::service
