@@ -11,6 +11,7 @@
 #include "service/tap/admission.h"
 #include "service/tap/catalogs.h"
 #include "service/tap/error.h"
+#include "service/uws/routes.h"
 #include "service/vosi/vosi.h"
 
 namespace fs = std::filesystem;
@@ -32,13 +33,15 @@ struct Service::Impl {
   CatalogRoot root;
   Admission admission;
   HttpServer http;
+  JobManager jobs;
   std::atomic<uint64_t> temp_counter{0};
 
   explicit Impl(ServiceOptions o)
       : opts(std::move(o)),
         root(opts.root),
         admission(opts.max_running, opts.max_queued, std::chrono::seconds(opts.queue_wait_s)),
-        http(opts.http) {}
+        http(opts.http),
+        jobs(opts.state, root, opts.limits, admission) {}
 
   // Runs `fn`, turning DaliError (and anything else) into an error document.
   template <class Fn>
@@ -123,6 +126,7 @@ struct Service::Impl {
     s.Get(R"(/tap/tables/([^/]+))", guarded([this](const httplib::Request& q, httplib::Response& r) {
       r.set_content(table_xml(root, q.matches[1].str()), "text/xml");
     }));
+    add_async_routes(s, jobs, [this](const httplib::Request& q) { return base_url(q, http.port()); });
     auto landing = [this](const httplib::Request& q, httplib::Response& r) {
       std::string base = base_url(q, http.port());
       r.set_content("astrolake TAP service\n\nTAP base URL: " + base + "\nsync: " + base + "/sync\ntables: " + base +

@@ -1,5 +1,6 @@
 // `astrolake serve`: the TAP service over the catalogs under a root. Routes (TAP base /tap):
 //   /tap/sync                       GET/POST (form or multipart): run ADQL, stream the result
+//   /tap/async[/ID[/...]]           UWS 1.1 jobs (state in SQLite under --state)
 //   /tap/capabilities, /tap/availability, /tap/tables[/NAME]   VOSI
 // Every error is a DALI error document with its HTTP status.
 #pragma once

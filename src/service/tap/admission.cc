@@ -16,7 +16,7 @@ std::shared_ptr<void> Admission::enter() {
     if (!got) throw DaliError(503, "service overloaded: no query slot became free in time; try again later");
   }
   running_++;
-  return std::shared_ptr<void>(nullptr, [this](void*) { leave(); });
+  return std::shared_ptr<void>(this, [this](void*) { leave(); });  // non-null: a held slot tests true
 }
 
 void Admission::leave() {
