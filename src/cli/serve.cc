@@ -20,6 +20,7 @@ void run_serve(ServeArgs& a) {
   a.opts.root = a.root.empty() ? default_root() : a.root;
   a.opts.state = a.state;
   a.opts.limits.memory_budget = catalog::parse_byte_size(a.memory);
+  service::block_shutdown_signals();  // before the service starts its threads
   service::Service svc(a.opts);
   int port = svc.bind();
   std::fprintf(stderr, "{\"event\":\"listening\",\"url\":\"http://%s:%d/tap\"}\n", a.opts.http.host.c_str(), port);

@@ -100,17 +100,29 @@ int HttpServer::bind() {
   return port_;
 }
 
+namespace {
+sigset_t shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGUSR1);
+  return set;
+}
+}  // namespace
+
+void block_shutdown_signals() {
+  sigset_t set = shutdown_signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
 void HttpServer::run(bool handle_signals) {
   std::thread waiter;
-  sigset_t set;
+  sigset_t set = shutdown_signals();
   if (handle_signals) {
-    // Every thread started from here on inherits the blocked mask; one thread waits for the
-    // signal and stops the server, which finishes the requests in progress.
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    // One thread waits for the signal and stops the server, which finishes the requests in
+    // progress.
+    block_shutdown_signals();
     waiter = std::thread([this, set] {
       int sig = 0;
       sigwait(&set, &sig);

@@ -40,6 +40,11 @@ class HttpServer {
   int port_ = 0;
 };
 
+// Blocks SIGTERM, SIGINT (and SIGUSR1, used internally) in the calling thread and so in every
+// thread it starts afterwards; run() then receives them with sigwait. Call it before starting
+// any thread, or a thread without the mask may take the signal and end the process.
+void block_shutdown_signals();
+
 // Writes a DALI error document with `status` to `res`.
 void send_error(httplib::Response& res, int status, const std::string& message);
 
