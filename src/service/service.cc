@@ -126,6 +126,9 @@ struct Service::Impl {
     s.Get(R"(/tap/tables/([^/]+))", guarded([this](const httplib::Request& q, httplib::Response& r) {
       r.set_content(table_xml(root, q.matches[1].str()), "text/xml");
     }));
+    s.Get("/tap/examples", guarded([this](const httplib::Request&, httplib::Response& r) {
+      r.set_content(examples_xhtml(root), "application/xhtml+xml");
+    }));
     add_async_routes(s, jobs, [this](const httplib::Request& q) { return base_url(q, http.port()); });
     auto landing = [this](const httplib::Request& q, httplib::Response& r) {
       std::string base = base_url(q, http.port());

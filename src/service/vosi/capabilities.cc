@@ -34,7 +34,13 @@ std::string capabilities_xml(const std::string& base, const QueryLimits& limits)
       "<version ivo-id=\"ivo://ivoa.net/std/ADQL#v2.0\">2.0</version>\n"
       "<version ivo-id=\"ivo://ivoa.net/std/ADQL#v2.1\">2.1</version>\n"
       "<description>ADQL 2.1 on HATS catalogs</description>\n"
+      "<languageFeatures type=\"ivo://ivoa.net/std/TAPRegExt#features-udf\">\n"
+      "<feature><form>healpix(order INTEGER, ra DOUBLE PRECISION, dec DOUBLE PRECISION) -&gt; BIGINT</form>"
+      "<description>NESTED HEALPix index of (ra, dec) at the order (0..29)</description></feature>\n"
+      "</languageFeatures>\n"
       "<languageFeatures type=\"ivo://ivoa.net/std/TAPRegExt#features-adqlgeo\">\n";
+  // The light-curve functions (lc_*, dip_*) take list columns; TAPRegExt UDF forms have no
+  // array types, so they are not declared here (see docs/service.md).
   for (const char* f : {"POINT", "CIRCLE", "BOX", "POLYGON", "CONTAINS", "DISTANCE"})
     s += std::string("<feature><form>") + f + "</form></feature>\n";
   s += "</languageFeatures>\n"
@@ -61,6 +67,9 @@ std::string capabilities_xml(const std::string& base, const QueryLimits& limits)
   s += vosi_capability("capabilities", base + "/capabilities");
   s += vosi_capability("availability", base + "/availability");
   s += vosi_capability("tables", base + "/tables");
+  s += "<capability standardID=\"ivo://ivoa.net/std/DALI#examples\">\n<interface xsi:type=\"vr:WebBrowser\" "
+       "xmlns:vr=\"http://www.ivoa.net/xml/VOResource/v1.0\">\n<accessURL use=\"full\">" +
+       votable::xml_escape(base + "/examples") + "</accessURL>\n</interface>\n</capability>\n";
   s += "</vosi:capabilities>\n";
   return s;
 }

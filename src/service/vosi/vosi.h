@@ -14,6 +14,8 @@ std::string capabilities_xml(const std::string& base, const QueryLimits& limits)
 std::string availability_xml(bool available, const std::string& note);
 // All tables; `detail_min` leaves out the columns (VOSI-tables detail=min).
 std::string tableset_xml(const CatalogRoot& root, bool detail_min);
+// DALI examples (XHTML + RDFa) written for the catalogs under the root.
+std::string examples_xhtml(const CatalogRoot& root);
 // One table as a vosi:table document. Throws NoSuchTable.
 std::string table_xml(const CatalogRoot& root, const std::string& name);
 
