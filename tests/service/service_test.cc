@@ -210,3 +210,34 @@ TEST(Service, SigtermStopsCleanly) {
 }
 
 }  // namespace
+
+namespace {
+
+std::string xml_unescape(std::string s) {
+  const std::pair<const char*, const char*> entities[] = {{"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&amp;", "&"}};
+  for (const auto& [from, to] : entities)
+    for (size_t at = 0; (at = s.find(from, at)) != std::string::npos; at += std::strlen(to))
+      s.replace(at, std::strlen(from), to);
+  return s;
+}
+
+TEST(Service, EveryExampleRuns) {
+  ServiceProcess svc({"small_sky", "small_sky_order1_collection"});
+  auto c = svc.client();
+  auto r = c.Get("/tap/examples");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  const std::string open = "property=\"query\">";
+  int examples = 0;
+  for (size_t at = 0; (at = r->body.find(open, at)) != std::string::npos; at++) {
+    size_t begin = at + open.size(), end = r->body.find("</pre>", begin);
+    std::string adql = xml_unescape(r->body.substr(begin, end - begin));
+    auto q = tap_sync(c, {{"LANG", "ADQL"}, {"QUERY", adql}, {"FORMAT", "csv"}});
+    ASSERT_TRUE(q);
+    EXPECT_EQ(q->status, 200) << adql << "\n" << q->body;
+    examples++;
+  }
+  EXPECT_EQ(examples, 3);  // cone, sky map, cross-match (no light-curve catalog here)
+}
+
+}  // namespace
