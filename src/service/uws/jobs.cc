@@ -121,8 +121,16 @@ void JobManager::run(const std::string& id) {
   auto ctx = std::make_shared<engine::QueryContext>();
   running_[id] = ctx;
   set_phase(j, "QUEUED");
-  auto old = threads_.find(id);
-  if (old != threads_.end() && old->second.joinable()) old->second.join();
+  // Threads of jobs that have finished (no longer in running_) are joined here, so they do
+  // not pile up in a long-running service.
+  for (auto it = threads_.begin(); it != threads_.end();) {
+    if (running_.count(it->first) && it->first != id) {
+      ++it;
+      continue;
+    }
+    if (it->second.joinable()) it->second.join();
+    it = threads_.erase(it);
+  }
   threads_[id] = std::thread([this, id] { execute(id); });
 }
 
