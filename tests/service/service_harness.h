@@ -50,6 +50,7 @@ class ServiceProcess {
   std::string root() const { return (dir_ / "root").string(); }
   std::string state() const { return (dir_ / "state").string(); }
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   std::string base() const { return "http://127.0.0.1:" + std::to_string(port_) + "/tap"; }
   httplib::Client client() const {
     httplib::Client c("127.0.0.1", port_);

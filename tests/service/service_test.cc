@@ -241,3 +241,90 @@ TEST(Service, EveryExampleRuns) {
 }
 
 }  // namespace
+
+namespace {
+
+// Peak resident memory of a process (VmHWM), in bytes.
+size_t peak_rss(pid_t pid) {
+  std::string status = al_cli_test::slurp("/proc/" + std::to_string(pid) + "/status");
+  size_t at = status.find("VmHWM:");
+  return at == std::string::npos ? 0 : std::stoull(status.substr(at + 6)) * 1024;
+}
+
+TEST(Service, LargeResultStreamsWithoutBeingHeld) {
+  ServiceProcess svc({"small_sky"});
+  auto c = svc.client();
+  ASSERT_TRUE(c.Get("/tap/availability"));
+  size_t before = peak_rss(svc.pid());
+  // 131^3 = 2.2M rows, about 60 MB of TABLEDATA: streamed batch by batch.
+  size_t bytes = 0, rows = 0;
+  std::string tail;  // the last bytes of the previous chunk, so a <TR> split across chunks counts
+  auto r = c.Get("/tap/sync?LANG=ADQL&MAXREC=10000000&RESPONSEFORMAT=votable/td&QUERY="
+                 "SELECT%20a.id,b.ra,c.dec%20FROM%20small_sky%20a,small_sky%20b,small_sky%20c",
+                 [&](const char* data, size_t n) {
+                   bytes += n;
+                   std::string piece = tail + std::string(data, n);
+                   for (size_t at = 0; (at = piece.find("<TR>", at)) != std::string::npos; at += 4) rows++;
+                   tail = piece.substr(piece.size() >= 3 ? piece.size() - 3 : 0);
+                   return true;
+                 });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(rows, 131u * 131 * 131);
+  EXPECT_GT(bytes, 50u << 20);
+  size_t grown = peak_rss(svc.pid()) - before;
+  EXPECT_LT(grown, bytes / 2) << "the service held " << grown << " bytes for a " << bytes << "-byte result";
+}
+
+TEST(Service, AsyncAbortStopsARunningJob) {
+  ServiceProcess svc({"small_sky"});
+  auto c = svc.client();
+  auto r = c.Post("/tap/async", httplib::Params{{"LANG", "ADQL"}, {"PHASE", "RUN"},
+                                                {"QUERY", "SELECT COUNT(*) FROM small_sky a, small_sky b, small_sky c, small_sky d"}});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 303);
+  std::string job = r->get_header_value("Location");
+  job = job.substr(job.find("/tap/"));
+  std::string phase;
+  for (int i = 0; i < 100 && phase != "EXECUTING"; i++) {
+    phase = c.Get(job + "/phase")->body;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(phase, "EXECUTING");
+  auto a = c.Post(job + "/phase", httplib::Params{{"PHASE", "ABORT"}});
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->status, 303);
+  auto doc = c.Get(job + "?WAIT=5");
+  ASSERT_TRUE(doc);
+  EXPECT_NE(doc->body.find("<uws:phase>ABORTED</uws:phase>"), std::string::npos) << doc->body;
+  EXPECT_EQ(c.Get(job + "/results/result")->status, 404);
+  // Bad phase values are refused.
+  expect_dali_error(c.Post(job + "/phase", httplib::Params{{"PHASE", "SUSPEND"}}), 400, "PHASE must be RUN or ABORT");
+  expect_dali_error(c.Get("/tap/async/0123456789abcdef"), 404, "no job");
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Service, AsyncExecutionDurationIsEnforced) {
+  ServiceProcess svc({"small_sky"});
+  auto c = svc.client();
+  auto r = c.Post("/tap/async", httplib::Params{{"LANG", "ADQL"},
+                                                {"QUERY", "SELECT COUNT(*) FROM small_sky a, small_sky b, small_sky c, small_sky d"}});
+  ASSERT_TRUE(r);
+  std::string job = r->get_header_value("Location");
+  job = job.substr(job.find("/tap/"));
+  EXPECT_EQ(c.Post(job + "/executionduration", httplib::Params{{"EXECUTIONDURATION", "1"}})->status, 303);
+  EXPECT_EQ(c.Get(job + "/executionduration")->body, "1");
+  EXPECT_EQ(c.Post(job + "/phase", httplib::Params{{"PHASE", "RUN"}})->status, 303);
+  std::string doc;
+  for (int i = 0; i < 20 && doc.find("<uws:phase>ERROR</uws:phase>") == std::string::npos; i++)
+    doc = c.Get(job + "?WAIT=1")->body;
+  EXPECT_NE(doc.find("<uws:phase>ERROR</uws:phase>"), std::string::npos) << doc;
+  auto err = c.Get(job + "/error");
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->body.find("time limit"), std::string::npos) << err->body;
+}
+
+}  // namespace

@@ -95,17 +95,18 @@ std::string result_mime(const TapParams& t) {
   return m;
 }
 
-ResultStream::ResultStream(const TapParams& params, const CatalogRoot& root, const QueryLimits& limits)
-    : params_(params) {
-  ctx_.set_time_limit(limits.time_limit_s);
-  ctx_.set_memory_budget(limits.memory_budget);
+ResultStream::ResultStream(const TapParams& params, const CatalogRoot& root, const QueryLimits& limits,
+                           std::shared_ptr<engine::QueryContext> ctx)
+    : params_(params), ctx_(ctx ? std::move(ctx) : std::make_shared<engine::QueryContext>()) {
+  ctx_->set_time_limit(limits.time_limit_s);
+  ctx_->set_memory_budget(limits.memory_budget);
   try {
     adql::Statement stmt = adql::parse(params.query);
     if (stmt.explain) throw DaliError(400, "EXPLAIN is not available through TAP");
     root.check_statement(stmt);
     adql::PlanOptions po;
     po.root = root.path();
-    po.ctx = &ctx_;
+    po.ctx = ctx_.get();
     po.threads = limits.threads;
     po.progress = 0;
     po.memory_tables = [&root](const std::vector<std::string>& names) { return tap_schema_table(names, root); };
@@ -163,7 +164,7 @@ bool ResultStream::write_all(const std::function<bool(const std::string&)>& sink
       }
       if (buf.size() >= (1u << 20)) {
         if (!sink(buf)) {
-          ctx_.cancel();
+          ctx_->cancel();
           return false;
         }
         buf.clear();
@@ -172,7 +173,7 @@ bool ResultStream::write_all(const std::function<bool(const std::string&)>& sink
     if (overflow_) status = votable::Status::Overflow;
   } catch (const std::exception& e) {
     status = votable::Status::Error;
-    message = e.what();
+    message = stream_error_ = e.what();
   }
   w->finish(status, message, buf);
   return sink(buf);

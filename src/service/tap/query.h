@@ -47,7 +47,10 @@ class ResultStream {
  public:
   // Parses, checks table names, plans and pulls the first batch. Throws DaliError (400 for a
   // bad query, 500 for a catalog that cannot be read).
-  ResultStream(const TapParams& params, const CatalogRoot& root, const QueryLimits& limits);
+  // `ctx` (optional) lets the caller cancel the query at any time, planning included; the
+  // limits are set on it here.
+  ResultStream(const TapParams& params, const CatalogRoot& root, const QueryLimits& limits,
+               std::shared_ptr<engine::QueryContext> ctx = nullptr);
 
   // Writes the whole result through `sink` (false from sink: the client is gone; the query is
   // cancelled). An error while streaming ends the document with an ERROR status. Returns
@@ -56,18 +59,21 @@ class ResultStream {
   // Writes the result as a Parquet file at `path` (atomically). Throws DaliError.
   void write_parquet(const std::string& path);
 
-  engine::QueryContext& context() { return ctx_; }
+  engine::QueryContext& context() { return *ctx_; }
   int64_t rows_sent() const { return sent_; }
   bool overflow() const { return overflow_; }
+  // The message when the query failed after the document began (it ends with an ERROR INFO).
+  const std::string& stream_error() const { return stream_error_; }
 
  private:
   TapParams params_;
-  engine::QueryContext ctx_;
+  std::shared_ptr<engine::QueryContext> ctx_;
   adql::Plan plan_;
   std::optional<parquet::Table> first_;
   bool first_pulled_ = false;
   int64_t sent_ = 0;
   bool overflow_ = false;
+  std::string stream_error_;
 };
 
 }  // namespace astrolake::service

@@ -203,32 +203,17 @@ void JobManager::execute(std::string id) {
     file = tp.parquet ? "result.parquet" : "result.dat";
     mime = result_mime(tp);
     std::string path = job_dir(id) + "/" + file;
-    ResultStream stream(tp, root_, lim);
-    std::thread watch;  // forwards an abort to the query's own context
-    std::atomic<bool> done{false};
-    watch = std::thread([&] {
-      while (!done) {
-        if (ctx->cancelled()) stream.context().cancel();
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-    });
-    try {
-      if (tp.parquet) {
-        stream.write_parquet(path);
-      } else {
-        std::ofstream out(path + ".tmp", std::ios::binary);
-        stream.write_all([&](const std::string& b) { return bool(out.write(b.data(), std::streamsize(b.size()))); });
-        out.close();
-        if (!out) throw std::runtime_error("cannot write " + path);
-        fs::rename(path + ".tmp", path);
-      }
-    } catch (...) {
-      done = true;
-      watch.join();
-      throw;
+    ResultStream stream(tp, root_, lim, ctx);  // an abort cancels ctx, planning included
+    if (tp.parquet) {
+      stream.write_parquet(path);
+    } else {
+      std::ofstream out(path + ".tmp", std::ios::binary);
+      stream.write_all([&](const std::string& b) { return bool(out.write(b.data(), std::streamsize(b.size()))); });
+      out.close();
+      if (!out) throw std::runtime_error("cannot write " + path);
+      if (!stream.stream_error().empty()) throw std::runtime_error(stream.stream_error());
+      fs::rename(path + ".tmp", path);
     }
-    done = true;
-    watch.join();
     if (ctx->cancelled()) throw engine::QueryError("cancelled");
   } catch (const std::exception& e) {
     phase = ctx->cancelled() ? "ABORTED" : "ERROR";
