@@ -328,3 +328,52 @@ TEST(Service, AsyncExecutionDurationIsEnforced) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Service, ParquetResultMatchesCliAndLeavesNoTemporaryFile) {
+  ServiceProcess svc({"small_sky"});
+  const std::string adql = "SELECT id, ra, dec FROM small_sky WHERE ra > 300 ORDER BY id";
+  auto c = svc.client();
+  auto r = tap_sync(c, {{"LANG", "ADQL"}, {"QUERY", adql}, {"RESPONSEFORMAT", "parquet"}});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->get_header_value("Content-Type"), "application/vnd.apache.parquet");
+  std::string got = svc.state() + "/../got.parquet", want = svc.state() + "/../want.parquet";
+  std::ofstream(got, std::ios::binary) << r->body;
+  int status = 0;
+  al_cli_test::cli_output({"query", adql, "--root", svc.root(), "-o", want, "-q"}, status);
+  ASSERT_EQ(status, 0);
+  auto a = al_cli_test::canon_parquet(got), b = al_cli_test::canon_parquet(want);
+  EXPECT_GT(b.rows(), 5u);
+  EXPECT_EQ(a.names, b.names);
+  EXPECT_EQ(a.cols, b.cols);
+  // The temporary file goes when the response is done (just after the client has it all).
+  for (int i = 0; i < 50 && !fs::is_empty(svc.state() + "/tmp"); i++)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(fs::is_empty(svc.state() + "/tmp"));
+}
+
+TEST(Service, DestroyedJobsFilesAreRemoved) {
+  ServiceProcess svc({"small_sky"});
+  auto c = svc.client();
+  auto r = c.Post("/tap/async", httplib::Params{{"LANG", "ADQL"}, {"PHASE", "RUN"},
+                                                {"QUERY", "SELECT TOP 5 id FROM small_sky"}});
+  ASSERT_TRUE(r);
+  std::string job = r->get_header_value("Location");
+  job = job.substr(job.find("/tap/"));
+  std::string id = job.substr(job.rfind('/') + 1);
+  auto doc = c.Get(job + "?WAIT=5&PHASE=QUEUED");
+  for (int i = 0; i < 50 && c.Get(job + "/phase")->body != "COMPLETED"; i++)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(fs::exists(svc.state() + "/jobs/" + id + "/result.dat"));
+  // A destruction time in the past: the service destroys the job within a few seconds.
+  EXPECT_EQ(c.Post(job + "/destruction", httplib::Params{{"DESTRUCTION", "2000-01-01T00:00:00Z"}})->status, 303);
+  for (int i = 0; i < 50 && fs::exists(svc.state() + "/jobs/" + id); i++)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(fs::exists(svc.state() + "/jobs/" + id));
+  EXPECT_EQ(c.Get(job)->status, 404);
+  expect_dali_error(c.Post(job + "/destruction", httplib::Params{{"DESTRUCTION", "tomorrow"}}), 404, "no job");
+}
+
+}  // namespace
