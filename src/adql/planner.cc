@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "adql/binder.h"
+#include "adql/memory_tables.h"
 #include "adql/operators.h"
 #include "adql/parser.h"
 #include "adql/set_operations.h"
@@ -313,6 +314,11 @@ std::unique_ptr<FromNode> QueryPlanner::bind_from(const TableRef& t, Scope& scop
     s.alias = !t.alias.empty() ? t.alias.name : t.names.back().name;
     s.display = "subquery " + s.alias;
     s.sub = std::make_shared<Planned>(plan_query(cte ? *cte : *t.subquery));
+    fields = s.sub->schema;
+  } else if (std::shared_ptr<Planned> mem = memory_table(t, opts_)) {
+    s.alias = !t.alias.empty() ? t.alias.name : t.names.back().name;
+    s.display = "table " + s.alias;
+    s.sub = std::move(mem);
     fields = s.sub->schema;
   } else {
     s.cat = open_catalog(t, s.alias);

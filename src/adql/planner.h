@@ -28,6 +28,7 @@
 // (RA wrapping through 0 as hats' box search does), not a great-circle box.
 #pragma once
 #include <map>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -60,6 +61,9 @@ struct PlanOptions {
   // Optional, per upload name: each column's DALI xtype (the VOTable FIELD's xtype), so a
   // geometry column selected from an upload keeps it in Plan::xtypes.
   std::map<std::string, std::vector<std::string>> upload_xtypes;
+  // Tables held in memory (a service's TAP_SCHEMA), asked first for each FROM name with its
+  // parts as written, e.g. {"TAP_SCHEMA", "columns"}; null means "not one of mine".
+  std::function<std::shared_ptr<const parquet::Table>(const std::vector<std::string>& names)> memory_tables;
 };
 
 // One line of the plan tree, for EXPLAIN.

@@ -17,6 +17,7 @@ void add_xmatch(CLI::App& app);
 void add_skymap(CLI::App& app);
 void add_query(CLI::App& app);      // ADQL
 void add_functions(CLI::App& app);
+void add_serve(CLI::App& app);      // the TAP service
 
 // Catalog root for commands that name catalogs: --root, else $ASTROLAKE_ROOT, else ./catalogs.
 std::string default_root();

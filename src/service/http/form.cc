@@ -1,0 +1,87 @@
+#include "service/http/form.h"
+
+#include <cctype>
+
+#include "service/tap/error.h"
+
+namespace astrolake::service {
+
+namespace {
+
+std::string upper(std::string s) {
+  for (char& c : s) c = char(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+void parse_form(const std::string& body, RequestParams& out) {
+  size_t pos = 0;
+  while (pos <= body.size()) {
+    size_t end = body.find('&', pos);
+    if (end == std::string::npos) end = body.size();
+    std::string pair = body.substr(pos, end - pos);
+    if (!pair.empty()) {
+      size_t eq = pair.find('=');
+      std::string name = form_decode(pair.substr(0, eq));
+      std::string value = eq == std::string::npos ? "" : form_decode(pair.substr(eq + 1));
+      out.values.emplace(upper(name), value);
+    }
+    pos = end + 1;
+  }
+}
+
+}  // namespace
+
+std::string form_decode(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); i++) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%') {
+      if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
+          !std::isxdigit(static_cast<unsigned char>(s[i + 2])))
+        throw DaliError(400, "malformed percent escape in form data at byte " + std::to_string(i));
+      out += char(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+RequestParams read_params(const httplib::Request& req, const httplib::ContentReader* reader) {
+  RequestParams out;
+  for (const auto& [k, v] : req.params) out.values.emplace(upper(k), v);  // query string
+  if (!reader) return out;
+  if (req.is_multipart_form_data()) {
+    httplib::MultipartFormDataItems parts;
+    bool ok = (*reader)(
+        [&](const httplib::MultipartFormData& header) {
+          parts.push_back(header);
+          return true;
+        },
+        [&](const char* data, size_t n) {
+          parts.back().content.append(data, n);
+          return true;
+        });
+    if (!ok) throw DaliError(400, "malformed multipart/form-data body");
+    for (auto& p : parts) {
+      if (p.filename.empty()) out.values.emplace(upper(p.name), p.content);
+      else out.files.emplace(upper(p.name), std::move(p));
+    }
+    return out;
+  }
+  std::string body;
+  bool ok = (*reader)([&](const char* data, size_t n) {
+    body.append(data, n);
+    return true;
+  });
+  if (!ok) throw DaliError(400, "request body could not be read");
+  std::string type = req.get_header_value("Content-Type");
+  if (type.empty() || type.find("application/x-www-form-urlencoded") != std::string::npos) parse_form(body, out);
+  else if (!body.empty()) throw DaliError(400, "unsupported request body type '" + type + "' (use a form)");
+  return out;
+}
+
+}  // namespace astrolake::service

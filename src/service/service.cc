@@ -1,0 +1,170 @@
+#include "service/service.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "service/http/form.h"
+#include "service/tap/admission.h"
+#include "service/tap/catalogs.h"
+#include "service/tap/error.h"
+#include "service/uws/routes.h"
+#include "service/vosi/vosi.h"
+
+namespace fs = std::filesystem;
+
+namespace astrolake::service {
+
+namespace {
+
+std::string base_url(const httplib::Request& req, int port) {
+  std::string host = req.get_header_value("Host");
+  if (host.empty()) host = "127.0.0.1:" + std::to_string(port);
+  return "http://" + host + "/tap";
+}
+
+}  // namespace
+
+struct Service::Impl {
+  ServiceOptions opts;
+  CatalogRoot root;
+  Admission admission;
+  HttpServer http;
+  JobManager jobs;
+  std::atomic<uint64_t> temp_counter{0};
+
+  explicit Impl(ServiceOptions o)
+      : opts(std::move(o)),
+        root(opts.root),
+        admission(opts.max_running, opts.max_queued, std::chrono::seconds(opts.queue_wait_s)),
+        http(opts.http),
+        jobs(opts.state, root, opts.limits, admission) {}
+
+  // Runs `fn`, turning DaliError (and anything else) into an error document.
+  template <class Fn>
+  static void guard(httplib::Response& res, Fn fn) {
+    try {
+      fn();
+    } catch (const DaliError& e) {
+      send_error(res, e.status(), e.what());
+    } catch (const NoSuchTable& e) {
+      send_error(res, 404, e.what());
+    } catch (const std::exception& e) {
+      send_error(res, 500, std::string("internal error: ") + e.what());
+    }
+  }
+  template <class Fn>
+  httplib::Server::Handler guarded(Fn fn) {
+    return [fn](const httplib::Request& req, httplib::Response& res) { guard(res, [&] { fn(req, res); }); };
+  }
+  // POST handlers read their body themselves (http/form.h).
+  template <class Fn>
+  httplib::Server::HandlerWithContentReader guarded_post(Fn fn) {
+    return [fn](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& body) {
+      guard(res, [&] { fn(req, res, &body); });
+    };
+  }
+
+  void sync(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* body) {
+    TapParams tp = parse_tap_params(read_params(req, body).values, opts.limits);
+    std::shared_ptr<void> slot = admission.enter();
+    std::shared_ptr<ResultStream> stream;
+    try {
+      stream = std::make_shared<ResultStream>(tp, root, opts.limits);
+    } catch (const NoSuchTable& e) {
+      throw DaliError(400, e.what());
+    }
+    res.status = 200;
+    if (tp.parquet) {
+      // Parquet needs its footer at the end: the result is written to a file, then sent.
+      std::string path = opts.state + "/tmp/sync-" + std::to_string(getpid()) + "-" +
+                         std::to_string(temp_counter++) + ".parquet";
+      stream->write_parquet(path);
+      slot.reset();
+      auto file = std::make_shared<std::ifstream>(path, std::ios::binary);
+      size_t size = fs::file_size(path);
+      res.set_content_provider(
+          size, result_mime(tp),
+          [file](size_t offset, size_t length, httplib::DataSink& sink) {
+            std::string buf(std::min<size_t>(length, 1 << 20), '\0');
+            file->seekg(std::streamoff(offset));
+            file->read(buf.data(), std::streamsize(buf.size()));
+            return sink.write(buf.data(), size_t(file->gcount()));
+          },
+          [path](bool) {
+            std::error_code ec;
+            fs::remove(path, ec);
+          });
+      return;
+    }
+    res.set_chunked_content_provider(result_mime(tp), [stream, slot](size_t, httplib::DataSink& sink) {
+      bool ok = stream->write_all([&](const std::string& b) { return sink.write(b.data(), b.size()); });
+      if (ok) sink.done();
+      return ok;
+    });
+  }
+
+  void routes() {
+    httplib::Server& s = http.routes();
+    s.Get("/tap/sync", guarded([this](const httplib::Request& q, httplib::Response& r) { sync(q, r, nullptr); }));
+    s.Post("/tap/sync", guarded_post([this](const httplib::Request& q, httplib::Response& r,
+                                            const httplib::ContentReader* body) { sync(q, r, body); }));
+    s.Get("/tap/capabilities", guarded([this](const httplib::Request& q, httplib::Response& r) {
+      r.set_content(capabilities_xml(base_url(q, http.port()), opts.limits), "text/xml");
+    }));
+    s.Get("/tap/availability", guarded([this](const httplib::Request&, httplib::Response& r) {
+      r.set_content(availability_xml(true, "serving " + std::to_string(root.list().size()) + " tables, " +
+                                               std::to_string(admission.running()) + " queries running"),
+                    "text/xml");
+    }));
+    s.Get("/tap/tables", guarded([this](const httplib::Request& q, httplib::Response& r) {
+      r.set_content(tableset_xml(root, q.get_param_value("detail") == "min"), "text/xml");
+    }));
+    s.Get(R"(/tap/tables/([^/]+))", guarded([this](const httplib::Request& q, httplib::Response& r) {
+      r.set_content(table_xml(root, q.matches[1].str()), "text/xml");
+    }));
+    s.Get("/tap/examples", guarded([this](const httplib::Request&, httplib::Response& r) {
+      r.set_content(examples_xhtml(root), "application/xhtml+xml");
+    }));
+    add_async_routes(s, jobs, [this](const httplib::Request& q) { return base_url(q, http.port()); });
+    auto landing = [this](const httplib::Request& q, httplib::Response& r) {
+      std::string base = base_url(q, http.port());
+      r.set_content("astrolake TAP service\n\nTAP base URL: " + base + "\nsync: " + base + "/sync\ntables: " + base +
+                        "/tables\ncapabilities: " + base + "/capabilities\n",
+                    "text/plain");
+    };
+    s.Get("/tap", guarded(landing));
+    s.Get("/", guarded(landing));
+  }
+};
+
+Service::Service(ServiceOptions opts) {
+  if (opts.max_running <= 0) opts.max_running = int(std::max(2u, std::thread::hardware_concurrency()));
+  if (opts.limits.threads <= 0) opts.limits.threads = 1;
+  // Connection threads: every running and queued query holds one, plus room for metadata.
+  opts.http.threads = std::max(opts.http.threads, opts.max_running + opts.max_queued + 8);
+  if (opts.state.empty()) throw std::invalid_argument("--state DIR is required");
+  fs::create_directories(fs::path(opts.state) / "tmp");
+  opts.state = fs::canonical(opts.state).string();
+  // Temporary results an earlier run left behind.
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(fs::path(opts.state) / "tmp", ec)) fs::remove_all(e.path(), ec);
+  impl_ = std::make_unique<Impl>(std::move(opts));
+  // The planner reads a quoted table name without '/' relative to the working directory when
+  // such a directory exists there; working in the root makes that the root too.
+  if (chdir(impl_->root.path().c_str()) != 0) throw std::runtime_error("cannot enter " + impl_->root.path());
+  impl_->routes();
+}
+
+Service::~Service() = default;
+
+int Service::bind() { return impl_->http.bind(); }
+
+void Service::run(bool handle_signals) { impl_->http.run(handle_signals); }
+
+void Service::stop() { impl_->http.stop(); }
+
+}  // namespace astrolake::service

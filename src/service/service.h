@@ -1,0 +1,40 @@
+// `astrolake serve`: the TAP service over the catalogs under a root. Routes (TAP base /tap):
+//   /tap/sync                       GET/POST (form or multipart): run ADQL, stream the result
+//   /tap/async[/ID[/...]]           UWS 1.1 jobs (state in SQLite under --state)
+//   /tap/capabilities, /tap/availability, /tap/tables[/NAME]   VOSI
+// Every error is a DALI error document with its HTTP status.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "service/http/server.h"
+#include "service/tap/query.h"
+
+namespace astrolake::service {
+
+struct ServiceOptions {
+  std::string root;                // catalogs
+  std::string state;               // jobs and temporary results
+  HttpOptions http;
+  QueryLimits limits;
+  int max_running = 0;             // queries at once (0: the number of cores, at least 2)
+  int max_queued = 16;             // more wait; beyond that 503
+  int queue_wait_s = 30;           // longest wait for a slot
+};
+
+class Service {
+ public:
+  explicit Service(ServiceOptions opts);
+  ~Service();
+  // Binds; returns the port (useful with port 0).
+  int bind();
+  // Serves until SIGTERM/SIGINT (or stop()).
+  void run(bool handle_signals = true);
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace astrolake::service
