@@ -99,8 +99,12 @@ TEST(CliLimits, HugeRadiusCrossMatchInAdqlStopsAtTheBudget) {
 
 TEST(CliLimits, ThreadCountsAreCappedOrRefusedClearly) {
   std::string q = "SELECT COUNT(*) FROM small_sky_order1_source_collection";
-  // A per-query cap above the shared pool is the pool: no more threads are started.
+  // A per-query cap above the pool's limit is refused before anything starts; one above the
+  // pool's actual size (here 2 workers) is the pool: no more threads are started.
   Measured m = run_measured({"query", q, "--root", hats(), "--threads", "100000"});
+  EXPECT_EQ(m.status, 105) << m.err;
+  EXPECT_NE(m.err.find("--threads: must be in [0, 1024], got 100000"), std::string::npos) << m.err;
+  m = run_measured({"query", q, "--root", hats(), "--threads", "1000"}, {"ASTROLAKE_THREADS=2"});
   EXPECT_EQ(m.status, 0) << m.err;
   EXPECT_NE(m.out.find("17161"), std::string::npos) << m.out;
   // The pool's own size is checked before any thread starts.
