@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The main job on the embedded default (local files, in-process threads): set up, build,
+# The main job on the embedded default (local files, SQLite, in-process threads): set up, build,
 # generate a ZTF-like survey and an overlapping Gaia-like one, import both as HATS catalogs,
-# then look at them: info, first rows, a cone search, a cross-match, a sky map, an ADQL query
-# and the dimming-star (dip) search over the light curves.
+# then look at them: info, first rows, a cone search, a cross-match, a sky map, an ADQL query,
+# the dimming-star (dip) search over the light curves, the same catalogs from Python, and the
+# TAP service answering pyvo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -62,6 +63,46 @@ $AL query "SELECT object_id, ra, dec, dip_depth(mjd, mag, magerr, band) AS depth
            FROM ztf WHERE 1 = is_dipper(mjd, mag, magerr, band)" -o "$OUT/dip_candidates.csv" --overwrite
 echo "all candidates -> $OUT/dip_candidates.csv; against the injected truth:"; cat "$OUT/dip_summary.csv"
 
+step "Python: the same catalogs as lazy astrolake catalogs (.venv), a cone then a cross-match"
+.venv/bin/python - "$ASTROLAKE_ROOT" "$OUT/python_pairs.csv" <<'PY'
+import sys
+import astrolake as al
+root, out = sys.argv[1], sys.argv[2]
+ztf = al.open_catalog(f"{root}/ztf", columns=["object_id", "ra", "dec", "mean_mag_r"])
+gaia = al.open_catalog(f"{root}/gaia", columns=["source_id", "ra", "dec", "phot_g_mean_mag", "parallax"])
+pairs = ztf.cone_search(ra=280, dec=0, radius_arcsec=3 * 3600).crossmatch(gaia, radius_arcsec=1.0).compute()
+print(f"{len(ztf)} ZTF objects in {ztf.npartitions} partitions; {len(pairs)} ZTF x Gaia pairs within 3 deg of (280, 0)")
+print(pairs.head(5).to_string())
+pairs.to_csv(out, index=False)
+PY
+
+step "TAP service: astrolake serve on 127.0.0.1, queried with pyvo (sync and async)"
+mkdir -p "$OUT/state"
+$AL serve --root "$ASTROLAKE_ROOT" --state "$OUT/state" --port 0 2> "$OUT/serve.log" &
+SERVE_PID=$!
+trap 'kill $SERVE_PID 2>/dev/null || true' EXIT
+TAP=""
+for _ in $(seq 100); do
+  TAP=$(grep -o 'http://[^"]*/tap' "$OUT/serve.log" | head -1 || true)
+  [ -n "$TAP" ] && break
+  sleep 0.1
+done
+[ -n "$TAP" ] || { echo "the service did not start; see $OUT/serve.log"; exit 1; }
+.venv/bin/python - "$TAP" <<'PY'
+import sys
+import pyvo
+tap = pyvo.dal.TAPService(sys.argv[1])
+print("tables:", ", ".join(t.name for t in tap.tables if not t.name.startswith("TAP_SCHEMA")))
+sync = tap.run_sync("SELECT TOP 5 source_id, ra, dec, phot_g_mean_mag FROM gaia "
+                    "WHERE 1 = CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', 280, 0, 0.5)) "
+                    "ORDER BY phot_g_mean_mag")
+print(sync.to_table())
+job = tap.run_async("SELECT COUNT(*) AS n FROM ztf WHERE 1 = is_dipper(mjd, mag, magerr, band)")
+print("async job: dimming candidates =", job.to_table()["n"][0])
+PY
+kill -TERM $SERVE_PID; wait $SERVE_PID 2>/dev/null || true; trap - EXIT
+echo "service log (JSON lines) -> $OUT/serve.log; jobs and results in $OUT/state"
+
 echo
 echo "Done. Look in $OUT/:"
 echo "  ztf.parquet, gaia.parquet      generated surveys (ZTF light curves as list columns)"
@@ -71,3 +112,6 @@ echo "  cone.csv                       cone search result"
 echo "  ztf_x_gaia.parquet             cross-match (columns suffixed _ztf/_gaia, plus _dist_arcsec)"
 echo "  ztf_counts.fits / .png         HEALPix count map (nested, healpy-readable) and its Mollweide image"
 echo "  dip_candidates.csv             dimming-event candidates (depth, start, duration) from the ADQL dip search"
+echo "  python_pairs.csv               the Python API's cone + cross-match result"
+echo "  serve.log, state/              the TAP service's access log and its SQLite job store"
+echo "Next: source .venv/bin/activate and open notebooks/ (docs/python.md); astrolake serve (docs/service.md)."
