@@ -8,7 +8,9 @@ PKGS=(build-essential cmake pkg-config git
       libhealpix-cxx-dev libcfitsio-dev libzstd-dev libsnappy-dev zlib1g-dev libpng-dev
       nlohmann-json3-dev libcli11-dev libgtest-dev libbenchmark-dev
       python3-numpy python3-astropy python3-healpy python3-pytest time ccache
-      python3-venv python3-dev)
+      python3-venv python3-dev
+      libcurl4-openssl-dev libssl-dev
+      ceph-mon ceph-osd radosgw ceph-common nginx-light python3-boto3)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -20,7 +22,8 @@ command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing Debian packages: ${missing[*]}"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+  # --no-install-recommends: the Ceph packages (the tests' S3 server) otherwise pull in far more.
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 # DuckDB (npm @duckdb/node-api ships its own binary): the interoperability tests and benchmarks use it.
 if [ ! -d tools/duckdb/node_modules/@duckdb/node-api ]; then
