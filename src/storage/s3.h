@@ -2,6 +2,9 @@
 #pragma once
 #include <string>
 
+#include <memory>
+
+#include "storage/file_system.h"
 #include "storage/sigv4.h"
 
 namespace astrolake::storage {
@@ -12,6 +15,7 @@ struct S3Config {
   bool path_style = false;  // https://host/bucket/key rather than https://bucket.host/key
   Credentials creds;        // empty access key: anonymous (unsigned) requests
   size_t part_size = 8 << 20;  // multipart upload part size (S3's minimum is 5 MiB)
+  int list_page = 1000;        // keys per ListObjectsV2 request
 };
 
 // From, in order: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, AWS_REGION / AWS_DEFAULT_REGION,
@@ -22,5 +26,8 @@ struct S3Config {
 // endpoint and virtual-host for AWS unless ASTROLAKE_S3_ADDRESSING (path|virtual) or the
 // profile's addressing_style says otherwise. ASTROLAKE_S3_PART_MB sets the part size.
 S3Config load_s3_config();
+
+// An S3 file system with the given configuration (s3_file_system() uses load_s3_config()).
+std::shared_ptr<FileSystem> make_s3_file_system(S3Config config);
 
 }  // namespace astrolake::storage

@@ -145,6 +145,8 @@ class S3Writable : public WritableFile {
 
 class S3FileSystem : public FileSystem {
  public:
+  S3FileSystem() = default;
+  explicit S3FileSystem(S3Config c) : client_(std::make_shared<const S3Client>(std::move(c))) {}
   std::shared_ptr<ByteSource> open(const std::string& url) override {
     auto c = client();
     Location loc = parse_s3(url);
@@ -189,7 +191,7 @@ class S3FileSystem : public FileSystem {
     std::vector<FileInfo> out;
     std::string token;
     do {
-      Query q = {{"list-type", "2"}, {"prefix", prefix}};
+      Query q = {{"list-type", "2"}, {"prefix", prefix}, {"max-keys", std::to_string(c->config().list_page)}};
       if (children) q.emplace_back("delimiter", "/");
       if (!token.empty()) q.emplace_back("continuation-token", token);
       HttpResponse r = c->send("GET", Location{loc.bucket, ""}, q);
@@ -230,6 +232,10 @@ class S3FileSystem : public FileSystem {
 };
 
 }  // namespace
+
+std::shared_ptr<FileSystem> make_s3_file_system(S3Config config) {
+  return std::make_shared<S3FileSystem>(std::move(config));
+}
 
 std::shared_ptr<FileSystem> s3_file_system() {
   static auto fs = std::make_shared<S3FileSystem>();

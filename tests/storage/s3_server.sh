@@ -68,12 +68,12 @@ CONF
 ceph-authtool --create-keyring "$dir/keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null
 monmaptool --create --addv a "[v1:127.0.0.1:$mon_port]" --fsid "$fsid" "$dir/monmap" >/dev/null
 ceph-mon -c "$conf" --mkfs -i a --monmap "$dir/monmap" --keyring "$dir/keyring"
-ceph-mon -c "$conf" -i a
+ceph-mon -c "$conf" -i a </dev/null >>"$dir/log/daemons.out" 2>&1
 osd_uuid=$(cat /proc/sys/kernel/random/uuid)
 ceph -c "$conf" --connect-timeout 20 osd create "$osd_uuid" >/dev/null
 ceph-osd -c "$conf" -i 0 --mkfs --osd-uuid "$osd_uuid" >/dev/null 2>&1
-ceph-osd -c "$conf" -i 0 2>/dev/null
-radosgw -c "$conf" -n client.rgw
+ceph-osd -c "$conf" -i 0 </dev/null >>"$dir/log/daemons.out" 2>&1
+radosgw -c "$conf" -n client.rgw </dev/null >>"$dir/log/daemons.out" 2>&1
 for i in $(seq 1 120); do
   if radosgw-admin -c "$conf" user create --uid=astrolake-test --display-name=astrolake-test \
        --access-key=astrolake-test --secret-key=astrolake-test-secret >/dev/null 2>&1; then
@@ -83,7 +83,13 @@ for i in $(seq 1 120); do
 done
 for i in $(seq 1 120); do
   code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/" || true)
-  [ "$code" = 200 ] && { echo "endpoint http://127.0.0.1:$port"; exit 0; }
+  if [ "$code" = 200 ]; then
+    # The tests' bucket, made with boto3 (an independent client).
+    python3 -c "import boto3; boto3.client('s3', endpoint_url='http://127.0.0.1:$port', region_name='us-east-1',
+      aws_access_key_id='astrolake-test', aws_secret_access_key='astrolake-test-secret').create_bucket(Bucket='astrolake-test')"
+    echo "endpoint http://127.0.0.1:$port"
+    exit 0
+  fi
   sleep 0.5
 done
 echo "s3_server.sh: radosgw did not answer on 127.0.0.1:$port (logs in $dir/log)" >&2
