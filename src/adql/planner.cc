@@ -15,6 +15,7 @@
 #include "engine/sort.h"
 #include "engine/spatial_search.h"
 #include "engine/xmatch.h"
+#include "storage/file_system.h"
 
 namespace astrolake::adql {
 
@@ -197,7 +198,7 @@ std::shared_ptr<catalog::Catalog> QueryPlanner::open_catalog(const TableRef& t, 
     }
   }
   if (!t.alias.empty()) alias = t.alias.name;
-  if (!fs::is_directory(path)) {
+  if (!storage::is_url(path) && !fs::is_directory(path)) {  // s3:// and http(s):// are checked on open
     std::vector<std::string> names;
     std::error_code ec;
     for (const auto& d : fs::directory_iterator(opts_.root, ec))

@@ -8,6 +8,8 @@
 // ancestor struct, which both read as null.
 #include "parquet/reader.h"
 
+#include "storage/file_system.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -1005,7 +1007,7 @@ std::unique_ptr<FileReader> FileReader::open(std::shared_ptr<storage::ByteSource
 }
 
 std::unique_ptr<FileReader> FileReader::open(const std::string& path) {
-  return open(storage::open_file(path));
+  return open(storage::open(path));
 }
 
 }  // namespace astrolake::parquet
