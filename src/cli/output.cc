@@ -13,6 +13,8 @@
 #include "catalog/import.h"
 #include "catalog/progress.h"
 #include "parquet/writer.h"
+#include "storage/file_system.h"
+#include "storage/publish.h"
 
 namespace astrolake::cli {
 
@@ -27,6 +29,11 @@ std::string lower_ext(const std::string& path) {
 }
 
 std::string temp_name(const std::string& path) { return path + ".tmp-" + std::to_string(getpid()); }
+
+// Where rows bound for an s3:// catalog wait locally before the import publishes them.
+std::string local_staging(const std::string& url) {
+  return (fs::temp_directory_path() / ("astrolake-" + storage::base_name(url))).string();
+}
 
 // Days since 1970-01-01 to YYYY-MM-DD (proleptic Gregorian).
 std::string iso_date(int64_t days) {
@@ -157,7 +164,7 @@ class ParquetWriter : public ResultWriter {
 class HatsWriter : public ResultWriter {
  public:
   HatsWriter(const OutputSpec& spec, const std::vector<parquet::Field>& schema)
-      : spec_(spec), tmp_(temp_name(spec.path) + ".parquet") {
+      : spec_(spec), tmp_(temp_name(storage::is_url(spec.path) ? local_staging(spec.path) : spec.path) + ".parquet") {
     bool ra = false, dec = false;
     for (const auto& f : schema) {
       ra |= f.name == spec.ra_column;
@@ -217,6 +224,13 @@ std::string csv_cell(const parquet::Column& c, size_t row) {
 
 void check_output_path(const std::string& path, bool overwrite) {
   std::error_code ec;
+  if (storage::is_url(path)) {  // only HATS catalogs go to s3:// (published properties-last)
+    if (path.rfind("s3://", 0) != 0)
+      throw std::invalid_argument(path + ": cannot write over HTTP (write to s3:// or a local path)");
+    if (storage::is_published(path, {"properties", "hats.properties", "collection.properties"}) && !overwrite)
+      throw std::invalid_argument(path + ": already exists (use --overwrite to replace it)");
+    return;
+  }
   if (fs::exists(path, ec) && !overwrite)
     throw std::invalid_argument(path + ": already exists (use --overwrite to replace it)");
   fs::path parent = fs::path(path).parent_path();
@@ -239,6 +253,9 @@ std::unique_ptr<ResultWriter> open_output(const OutputSpec& spec, const std::vec
                                   "'; use .csv, .parquet, or a directory with --format hats");
   }
   check_output_path(spec.path, spec.overwrite);
+  if (storage::is_url(spec.path) && fmt != "hats")
+    throw std::invalid_argument(spec.path + ": only --format hats can be written to s3:// (CSV and Parquet results go "
+                                "to a local path)");
   if (fmt == "csv") return std::make_unique<CsvWriter>(spec.path, schema);
   if (fmt == "parquet") return std::make_unique<ParquetWriter>(spec.path, schema);
   if (fmt == "hats") return std::make_unique<HatsWriter>(spec, schema);

@@ -5,16 +5,23 @@
 #   s3_server.sh stop DIR
 # Access key and secret for the test user: astrolake-test / astrolake-test-secret.
 set -euo pipefail
+trap 'echo "s3_server.sh: line $LINENO failed: $BASH_COMMAND (status $?)" >&2' ERR
 cmd=${1:?start|stop}
 dir=${2:?directory}
 if [ "$cmd" = stop ]; then
+  pids=()
   for p in "$dir"/run/*.pid; do
-    [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null || true
+    [ -f "$p" ] && pids+=("$(cat "$p")")
   done
-  sleep 0.5
-  for p in "$dir"/run/*.pid; do
-    [ -f "$p" ] && kill -9 "$(cat "$p")" 2>/dev/null || true
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # Wait for them to exit (a memstore OSD writes its store out on shutdown), then insist.
+  for i in $(seq 1 20); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break
+    sleep 0.25
   done
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   rm -rf "$dir"
   exit 0
 fi
@@ -69,10 +76,17 @@ ceph-authtool --create-keyring "$dir/keyring" --gen-key -n mon. --cap mon 'allow
 monmaptool --create --addv a "[v1:127.0.0.1:$mon_port]" --fsid "$fsid" "$dir/monmap" >/dev/null
 ceph-mon -c "$conf" --mkfs -i a --monmap "$dir/monmap" --keyring "$dir/keyring"
 ceph-mon -c "$conf" -i a </dev/null >>"$dir/log/daemons.out" 2>&1
+# The OSD registers itself (as id 0, with this uuid) when it first boots.
 osd_uuid=$(cat /proc/sys/kernel/random/uuid)
-ceph -c "$conf" --connect-timeout 20 osd create "$osd_uuid" >/dev/null
-ceph-osd -c "$conf" -i 0 --mkfs --osd-uuid "$osd_uuid" >/dev/null 2>&1
-ceph-osd -c "$conf" -i 0 </dev/null >>"$dir/log/daemons.out" 2>&1
+# The OSD now and then fails its first registration with the new monitor ("wrong fsid");
+# a fresh store and a second start succeed.
+for attempt in 1 2 3 4; do
+  rm -rf "$dir/osd/0" && mkdir -p "$dir/osd/0"
+  ceph-osd -c "$conf" -i 0 --mkfs --osd-uuid "$osd_uuid" >/dev/null 2>&1
+  ceph-osd -c "$conf" -i 0 </dev/null >>"$dir/log/daemons.out" 2>&1 && break
+  [ $attempt = 4 ] && { echo "s3_server.sh: the OSD did not start (logs in $dir/log)" >&2; exit 1; }
+  sleep 1
+done
 radosgw -c "$conf" -n client.rgw </dev/null >>"$dir/log/daemons.out" 2>&1
 for i in $(seq 1 120); do
   if radosgw-admin -c "$conf" user create --uid=astrolake-test --display-name=astrolake-test \

@@ -62,8 +62,13 @@ struct Servers : ::testing::Environment {
     dir = (std::filesystem::temp_directory_path() / ("al_remote_" + std::to_string(::getpid()))).string();
     std::filesystem::create_directories(dir);
     s3_port = free_port();
-    run("bash " AL_SOURCE_DIR "/tests/storage/s3_server.sh start " + dir + "/s3 " + std::to_string(s3_port),
-        dir + "/s3-start.log");
+    try {
+      run("bash " AL_SOURCE_DIR "/tests/storage/s3_server.sh start " + dir + "/s3 " + std::to_string(s3_port),
+          dir + "/s3-start.log");
+    } catch (...) {
+      TearDown();  // gtest skips TearDown when SetUp throws: stop what did start
+      throw;
+    }
     http_port = free_port();
     std::ofstream(dir + "/nginx.conf")
         << (::getuid() == 0 ? "user root;\n" : "") << "worker_processes 1;\npid " << dir << "/nginx.pid;\n"
