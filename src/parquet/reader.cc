@@ -795,6 +795,7 @@ class FileReaderImpl : public FileReader {
   Table read_row_group(int i, const std::vector<std::string>& columns) const override {
     row_group(i);
     std::vector<const Leaf*> want = resolve(columns);
+    Prefetch p(*this, {i}, want);
     Table t;
     t.columns.reserve(want.size());
     for (const Leaf* l : want) t.columns.push_back(read_column(i, *l));
@@ -825,6 +826,9 @@ class FileReaderImpl : public FileReader {
       }
       t.columns.push_back(std::move(c));
     }
+    std::vector<int> groups(static_cast<size_t>(row_groups()));
+    for (int g = 0; g < row_groups(); g++) groups[size_t(g)] = g;
+    Prefetch p(*this, groups, want);
     for (int g = 0; g < row_groups(); g++) {
       for (size_t k = 0; k < want.size(); k++) {
         if (want[k]->field.list) append_column(t.columns[k], read_column(g, *want[k]));
@@ -835,6 +839,23 @@ class FileReaderImpl : public FileReader {
   }
 
  private:
+  // Tells the source which column chunks are about to be read (an object store fetches them
+  // together, coalesced and in parallel) and lets them go when the read is done.
+  struct Prefetch {
+    const FileReaderImpl& r;
+    Prefetch(const FileReaderImpl& reader, const std::vector<int>& groups, const std::vector<const Leaf*>& want)
+        : r(reader) {
+      std::vector<std::pair<uint64_t, uint64_t>> ranges;
+      for (int g : groups)
+        for (const Leaf* l : want) {
+          const ColumnChunk& cc = r.md_.row_groups[size_t(g)].columns[size_t(l->chunk)];
+          if (cc.meta && !cc.file_path) ranges.push_back(chunk_range(*cc.meta));
+        }
+      r.src_->prefetch(ranges);
+    }
+    ~Prefetch() { r.src_->release(); }
+  };
+
   FormatError error(const std::string& what) const { return FormatError(src_->name() + ": " + what); }
 
   std::vector<const Leaf*> resolve(const std::vector<std::string>& columns) const {

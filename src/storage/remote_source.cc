@@ -3,6 +3,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
+#include <algorithm>
+#include <mutex>
+#include <thread>
 
 namespace astrolake::storage {
 namespace {
@@ -81,20 +85,62 @@ class RemoteSource : public ByteSource {
       std::memcpy(out.data(), tail_.data() + (offset - tail_start_), out.size());
       return;
     }
-    uint64_t last = offset + out.size() - 1;
-    HttpResponse r = get_("bytes=" + std::to_string(offset) + "-" + std::to_string(last));
-    if (r.status == 200 && r.body.size() == size_) {  // range ignored: take the slice
-      std::memcpy(out.data(), r.body.data() + offset, out.size());
-      return;
+    if (offset + out.size() > tail_start_) {  // straddles the tail: its end is already here
+      size_t head = size_t(tail_start_ - offset);
+      std::memcpy(out.data() + head, tail_.data(), out.size() - head);
+      out = out.first(head);
     }
-    if (r.status != 206) throw IoError("cannot read " + url_ + ": " + describe_error(r));
-    uint64_t start, end, total;
-    if (!parse_content_range(r.header("content-range"), start, end, total) || start != offset || end != last ||
-        total != size_ || r.body.size() != out.size())
-      throw IoError(url_ + ": short or mismatched read: asked for bytes " + std::to_string(offset) + "-" +
-                    std::to_string(last) + " of " + std::to_string(size_) + ", got " + std::to_string(r.body.size()) +
-                    " bytes (Content-Range '" + r.header("content-range") + "'); the object may have changed");
-    std::memcpy(out.data(), r.body.data(), out.size());
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const Block& b : blocks_)
+        if (offset >= b.start && offset + out.size() <= b.start + b.bytes.size()) {
+          std::memcpy(out.data(), b.bytes.data() + (offset - b.start), out.size());
+          return;
+        }
+    }
+    std::string got = fetch(offset, out.size());
+    std::memcpy(out.data(), got.data(), out.size());
+  }
+
+  // Ranges closer than kGap are fetched as one request (the gap is read and thrown away: cheaper
+  // than a round trip); at most kParallel requests are in flight.
+  void prefetch(const std::vector<std::pair<uint64_t, uint64_t>>& ranges) const override {
+    static constexpr uint64_t kGap = 64 * 1024;
+    static constexpr size_t kParallel = 8;
+    std::vector<std::pair<uint64_t, uint64_t>> rs;
+    for (auto [off, len] : ranges)
+      if (len > 0 && off < tail_start_ && off <= size_ && len <= size_ - off)
+        rs.emplace_back(off, std::min(off + len, tail_start_));  // [start, end)
+    std::sort(rs.begin(), rs.end());
+    std::vector<Block> merged;
+    for (auto [a, b] : rs) {
+      if (!merged.empty() && a <= merged.back().start + merged.back().want + kGap)
+        merged.back().want = std::max(merged.back().want, b - merged.back().start);
+      else
+        merged.push_back(Block{a, b - a, {}});
+    }
+    std::vector<std::exception_ptr> errors(merged.size());
+    for (size_t first = 0; first < merged.size(); first += kParallel) {
+      std::vector<std::thread> pool;
+      for (size_t i = first; i < std::min(merged.size(), first + kParallel); ++i)
+        pool.emplace_back([&, i] {
+          try {
+            merged[i].bytes = fetch(merged[i].start, merged[i].want);
+          } catch (...) {
+            errors[i] = std::current_exception();
+          }
+        });
+      for (auto& t : pool) t.join();
+    }
+    for (auto& e : errors)
+      if (e) std::rethrow_exception(e);
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& b : merged) blocks_.push_back(std::move(b));
+  }
+
+  void release() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    blocks_.clear();
   }
 
   std::span<const uint8_t> view(uint64_t offset, uint64_t len) const override {
@@ -103,6 +149,27 @@ class RemoteSource : public ByteSource {
   }
 
  private:
+  struct Block {
+    uint64_t start;
+    uint64_t want;
+    std::string bytes;
+  };
+
+  // One range GET of exactly len bytes at offset; anything else is an error naming the URL.
+  std::string fetch(uint64_t offset, uint64_t len) const {
+    uint64_t last = offset + len - 1;
+    HttpResponse r = get_("bytes=" + std::to_string(offset) + "-" + std::to_string(last));
+    if (r.status == 200 && r.body.size() == size_) return r.body.substr(offset, len);  // range ignored
+    if (r.status != 206) throw IoError("cannot read " + url_ + ": " + describe_error(r));
+    uint64_t start, end, total;
+    if (!parse_content_range(r.header("content-range"), start, end, total) || start != offset || end != last ||
+        total != size_ || r.body.size() != len)
+      throw IoError(url_ + ": short or mismatched read: asked for bytes " + std::to_string(offset) + "-" +
+                    std::to_string(last) + " of " + std::to_string(size_) + ", got " + std::to_string(r.body.size()) +
+                    " bytes (Content-Range '" + r.header("content-range") + "'); the object may have changed");
+    return std::move(r.body);
+  }
+
   void check_length(const HttpResponse& r, uint64_t want) const {
     std::string cl = r.header("content-length");
     if (!cl.empty() && std::strtoull(cl.c_str(), nullptr, 10) != want)
@@ -114,6 +181,8 @@ class RemoteSource : public ByteSource {
   uint64_t size_ = 0;
   uint64_t tail_start_ = 0;
   std::string tail_;
+  mutable std::mutex mu_;
+  mutable std::vector<Block> blocks_;  // prefetched ranges, until release()
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include "fault_proxy.h"
 #include "servers.h"
+#include "parquet/reader.h"
 #include "storage/file_system.h"
 #include "storage/http.h"
 #include "storage/s3.h"
@@ -159,4 +160,30 @@ TEST(S3, PersistentFailureIsAClearError) {
   EXPECT_NE(e.find("503"), std::string::npos) << e;
   EXPECT_NE(e.find("3 attempts"), std::string::npos) << e;
   EXPECT_EQ(proxy.requests(), 3);
+}
+
+TEST(S3, ColumnChunksAreFetchedCoalesced) {
+  std::string local = std::string(AL_TEST_DATA) + "/hats/small_sky_source/dataset/Norder=1/Dir=0/Npix=47.parquet";
+  std::string remote = url("t7/Npix=47.parquet");
+  auto s3 = s3_file_system();
+  s3->write_file(remote, local_file_system()->read_file(local));
+  auto want = parquet::FileReader::open(local)->read({});
+  uint64_t before = http_request_count();
+  auto reader = parquet::FileReader::open(remote);
+  uint64_t opened = http_request_count() - before;
+  before = http_request_count();
+  auto got = reader->read({});
+  uint64_t read = http_request_count() - before;
+  ASSERT_GT(got.columns.size(), 5u);
+  ASSERT_EQ(got.columns.size(), want.columns.size());
+  for (size_t k = 0; k < got.columns.size(); ++k) {
+    const auto &g = got.columns[k].data, &w = want.columns[k].data;
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(g.data()), g.size()),
+              std::string(reinterpret_cast<const char*>(w.data()), w.size()))
+        << got.columns[k].field.name;
+    EXPECT_EQ(got.columns[k].offsets, want.columns[k].offsets) << got.columns[k].field.name;
+  }
+  EXPECT_LE(opened, 2u);  // the tail (footer) and the leading magic
+  EXPECT_EQ(read, 1u) << "all " << got.columns.size() << " column chunks in one ranged GET";
+  s3->remove_all(url("t7"));
 }
