@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -17,10 +18,21 @@ namespace astrolake::storage {
 namespace {
 
 std::atomic<uint64_t> g_requests{0};
+std::atomic<uint64_t> g_bytes{0};
+
+// ASTROLAKE_HTTP_STATS=1: print the process's request and byte counts to stderr at exit.
+void print_stats() {
+  std::fprintf(stderr, "http: %llu requests, %llu bytes received\n", (unsigned long long)g_requests.load(),
+               (unsigned long long)g_bytes.load());
+}
 
 void global_init() {
   static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  std::call_once(once, [] {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const char* v = std::getenv("ASTROLAKE_HTTP_STATS");
+    if (v && *v && std::string(v) != "0") std::atexit(print_stats);
+  });
 }
 
 // One easy handle per thread: keeps connections alive between requests of that thread.
@@ -129,6 +141,7 @@ HttpResponse http_send(HttpRequest req, const HttpOptions& opts, const std::func
     ++g_requests;
     CURLcode rc = curl_easy_perform(c);
     curl_slist_free_all(list);
+    g_bytes += resp.body.size();
     if (rc == CURLE_OK) {
       curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
       if (!retryable_status(resp.status)) return resp;

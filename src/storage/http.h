@@ -43,7 +43,8 @@ struct HttpOptions {
 HttpResponse http_send(HttpRequest req, const HttpOptions& opts,
                        const std::function<void(HttpRequest&)>& prepare = {});
 
-// Number of HTTP requests this process has sent (attempts included): for tests and EXPLAIN.
+// Number of HTTP requests this process has sent (attempts included), for tests and
+// benchmarks; ASTROLAKE_HTTP_STATS=1 prints it and the bytes received at exit.
 uint64_t http_request_count();
 
 }  // namespace astrolake::storage
