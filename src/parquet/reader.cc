@@ -11,6 +11,7 @@
 #include "storage/file_system.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 
@@ -851,12 +852,22 @@ class FileReaderImpl : public FileReader {
           const ColumnChunk& cc = r.md_.row_groups[size_t(g)].columns[size_t(l->chunk)];
           if (cc.meta && !cc.file_path) ranges.push_back(chunk_range(*cc.meta));
         }
+      if (r.head_pending_) ranges.emplace_back(0, 4);
       r.src_->prefetch(ranges);
+      if (r.head_pending_) {
+        uint8_t head[4];
+        r.src_->read(0, head);
+        r.check_head(head);
+        r.head_pending_ = false;
+      }
     }
     ~Prefetch() { r.src_->release(); }
   };
 
   FormatError error(const std::string& what) const { return FormatError(src_->name() + ": " + what); }
+  void check_head(const uint8_t* head) const {
+    if (std::memcmp(head, "PAR1", 4) != 0) throw error("bad magic at start of file (not Parquet)");
+  }
 
   std::vector<const Leaf*> resolve(const std::vector<std::string>& columns) const {
     std::vector<const Leaf*> out;
@@ -932,12 +943,15 @@ class FileReaderImpl : public FileReader {
   void load_footer() {
     uint64_t size = src_->size();
     if (size < 12) throw error("file of " + std::to_string(size) + " bytes is too small to be Parquet (truncated?)");
-    uint8_t head[4], tail[8];
-    src_->read(0, head);
+    uint8_t tail[8];
     src_->read(size - 8, tail);
     if (std::memcmp(tail + 4, "PARE", 4) == 0) throw error("encrypted Parquet footers are not supported");
     if (std::memcmp(tail + 4, "PAR1", 4) != 0) throw error("bad magic at end of file (not Parquet, or truncated)");
-    if (std::memcmp(head, "PAR1", 4) != 0) throw error("bad magic at start of file (not Parquet)");
+    // The leading magic: checked now when the bytes are at hand (a local file, a small remote
+    // one), else with the first column chunks, whose fetch it joins (no request of its own).
+    std::span<const uint8_t> head = src_->view(0, 4);
+    if (!head.empty()) check_head(head.data());
+    else head_pending_ = true;
     uint32_t flen = le32(tail);
     if (flen == 0 || flen > size - 12)
       throw error("footer length " + std::to_string(flen) + " does not fit in a file of " + std::to_string(size) + " bytes");
@@ -1011,6 +1025,7 @@ class FileReaderImpl : public FileReader {
   }
 
   std::shared_ptr<storage::ByteSource> src_;
+  mutable std::atomic<bool> head_pending_{false};  // leading magic not yet checked
   meta::FileMetaData md_;
   std::vector<uint8_t> footer_;
   uint64_t data_end_ = 0;

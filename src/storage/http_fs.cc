@@ -10,6 +10,10 @@ namespace {
 class HttpFileSystem : public FileSystem {
  public:
   std::shared_ptr<ByteSource> open(const std::string& url) override {
+    if (auto parked = probes_.take(url)) return parked;
+    return open_new(url);
+  }
+  std::shared_ptr<ByteSource> open_new(const std::string& url) {
     HttpOptions opts = opts_;
     return open_remote(url, [url, opts](const std::string& range) {
       HttpRequest req;
@@ -24,13 +28,7 @@ class HttpFileSystem : public FileSystem {
                   "partition_info.csv)");
   }
   std::optional<uint64_t> stat(const std::string& url) override {
-    HttpRequest req;
-    req.method = "HEAD";
-    req.url = url;
-    HttpResponse r = http_send(req, opts_);
-    if (r.status == 404 || r.status == 410) return std::nullopt;
-    if (r.status / 100 != 2) throw IoError("HEAD " + url + ": " + describe_error(r));
-    return std::strtoull(r.header("content-length").c_str(), nullptr, 10);
+    return probes_.stat(url, [&] { return open_new(url); });
   }
   void remove(const std::string& url) override { read_only(url); }
   void remove_all(const std::string& url) override { read_only(url); }
@@ -40,6 +38,7 @@ class HttpFileSystem : public FileSystem {
     throw IoError("cannot write " + url + ": HTTP locations are read-only (write to s3:// or a local path)");
   }
   HttpOptions opts_ = HttpOptions::from_env();
+  ProbeCache probes_;
 };
 
 }  // namespace

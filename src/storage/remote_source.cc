@@ -62,6 +62,7 @@ class RemoteSource : public ByteSource {
       tail_ = std::move(r.body);
       return;
     }
+    if (r.status == 404 || r.status == 410) throw NotFoundError("cannot open " + url_ + ": " + describe_error(r));
     if (r.status != 206) throw IoError("cannot open " + url_ + ": " + describe_error(r));
     uint64_t start, end, total;
     if (!parse_content_range(r.header("content-range"), start, end, total) || end < start ||
@@ -189,6 +190,29 @@ class RemoteSource : public ByteSource {
 
 std::shared_ptr<ByteSource> open_remote(const std::string& url, RangeGet get) {
   return std::make_shared<RemoteSource>(url, std::move(get));
+}
+
+std::optional<uint64_t> ProbeCache::stat(const std::string& url,
+                                         const std::function<std::shared_ptr<ByteSource>()>& open) {
+  std::shared_ptr<ByteSource> src;
+  try {
+    src = open();
+  } catch (const NotFoundError&) {
+    return std::nullopt;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (parked_.size() >= 64) parked_.clear();  // tests never followed by an open
+  parked_[url] = src;
+  return src->size();
+}
+
+std::shared_ptr<ByteSource> ProbeCache::take(const std::string& url) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = parked_.find(url);
+  if (it == parked_.end()) return nullptr;
+  auto src = std::move(it->second);
+  parked_.erase(it);
+  return src;
 }
 
 std::vector<std::string> xml_values(const std::string& xml, const std::string& tag) {

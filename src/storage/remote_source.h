@@ -1,6 +1,9 @@
 // A ByteSource over HTTP range requests, shared by the HTTP and S3 file systems.
 #pragma once
 #include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <memory>
 #include <string>
 
@@ -8,6 +11,12 @@
 #include "storage/source.h"
 
 namespace astrolake::storage {
+
+// The object does not exist (HTTP 404/410).
+class NotFoundError : public IoError {
+ public:
+  using IoError::IoError;
+};
 
 // Sends a GET for the object with an optional Range header value ("" for the whole object).
 using RangeGet = std::function<HttpResponse(const std::string& range)>;
@@ -17,6 +26,20 @@ using RangeGet = std::function<HttpResponse(const std::string& range)>;
 // Later reads are single range GETs whose length is checked, so a short or overlong answer is
 // an IoError naming the URL, never wrong bytes.
 std::shared_ptr<ByteSource> open_remote(const std::string& url, RangeGet get);
+
+// Existence tests on an object store are followed by an open of the same object (a catalog's
+// properties, partition_info.csv, ...). stat() therefore opens the object (one request, which
+// also fetches its tail) and parks the source here; the next open() of that URL takes it, so
+// test-then-read costs one request instead of two. Parked sources are taken at most once.
+class ProbeCache {
+ public:
+  std::optional<uint64_t> stat(const std::string& url, const std::function<std::shared_ptr<ByteSource>()>& open);
+  std::shared_ptr<ByteSource> take(const std::string& url);
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<ByteSource>> parked_;
+};
 
 // "404 NoSuchKey: The specified key does not exist." from an S3-style XML error body, or the
 // status alone.

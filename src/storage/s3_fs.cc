@@ -148,6 +148,10 @@ class S3FileSystem : public FileSystem {
   S3FileSystem() = default;
   explicit S3FileSystem(S3Config c) : client_(std::make_shared<const S3Client>(std::move(c))) {}
   std::shared_ptr<ByteSource> open(const std::string& url) override {
+    if (auto parked = probes_.take(url)) return parked;
+    return open_new(url);
+  }
+  std::shared_ptr<ByteSource> open_new(const std::string& url) {
     auto c = client();
     Location loc = parse_s3(url);
     if (loc.key.empty()) throw IoError("cannot open " + url + ": no object key");
@@ -158,19 +162,17 @@ class S3FileSystem : public FileSystem {
     });
   }
   std::unique_ptr<WritableFile> create(const std::string& url) override {
+    probes_.take(url);
     return std::make_unique<S3Writable>(client(), url);
   }
   std::vector<FileInfo> list(const std::string& url) override { return list_prefix(url, true); }
   std::optional<uint64_t> stat(const std::string& url) override {
     Location loc = parse_s3(url);
     if (loc.key.empty() || loc.key.back() == '/') return std::nullopt;
-    auto c = client();
-    HttpResponse r = c->send("HEAD", loc, {});
-    if (r.status == 404) return std::nullopt;
-    if (r.status != 200) c->fail("cannot stat", url, r);
-    return std::strtoull(r.header("content-length").c_str(), nullptr, 10);
+    return probes_.stat(url, [&] { return open_new(url); });
   }
   void remove(const std::string& url) override {
+    probes_.take(url);
     auto c = client();
     HttpResponse r = c->send("DELETE", parse_s3(url), {});
     if (r.status != 204 && r.status != 200 && r.status != 404) c->fail("cannot remove", url, r);
@@ -229,6 +231,7 @@ class S3FileSystem : public FileSystem {
   }
   std::mutex mu_;
   std::shared_ptr<const S3Client> client_;
+  ProbeCache probes_;
 };
 
 }  // namespace
