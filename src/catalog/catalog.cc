@@ -224,9 +224,9 @@ struct Opener {
   Catalog open_legacy(const std::string& dir) {
     std::string info_path = dir + "/catalog_info.json";
     nlohmann::json j;
+    std::string text = storage::file_system_for(info_path)->read_file(info_path);  // IoError names the path
     try {
-      std::ifstream in(info_path);
-      j = nlohmann::json::parse(in);
+      j = nlohmann::json::parse(text);
     } catch (const std::exception& e) {
       throw std::runtime_error(info_path + ": not valid JSON: " + e.what());
     }

@@ -113,3 +113,7 @@ TEST(RemoteCatalog, MissingCatalogIsAClearError) {
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.err.find("no catalog at s3://astrolake-test/no/such/catalog"), std::string::npos) << r.err;
 }
+
+TEST(RemoteCatalog, LegacyHipscatCatalog) {
+  expect_same_everywhere({"head", "CATALOG", "-n", "5"}, {"legacy_hipscat/small_sky_object_catalog"});
+}
