@@ -7,6 +7,8 @@
 #include "storage/file_system.h"
 #include "storage/http.h"
 
+#include <nlohmann/json.hpp>
+
 using namespace astrolake;
 using astrolake::test::Servers;
 using namespace al_cli_test;
@@ -116,4 +118,32 @@ TEST(RemoteCatalog, MissingCatalogIsAClearError) {
 
 TEST(RemoteCatalog, LegacyHipscatCatalog) {
   expect_same_everywhere({"head", "CATALOG", "-n", "5"}, {"legacy_hipscat/small_sky_object_catalog"});
+}
+
+TEST(RemoteCatalog, SkyMap) {
+  TempDir d("remote_skymap");
+  auto map = [&](const std::string& where, const std::string& tag) {
+    std::string out = d / (tag + ".fits");
+    RunResult r = run_cli({"skymap", where, "--order", "3", "--agg", "mean:mag", "-o", out, "-q"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    return slurp(out);
+  };
+  std::string want = map(data("small_sky_source"), "local");
+  ASSERT_GT(want.size(), 2880u);
+  EXPECT_EQ(map(upload("small_sky_source"), "s3"), want);
+  EXPECT_EQ(map(http_url("small_sky_source"), "http"), want);
+}
+
+TEST(RemoteCatalog, Info) {
+  auto info = [](const std::string& where, bool keep_bytes) {
+    RunResult r = run_cli({"info", where, "--json"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["path"], where);
+    j.erase("path");
+    if (!keep_bytes) j.erase("bytes");  // over HTTP only the data files can be sized
+    return j;
+  };
+  EXPECT_EQ(info(upload("small_sky_source"), true), info(data("small_sky_source"), true));
+  EXPECT_EQ(info(http_url("small_sky_source"), false), info(data("small_sky_source"), false));
 }
