@@ -8,7 +8,11 @@ PKGS=(build-essential cmake pkg-config git
       libhealpix-cxx-dev libcfitsio-dev libzstd-dev libsnappy-dev zlib1g-dev libpng-dev
       nlohmann-json3-dev libcli11-dev libexpat1-dev libgtest-dev libbenchmark-dev
       python3-numpy python3-astropy python3-healpy python3-pytest time ccache
-      python3-venv python3-dev iproute2 libcpp-httplib-dev libsqlite3-dev stilts)
+      python3-venv python3-dev iproute2 libcpp-httplib-dev libsqlite3-dev stilts
+      libcurl4-openssl-dev libssl-dev)
+# The test servers for object storage (radosgw on a memstore OSD, nginx); installed without
+# recommends, which for Ceph would pull in far more.
+SERVER_PKGS=(ceph-mon ceph-osd radosgw ceph-common nginx-light python3-boto3)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -21,6 +25,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing Debian packages: ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+fi
+missing=()
+for p in "${SERVER_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing test servers: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 # DuckDB (npm @duckdb/node-api ships its own binary): the interoperability tests and benchmarks use it.
 if [ ! -d tools/duckdb/node_modules/@duckdb/node-api ]; then

@@ -19,6 +19,7 @@
 #include "engine/sort.h"
 #include "engine/spatial_search.h"
 #include "engine/xmatch.h"
+#include "storage/file_system.h"
 
 namespace astrolake::adql {
 
@@ -218,6 +219,16 @@ std::shared_ptr<catalog::Catalog> QueryPlanner::open_catalog(const TableRef& t, 
     }
   }
   if (!t.alias.empty()) alias = t.alias.name;
+  if (storage::is_url(path)) {
+    // A served deployment reads only its own root: a URL would let a user make the service fetch
+    // from anywhere it can reach.
+    if (confine) fail(t.line, t.column, "catalog '" + last.name + "': URLs are not allowed here (names resolve inside the catalog root)");
+    try {
+      return std::make_shared<catalog::Catalog>(catalog::Catalog::open(path));
+    } catch (const std::exception& e) {
+      fail(t.line, t.column, std::string("cannot open catalog '") + last.name + "': " + e.what());
+    }
+  }
   if (confine) {
     // Checked before anything is looked up, so a refused name reveals nothing outside the root.
     std::string rel = by_path ? last.name : fs::path(path).lexically_relative(opts_.root).string();

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <unordered_map>
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "parquet/reader.h"
+#include "storage/file_system.h"
 
 namespace astrolake::catalog {
 
@@ -42,14 +44,26 @@ CatalogType parse_type(const std::string& s) {
   return CatalogType::Unknown;
 }
 
-bool is_file(const std::string& p) {
-  std::error_code ec;
-  return fs::is_regular_file(p, ec);
-}
+// Every test of a path goes through the storage layer, so catalogs open alike from local
+// disk, s3:// and http(s):// (one HEAD request per test on an object store).
+bool is_file(const std::string& p) { return storage::exists(p); }
 
+// Object stores have no directories: a URL counts as one, and a missing catalog is reported
+// when none of its properties files is found.
 bool is_dir(const std::string& p) {
+  if (storage::is_url(p)) return true;
   std::error_code ec;
   return fs::is_directory(p, ec);
+}
+
+// Calls fn(path, size) for every file under dir, recursively, in name order.
+void walk_files(const std::string& dir, const std::function<void(const std::string&, uint64_t)>& fn) {
+  auto sfs = storage::file_system_for(dir);
+  for (const storage::FileInfo& e : sfs->list(dir)) {
+    std::string path = storage::join_path(dir, e.name);
+    if (e.is_dir) walk_files(path, fn);
+    else fn(path, e.size);
+  }
 }
 
 // Data files in an Npix=p/ directory (hats_npix_suffix "/"): every visible regular file,
@@ -57,13 +71,10 @@ bool is_dir(const std::string& p) {
 // (e.g. _SUCCESS, .crc) as in Arrow's dataset discovery.
 std::vector<std::string> files_in_pixel_dir(const std::string& d) {
   std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(d, ec)) {
-    std::string n = e.path().filename().string();
-    if (n.empty() || n[0] == '.' || n[0] == '_') continue;
-    if (e.is_regular_file(ec)) out.push_back(e.path().string());
+  for (const storage::FileInfo& e : storage::file_system_for(d)->list(d)) {
+    if (e.name.empty() || e.name[0] == '.' || e.name[0] == '_' || e.is_dir) continue;
+    out.push_back(storage::join_path(d, e.name));
   }
-  std::sort(out.begin(), out.end());
   return out;
 }
 
@@ -242,9 +253,9 @@ struct Opener {
   Catalog open_legacy(const std::string& dir) {
     std::string info_path = dir + "/catalog_info.json";
     nlohmann::json j;
+    std::string text = storage::file_system_for(info_path)->read_file(info_path);  // IoError names the path
     try {
-      std::ifstream in(info_path);
-      j = nlohmann::json::parse(in);
+      j = nlohmann::json::parse(text);
     } catch (const std::exception& e) {
       throw std::runtime_error(info_path + ": not valid JSON: " + e.what());
     }
@@ -416,14 +427,13 @@ struct Opener {
     const std::string& ds = c.dataset_dir_;
     std::map<std::pair<int, int64_t>, size_t> by_pixel;
     std::vector<std::string> found;
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(ds, fs::directory_options::skip_permission_denied, ec);
-         it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (ec) throw std::runtime_error(ds + ": cannot scan dataset directory: " + ec.message());
-      if (!it->is_regular_file(ec)) continue;
-      std::string n = it->path().filename().string();
-      if (n.empty() || n[0] == '.' || n[0] == '_') continue;
-      found.push_back(it->path().string());
+    try {
+      walk_files(ds, [&](const std::string& path, uint64_t) {
+        std::string n = storage::base_name(path);
+        if (!n.empty() && n[0] != '.' && n[0] != '_') found.push_back(path);
+      });
+    } catch (const storage::IoError& e) {
+      throw std::runtime_error(ds + ": cannot scan dataset directory: " + e.what());
     }
     std::sort(found.begin(), found.end());
     for (const std::string& full : found) {
@@ -576,14 +586,14 @@ int Catalog::find_partition(int order, int64_t pixel) const {
 
 uint64_t Catalog::bytes_on_disk() const {
   uint64_t total = 0;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir_, fs::directory_options::skip_permission_denied, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    std::error_code fec;
-    if (it->is_regular_file(fec)) {
-      uint64_t s = it->file_size(fec);
-      if (!fec) total += s;
-    }
+  if (dir_.rfind("http", 0) == 0) {  // no listing over HTTP: the data files' sizes
+    for (const Partition& p : parts_)
+      for (const std::string& f : p.files) total += storage::file_system_for(f)->stat(f).value_or(0);
+    return total;
+  }
+  try {
+    walk_files(dir_, [&](const std::string&, uint64_t size) { total += size; });
+  } catch (const storage::IoError&) {
   }
   return total;
 }
@@ -610,11 +620,10 @@ parquet::Table Catalog::read_partition(size_t i, const std::vector<std::string>&
   parquet::Table out;
   bool first = true;
   for (const std::string& f : part.files) {
-    if (!is_file(f))
+    // On an object store the open below reports a missing object itself (no extra request).
+    if (!storage::is_url(f) && !is_file(f))
       throw std::runtime_error(name_ + ": partition " + what + ": file not found: " + f);
-    std::unique_ptr<parquet::FileReader> r = parquet::FileReader::open(f);
-    check_leaf(f, *r);
-    parquet::Table t = r->read(columns);
+    parquet::Table t = file_reader(f)->read(columns);  // footers parsed once per catalog
     if (first) {
       out = std::move(t);
       first = false;

@@ -17,6 +17,7 @@
 #include <functional>
 #include <mutex>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -30,6 +31,8 @@
 #include "parquet/writer.h"
 #include "sky/healpix.h"
 #include "storage/output.h"
+#include "storage/file_system.h"
+#include "storage/publish.h"
 
 namespace astrolake::catalog {
 
@@ -193,6 +196,9 @@ class Histogram {
 
 // Removes a directory tree unless released; the importer's guarantee that a failed or
 // cancelled build leaves nothing behind.
+// The files whose presence makes a directory a catalog: written last when publishing.
+const std::vector<std::string> kCommitFiles = {"properties", "hats.properties", "collection.properties"};
+
 class DirGuard {
  public:
   explicit DirGuard(std::string dir) : dir_(std::move(dir)) {}
@@ -850,8 +856,27 @@ ImportResult Importer::run() {
   std::string out = opts_.output;
   while (out.size() > 1 && out.back() == '/') out.pop_back();
   if (opts_.name.empty()) opts_.name = last_component(out);
+  // An s3:// destination: the catalog is built in a local staging directory exactly as for a
+  // local output, then published (data objects first, properties last).
+  std::string remote;
+  std::optional<DirGuard> staging_guard;
+  if (storage::is_url(out)) {
+    if (out.rfind("s3://", 0) != 0)
+      throw std::invalid_argument(out + ": cannot write over HTTP (write to s3:// or a local directory)");
+    if (storage::is_published(out, kCommitFiles) && !opts_.overwrite)
+      throw std::runtime_error(out + " already exists (use --overwrite to replace it)");
+    remote = out;
+    std::string staging = (fs::temp_directory_path() / ("astrolake-import-" + std::to_string(::getpid()) + "-" +
+                                                         std::to_string(std::chrono::steady_clock::now()
+                                                                            .time_since_epoch()
+                                                                            .count())))
+                              .string();
+    fs::create_directories(staging);
+    staging_guard.emplace(staging);
+    out = staging + "/" + opts_.name;
+  }
   // Never replaced: a symlink (output_target throws), a pipe or a device.
-  if (storage::output_target(out) == storage::TargetKind::Stream)
+  if (remote.empty() && storage::output_target(out) == storage::TargetKind::Stream)
     throw std::invalid_argument(out + ": is a pipe or device; a catalog is a directory");
   if (fs::exists(out) && !opts_.overwrite)
     throw std::runtime_error(out + " already exists (use --overwrite to replace it)");
@@ -932,6 +957,10 @@ ImportResult Importer::run() {
   if (!old.empty()) fs::remove_all(old, ec);
   fsync_dir(fs::path(out).parent_path().empty() ? "." : fs::path(out).parent_path().string());
 
+  if (!remote.empty()) {
+    storage::publish_tree(out, remote, kCommitFiles, opts_.overwrite);
+    out = remote;
+  }
   result_.catalog_dir = margin_ ? out + "/" + opts_.name : out;
   if (margin_) result_.margin_dir = out + "/" + margin_name_;
   result_.rows = total_rows_;

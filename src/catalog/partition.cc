@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "sky/healpix.h"
+#include "storage/file_system.h"
 #include "storage/source.h"
 
 namespace astrolake::catalog {
@@ -90,7 +91,7 @@ bool parse_pixel_path(const std::string& path, int& order, int64_t& pixel) {
 }
 
 std::vector<PixelId> read_partition_info(const std::string& path) {
-  auto src = storage::open_file(path);
+  auto src = storage::open(path);
   std::string text(src->size(), '\0');
   if (!text.empty()) src->read(0, std::span<uint8_t>(reinterpret_cast<uint8_t*>(text.data()), text.size()));
   std::vector<PixelId> out;

@@ -5,6 +5,7 @@
 #include <span>
 #include <stdexcept>
 
+#include "storage/file_system.h"
 #include "storage/source.h"
 
 namespace astrolake::catalog {
@@ -183,7 +184,7 @@ Properties Properties::parse(std::string_view text, const std::string& origin) {
 }
 
 Properties Properties::read(const std::string& path) {
-  auto src = storage::open_file(path);
+  auto src = storage::open(path);
   std::string text(src->size(), '\0');
   if (!text.empty())
     src->read(0, std::span<uint8_t>(reinterpret_cast<uint8_t*>(text.data()), text.size()));

@@ -14,6 +14,8 @@
 #include "catalog/progress.h"
 #include "parquet/writer.h"
 #include "storage/output.h"
+#include "storage/file_system.h"
+#include "storage/publish.h"
 
 namespace astrolake::cli {
 
@@ -27,6 +29,11 @@ std::string lower_ext(const std::string& path) {
   return e;
 }
 
+
+// Where rows bound for an s3:// catalog wait locally before the import publishes them.
+std::string local_staging(const std::string& url) {
+  return (fs::temp_directory_path() / ("astrolake-" + storage::base_name(url))).string();
+}
 
 // Days since 1970-01-01 to YYYY-MM-DD (proleptic Gregorian).
 std::string iso_date(int64_t days) {
@@ -157,7 +164,7 @@ class ParquetWriter : public ResultWriter {
 class HatsWriter : public ResultWriter {
  public:
   HatsWriter(const OutputSpec& spec, const std::vector<parquet::Field>& schema)
-      : spec_(spec), tmp_(storage::temp_path(spec.path) + ".parquet") {
+      : spec_(spec), tmp_(storage::temp_path(storage::is_url(spec.path) ? local_staging(spec.path) : spec.path) + ".parquet") {
     bool ra = false, dec = false;
     for (const auto& f : schema) {
       ra |= f.name == spec.ra_column;
@@ -218,6 +225,13 @@ std::string csv_cell(const parquet::Column& c, size_t row) {
 void check_output_path(const std::string& path, bool overwrite, bool streamable) {
   if (path == "-" && !streamable) throw std::invalid_argument("-o -: this output cannot go to standard output");
   if (path == "-") return;
+  if (storage::is_url(path)) {  // only HATS catalogs go to s3:// (published properties-last)
+    if (path.rfind("s3://", 0) != 0)
+      throw std::invalid_argument(path + ": cannot write over HTTP (write to s3:// or a local path)");
+    if (storage::is_published(path, {"properties", "hats.properties", "collection.properties"}) && !overwrite)
+      throw std::invalid_argument(path + ": already exists (use --overwrite to replace it)");
+    return;
+  }
   for (const std::string& note : storage::clean_leftovers(path)) std::fprintf(stderr, "astrolake: note: %s\n", note.c_str());
   storage::TargetKind kind = storage::output_target(path);  // throws for links to files, sockets...
   if (kind == storage::TargetKind::Stream) {
@@ -262,6 +276,9 @@ std::unique_ptr<ResultWriter> open_output(const OutputSpec& spec, const std::vec
       throw std::invalid_argument(spec.path + ": cannot tell the output format from the extension '" + e +
                                   "'; use .csv, .parquet, or a directory with --format hats");
   }
+  if (storage::is_url(spec.path) && fmt != "hats")
+    throw std::invalid_argument(spec.path + ": only --format hats can be written to s3:// (CSV and Parquet results go "
+                                "to a local path)");
   if (fmt == "hats" && spec.path == "-")
     throw std::invalid_argument("-o -: --format hats writes a directory; it cannot go to standard output");
   if (fmt == "hats" && is_stream_output(spec.path))
@@ -269,7 +286,7 @@ std::unique_ptr<ResultWriter> open_output(const OutputSpec& spec, const std::vec
   if (fmt == "parquet" && spec.path == "-" && isatty(STDOUT_FILENO))
     throw std::invalid_argument("-o -: not writing Parquet to a terminal; redirect standard output");
   check_output_path(spec.path, spec.overwrite, fmt != "hats");
-  if (fmt != "hats" && storage::output_target(spec.path) == storage::TargetKind::Directory)
+  if (fmt != "hats" && !storage::is_url(spec.path) && storage::output_target(spec.path) == storage::TargetKind::Directory)
     throw std::invalid_argument(spec.path + ": is a directory");
   if (fmt == "csv") return std::make_unique<CsvWriter>(spec.path, schema);
   if (fmt == "parquet") return std::make_unique<ParquetWriter>(spec.path, schema);

@@ -8,7 +8,10 @@
 // ancestor struct, which both read as null.
 #include "parquet/reader.h"
 
+#include "storage/file_system.h"
+
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 
@@ -851,6 +854,7 @@ class FileReaderImpl : public FileReader {
   Table read_row_group(int i, const std::vector<std::string>& columns) const override {
     row_group(i);
     std::vector<const Leaf*> want = resolve(columns);
+    Prefetch p(*this, {i}, want);
     Table t;
     t.columns.reserve(want.size());
     for (const Leaf* l : want) t.columns.push_back(read_column(i, *l));
@@ -882,6 +886,9 @@ class FileReaderImpl : public FileReader {
       }
       t.columns.push_back(std::move(c));
     }
+    std::vector<int> groups(static_cast<size_t>(row_groups()));
+    for (int g = 0; g < row_groups(); g++) groups[size_t(g)] = g;
+    Prefetch p(*this, groups, want);
     for (int g = 0; g < row_groups(); g++) {
       for (size_t k = 0; k < want.size(); k++) {
         if (want[k]->field.list) append_column(t.columns[k], read_column(g, *want[k]));
@@ -893,7 +900,34 @@ class FileReaderImpl : public FileReader {
   }
 
  private:
+  // Tells the source which column chunks are about to be read (an object store fetches them
+  // together, coalesced and in parallel) and lets them go when the read is done.
+  struct Prefetch {
+    const FileReaderImpl& r;
+    Prefetch(const FileReaderImpl& reader, const std::vector<int>& groups, const std::vector<const Leaf*>& want)
+        : r(reader) {
+      std::vector<std::pair<uint64_t, uint64_t>> ranges;
+      for (int g : groups)
+        for (const Leaf* l : want) {
+          const ColumnChunk& cc = r.md_.row_groups[size_t(g)].columns[size_t(l->chunk)];
+          if (cc.meta && !cc.file_path) ranges.push_back(chunk_range(*cc.meta));
+        }
+      if (r.head_pending_) ranges.emplace_back(0, 4);
+      r.src_->prefetch(ranges);
+      if (r.head_pending_) {
+        uint8_t head[4];
+        r.src_->read(0, head);
+        r.check_head(head);
+        r.head_pending_ = false;
+      }
+    }
+    ~Prefetch() { r.src_->release(); }
+  };
+
   FormatError error(const std::string& what) const { return FormatError(src_->name() + ": " + what); }
+  void check_head(const uint8_t* head) const {
+    if (std::memcmp(head, "PAR1", 4) != 0) throw error("bad magic at start of file (not Parquet)");
+  }
 
   void finish_decimals(const std::vector<const Leaf*>& want, Table& t) const {
     for (size_t k = 0; k < want.size(); k++) {
@@ -980,12 +1014,15 @@ class FileReaderImpl : public FileReader {
   void load_footer() {
     uint64_t size = src_->size();
     if (size < 12) throw error("file of " + std::to_string(size) + " bytes is too small to be Parquet (truncated?)");
-    uint8_t head[4], tail[8];
-    src_->read(0, head);
+    uint8_t tail[8];
     src_->read(size - 8, tail);
     if (std::memcmp(tail + 4, "PARE", 4) == 0) throw error("encrypted Parquet footers are not supported");
     if (std::memcmp(tail + 4, "PAR1", 4) != 0) throw error("bad magic at end of file (not Parquet, or truncated)");
-    if (std::memcmp(head, "PAR1", 4) != 0) throw error("bad magic at start of file (not Parquet)");
+    // The leading magic: checked now when the bytes are at hand (a local file, a small remote
+    // one), else with the first column chunks, whose fetch it joins (no request of its own).
+    std::span<const uint8_t> head = src_->view(0, 4);
+    if (!head.empty()) check_head(head.data());
+    else head_pending_ = true;
     uint32_t flen = le32(tail);
     if (flen == 0 || flen > size - 12)
       throw error("footer length " + std::to_string(flen) + " does not fit in a file of " + std::to_string(size) + " bytes");
@@ -1063,6 +1100,7 @@ class FileReaderImpl : public FileReader {
   }
 
   std::shared_ptr<storage::ByteSource> src_;
+  mutable std::atomic<bool> head_pending_{false};  // leading magic not yet checked
   meta::FileMetaData md_;
   std::vector<uint8_t> footer_;
   uint64_t data_end_ = 0;
@@ -1081,7 +1119,7 @@ std::unique_ptr<FileReader> FileReader::open(std::shared_ptr<storage::ByteSource
 }
 
 std::unique_ptr<FileReader> FileReader::open(const std::string& path) {
-  return open(storage::open_file(path));
+  return open(storage::open(path));
 }
 
 }  // namespace astrolake::parquet

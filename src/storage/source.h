@@ -7,6 +7,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace astrolake::storage {
@@ -27,6 +28,11 @@ class ByteSource {
   // source can give one without copying (a memory map); empty span otherwise.
   virtual std::span<const uint8_t> view(uint64_t offset, uint64_t len) const { return {}; }
   virtual const std::string& name() const = 0;
+  // A hint that the byte ranges (offset, length) are about to be read. Sources over a network
+  // fetch them now, coalesced and in parallel, and keep them until release(); local sources
+  // ignore it. Reads outside prefetched ranges still work.
+  virtual void prefetch(const std::vector<std::pair<uint64_t, uint64_t>>& ranges) const {}
+  virtual void release() const {}
 };
 
 // Opens a local file read-only (memory-mapped). Throws IoError naming the path.

@@ -1,0 +1,241 @@
+#include "storage/remote_source.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <algorithm>
+#include <mutex>
+#include <thread>
+
+namespace astrolake::storage {
+namespace {
+
+constexpr uint64_t kTailBytes = 64 * 1024;
+
+std::string decode_entities(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '&') {
+      out.push_back(s[i]);
+      continue;
+    }
+    size_t semi = s.find(';', i);
+    std::string ent = semi == std::string::npos ? "" : s.substr(i + 1, semi - i - 1);
+    if (ent == "amp") out.push_back('&');
+    else if (ent == "lt") out.push_back('<');
+    else if (ent == "gt") out.push_back('>');
+    else if (ent == "quot") out.push_back('"');
+    else if (ent == "apos") out.push_back('\'');
+    else if (!ent.empty() && ent[0] == '#') {
+      long cp = ent.size() > 1 && (ent[1] == 'x' || ent[1] == 'X') ? std::strtol(ent.c_str() + 2, nullptr, 16)
+                                                                    : std::strtol(ent.c_str() + 1, nullptr, 10);
+      if (cp < 0x80) out.push_back(char(cp));
+      else if (cp < 0x800) { out.push_back(char(0xC0 | (cp >> 6))); out.push_back(char(0x80 | (cp & 0x3F))); }
+      else { out.push_back(char(0xE0 | (cp >> 12))); out.push_back(char(0x80 | ((cp >> 6) & 0x3F))); out.push_back(char(0x80 | (cp & 0x3F))); }
+    } else {
+      out.push_back('&');
+      continue;
+    }
+    i = semi;
+  }
+  return out;
+}
+
+// "bytes 100-199/1000" -> start 100, total 1000.
+bool parse_content_range(const std::string& v, uint64_t& start, uint64_t& end, uint64_t& total) {
+  return std::sscanf(v.c_str(), "bytes %lu-%lu/%lu", &start, &end, &total) == 3;
+}
+
+class RemoteSource : public ByteSource {
+ public:
+  RemoteSource(std::string url, RangeGet get) : url_(std::move(url)), get_(std::move(get)) {
+    HttpResponse r = get_("bytes=-" + std::to_string(kTailBytes));
+    if (r.status == 416) {  // an empty object has no suffix to give
+      size_ = 0;
+      return;
+    }
+    if (r.status == 200) {  // whole object (server ignores ranges, or the object is small)
+      size_ = r.body.size();
+      check_length(r, size_);
+      tail_start_ = 0;
+      tail_ = std::move(r.body);
+      return;
+    }
+    if (r.status == 404 || r.status == 410) throw NotFoundError("cannot open " + url_ + ": " + describe_error(r));
+    if (r.status != 206) throw IoError("cannot open " + url_ + ": " + describe_error(r));
+    uint64_t start, end, total;
+    if (!parse_content_range(r.header("content-range"), start, end, total) || end < start ||
+        r.body.size() != end - start + 1 || end + 1 != total)
+      throw IoError(url_ + ": bad range answer (Content-Range '" + r.header("content-range") + "', " +
+                    std::to_string(r.body.size()) + " bytes)");
+    size_ = total;
+    tail_start_ = start;
+    tail_ = std::move(r.body);
+  }
+
+  uint64_t size() const override { return size_; }
+  const std::string& name() const override { return url_; }
+
+  void read(uint64_t offset, std::span<uint8_t> out) const override {
+    if (offset > size_ || out.size() > size_ - offset)
+      throw IoError(url_ + ": read of " + std::to_string(out.size()) + " bytes at offset " + std::to_string(offset) +
+                    " is past the end (size " + std::to_string(size_) + ")");
+    if (out.empty()) return;
+    if (offset >= tail_start_) {
+      std::memcpy(out.data(), tail_.data() + (offset - tail_start_), out.size());
+      return;
+    }
+    if (offset + out.size() > tail_start_) {  // straddles the tail: its end is already here
+      size_t head = size_t(tail_start_ - offset);
+      std::memcpy(out.data() + head, tail_.data(), out.size() - head);
+      out = out.first(head);
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const Block& b : blocks_)
+        if (offset >= b.start && offset + out.size() <= b.start + b.bytes.size()) {
+          std::memcpy(out.data(), b.bytes.data() + (offset - b.start), out.size());
+          return;
+        }
+    }
+    std::string got = fetch(offset, out.size());
+    std::memcpy(out.data(), got.data(), out.size());
+  }
+
+  // Ranges closer than kGap are fetched as one request (the gap is read and thrown away: cheaper
+  // than a round trip); at most kParallel requests are in flight.
+  void prefetch(const std::vector<std::pair<uint64_t, uint64_t>>& ranges) const override {
+    static constexpr uint64_t kGap = 64 * 1024;
+    static constexpr size_t kParallel = 8;
+    std::vector<std::pair<uint64_t, uint64_t>> rs;
+    for (auto [off, len] : ranges)
+      if (len > 0 && off < tail_start_ && off <= size_ && len <= size_ - off)
+        rs.emplace_back(off, std::min(off + len, tail_start_));  // [start, end)
+    std::sort(rs.begin(), rs.end());
+    std::vector<Block> merged;
+    for (auto [a, b] : rs) {
+      if (!merged.empty() && a <= merged.back().start + merged.back().want + kGap)
+        merged.back().want = std::max(merged.back().want, b - merged.back().start);
+      else
+        merged.push_back(Block{a, b - a, {}});
+    }
+    std::vector<std::exception_ptr> errors(merged.size());
+    for (size_t first = 0; first < merged.size(); first += kParallel) {
+      std::vector<std::thread> pool;
+      for (size_t i = first; i < std::min(merged.size(), first + kParallel); ++i)
+        pool.emplace_back([&, i] {
+          try {
+            merged[i].bytes = fetch(merged[i].start, merged[i].want);
+          } catch (...) {
+            errors[i] = std::current_exception();
+          }
+        });
+      for (auto& t : pool) t.join();
+    }
+    for (auto& e : errors)
+      if (e) std::rethrow_exception(e);
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& b : merged) blocks_.push_back(std::move(b));
+  }
+
+  void release() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    blocks_.clear();
+  }
+
+  std::span<const uint8_t> view(uint64_t offset, uint64_t len) const override {
+    if (offset < tail_start_ || offset > size_ || len > size_ - offset) return {};
+    return {reinterpret_cast<const uint8_t*>(tail_.data()) + (offset - tail_start_), size_t(len)};
+  }
+
+ private:
+  struct Block {
+    uint64_t start;
+    uint64_t want;
+    std::string bytes;
+  };
+
+  // One range GET of exactly len bytes at offset; anything else is an error naming the URL.
+  std::string fetch(uint64_t offset, uint64_t len) const {
+    uint64_t last = offset + len - 1;
+    HttpResponse r = get_("bytes=" + std::to_string(offset) + "-" + std::to_string(last));
+    if (r.status == 200 && r.body.size() == size_) return r.body.substr(offset, len);  // range ignored
+    if (r.status != 206) throw IoError("cannot read " + url_ + ": " + describe_error(r));
+    uint64_t start, end, total;
+    if (!parse_content_range(r.header("content-range"), start, end, total) || start != offset || end != last ||
+        total != size_ || r.body.size() != len)
+      throw IoError(url_ + ": short or mismatched read: asked for bytes " + std::to_string(offset) + "-" +
+                    std::to_string(last) + " of " + std::to_string(size_) + ", got " + std::to_string(r.body.size()) +
+                    " bytes (Content-Range '" + r.header("content-range") + "'); the object may have changed");
+    return std::move(r.body);
+  }
+
+  void check_length(const HttpResponse& r, uint64_t want) const {
+    std::string cl = r.header("content-length");
+    if (!cl.empty() && std::strtoull(cl.c_str(), nullptr, 10) != want)
+      throw IoError(url_ + ": got " + std::to_string(want) + " bytes, Content-Length says " + cl);
+  }
+
+  std::string url_;
+  RangeGet get_;
+  uint64_t size_ = 0;
+  uint64_t tail_start_ = 0;
+  std::string tail_;
+  mutable std::mutex mu_;
+  mutable std::vector<Block> blocks_;  // prefetched ranges, until release()
+};
+
+}  // namespace
+
+std::shared_ptr<ByteSource> open_remote(const std::string& url, RangeGet get) {
+  return std::make_shared<RemoteSource>(url, std::move(get));
+}
+
+std::optional<uint64_t> ProbeCache::stat(const std::string& url,
+                                         const std::function<std::shared_ptr<ByteSource>()>& open) {
+  std::shared_ptr<ByteSource> src;
+  try {
+    src = open();
+  } catch (const NotFoundError&) {
+    return std::nullopt;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (parked_.size() >= 64) parked_.clear();  // tests never followed by an open
+  parked_[url] = src;
+  return src->size();
+}
+
+std::shared_ptr<ByteSource> ProbeCache::take(const std::string& url) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = parked_.find(url);
+  if (it == parked_.end()) return nullptr;
+  auto src = std::move(it->second);
+  parked_.erase(it);
+  return src;
+}
+
+std::vector<std::string> xml_values(const std::string& xml, const std::string& tag) {
+  std::vector<std::string> out;
+  std::string open = "<" + tag + ">", close = "</" + tag + ">";
+  size_t pos = 0;
+  while ((pos = xml.find(open, pos)) != std::string::npos) {
+    size_t start = pos + open.size();
+    size_t end = xml.find(close, start);
+    if (end == std::string::npos) break;
+    out.push_back(decode_entities(xml.substr(start, end - start)));
+    pos = end + close.size();
+  }
+  return out;
+}
+
+std::string describe_error(const HttpResponse& resp) {
+  std::string out = "HTTP " + std::to_string(resp.status);
+  auto code = xml_values(resp.body, "Code");
+  auto msg = xml_values(resp.body, "Message");
+  if (!code.empty()) out += " " + code[0];
+  if (!msg.empty() && !msg[0].empty()) out += ": " + msg[0];
+  return out;
+}
+
+}  // namespace astrolake::storage

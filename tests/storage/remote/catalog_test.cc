@@ -1,0 +1,149 @@
+// Catalog commands on s3:// and http(s):// catalogs give exactly what they give on local disk.
+// The fixtures are uploaded to radosgw; nginx serves the fixtures directory itself.
+#include <gtest/gtest.h>
+
+#include "../../cli/cli_harness.h"
+#include "servers.h"
+#include "storage/file_system.h"
+#include "storage/http.h"
+
+#include <nlohmann/json.hpp>
+
+using namespace astrolake;
+using astrolake::test::Servers;
+using namespace al_cli_test;
+
+namespace {
+
+// Copies a local catalog directory into the bucket under `name` (once per process).
+std::string upload(const std::string& fixture) {
+  static std::set<std::string> done;
+  std::string dest = "s3://" + test::kBucket + "/fixtures/" + fixture;
+  if (done.insert(fixture).second) {
+    auto s3 = storage::s3_file_system();
+    std::string root = data(fixture);
+    for (auto& e : fs::recursive_directory_iterator(root))
+      if (e.is_regular_file())
+        s3->write_file(dest + "/" + fs::relative(e.path(), root).string(),
+                       storage::local_file_system()->read_file(e.path().string()));
+  }
+  return dest;
+}
+
+std::string http_url(const std::string& fixture) { return Servers::http_base() + "/" + fixture; }
+
+// Runs the command with CATALOG replaced by `where`, writing to OUT when it has one; returns
+// stdout and the output file's bytes.
+std::string run_on(std::vector<std::string> args, const std::vector<std::string>& where, const TempDir& d,
+                   const std::string& tag) {
+  std::string out = d / (tag + ".csv");
+  size_t k = 0;
+  for (auto& a : args) {
+    if (a == "CATALOG") a = where.at(k++);
+    if (a == "OUT") a = out;
+  }
+  RunResult r = run_cli(args);
+  EXPECT_EQ(r.status, 0) << r.err;
+  std::string text = r.out;
+  if (fs::exists(out)) text += "\n--file--\n" + slurp(out);
+  return text;
+}
+
+void expect_same_everywhere(const std::vector<std::string>& args, const std::vector<std::string>& fixtures,
+                            bool http = true) {
+  TempDir d("remote_catalog");
+  std::vector<std::string> local, s3, web;
+  for (const auto& f : fixtures) {
+    local.push_back(data(f));
+    s3.push_back(upload(f));
+    web.push_back(http_url(f));
+  }
+  std::string want = run_on(args, local, d, "local");
+  ASSERT_FALSE(want.empty());
+  EXPECT_EQ(run_on(args, s3, d, "s3"), want);
+  if (http) EXPECT_EQ(run_on(args, web, d, "http"), want);
+}
+
+}  // namespace
+
+TEST(RemoteCatalog, Head) { expect_same_everywhere({"head", "CATALOG", "-n", "7"}, {"small_sky_source"}); }
+
+TEST(RemoteCatalog, Cone) {
+  expect_same_everywhere({"cone", "CATALOG", "--ra", "315", "--dec", "-66", "--radius-arcsec", "9000", "-o", "OUT",
+                          "-q"},
+                         {"small_sky_order1_collection"});
+}
+
+TEST(RemoteCatalog, CrossMatchWithMargin) {
+  expect_same_everywhere({"xmatch", "CATALOG", "CATALOG", "--radius-arcsec", "1800", "-o", "OUT", "-q"},
+                         {"small_sky", "small_sky_order1_collection"});
+}
+
+TEST(RemoteCatalog, Adql) {
+  TempDir d("remote_adql");
+  auto q = [&](const std::string& where, const std::string& tag) {
+    return run_on({"query",
+                   "SELECT source_id, source_ra, source_dec, mag FROM \"" + where +
+                       "\" WHERE 1 = CONTAINS(POINT('ICRS', source_ra, source_dec), CIRCLE('ICRS', 320, -30, 8)) ORDER BY source_id",
+                   "-o", "OUT"},
+                  {}, d, tag);
+  };
+  std::string want = q(data("small_sky_source"), "local");
+  EXPECT_NE(want.find("source_id"), std::string::npos);
+  EXPECT_EQ(q(upload("small_sky_source"), "s3"), want);
+  EXPECT_EQ(q(http_url("small_sky_source"), "http"), want);
+}
+
+TEST(RemoteCatalog, OpeningCostsAFewRequests) {
+  std::string s3 = upload("small_sky_source");
+  uint64_t before = storage::http_request_count();
+  catalog::Catalog c = catalog::Catalog::open(s3);
+  uint64_t opened = storage::http_request_count() - before;
+  EXPECT_GT(c.partitions().size(), 10u);
+  EXPECT_LE(opened, 6u) << "opening a " << c.partitions().size() << "-partition catalog";
+  // Reading a partition twice fetches its footer once.
+  before = storage::http_request_count();
+  c.read_partition(0, {"source_id"});
+  uint64_t first = storage::http_request_count() - before;
+  before = storage::http_request_count();
+  c.read_partition(0, {"source_id"});
+  EXPECT_LT(storage::http_request_count() - before, first);
+}
+
+TEST(RemoteCatalog, MissingCatalogIsAClearError) {
+  RunResult r = run_cli({"info", "s3://" + test::kBucket + "/no/such/catalog"});
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("no catalog at s3://astrolake-test/no/such/catalog"), std::string::npos) << r.err;
+}
+
+TEST(RemoteCatalog, LegacyHipscatCatalog) {
+  expect_same_everywhere({"head", "CATALOG", "-n", "5"}, {"legacy_hipscat/small_sky_object_catalog"});
+}
+
+TEST(RemoteCatalog, SkyMap) {
+  TempDir d("remote_skymap");
+  auto map = [&](const std::string& where, const std::string& tag) {
+    std::string out = d / (tag + ".fits");
+    RunResult r = run_cli({"skymap", where, "--order", "3", "--agg", "mean:mag", "-o", out, "-q"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    return slurp(out);
+  };
+  std::string want = map(data("small_sky_source"), "local");
+  ASSERT_GT(want.size(), 2880u);
+  EXPECT_EQ(map(upload("small_sky_source"), "s3"), want);
+  EXPECT_EQ(map(http_url("small_sky_source"), "http"), want);
+}
+
+TEST(RemoteCatalog, Info) {
+  auto info = [](const std::string& where, bool keep_bytes) {
+    RunResult r = run_cli({"info", where, "--json"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["path"], where);
+    j.erase("path");
+    if (!keep_bytes) j.erase("bytes");  // over HTTP only the data files can be sized
+    return j;
+  };
+  EXPECT_EQ(info(upload("small_sky_source"), true), info(data("small_sky_source"), true));
+  EXPECT_EQ(info(http_url("small_sky_source"), false), info(data("small_sky_source"), false));
+}
