@@ -312,19 +312,3 @@ TEST(Healpix, PolygonCoversEveryInsidePoint) {
   EXPECT_THROW(query_polygon(3, {0, 1}, {0, 1}), std::invalid_argument);
   EXPECT_THROW(query_polygon(3, {0, 1, 2}, {0, 1}), std::invalid_argument);
 }
-
-TEST(Healpix, Ang2pixSpeed) {
-  // Import computes _healpix_29 for every row; this is the hot path. Report the rate and
-  // catch gross regressions (e.g. building a T_Healpix_Base per call).
-  const int n = 4'000'000;
-  std::vector<double> ra(n), dec(n);
-  Rng r(7);
-  for (int i = 0; i < n; ++i) r.sphere(ra[i], dec[i]);
-  auto t0 = std::chrono::steady_clock::now();
-  int64_t acc = 0;
-  for (int i = 0; i < n; ++i) acc ^= healpix29(ra[i], dec[i]);
-  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  double rate = n / s;
-  std::printf("ang2pix order 29: %.1f M calls/s (checksum %lld)\n", rate / 1e6, (long long)acc);
-  EXPECT_GT(rate, 3e6);
-}
