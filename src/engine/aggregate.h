@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/operator.h"
+#include "engine/selection.h"
 
 namespace astrolake::engine {
 
@@ -35,6 +36,10 @@ class HashAggregator {
   HashAggregator(const std::vector<parquet::Field>& input, std::vector<NamedExpr> keys, std::vector<AggSpec> aggs,
                  QueryContext* ctx = nullptr);
   void consume(const parquet::Table& batch);
+  // Folds only the rows listed in `sel` (ascending), as consume() would fold a batch holding
+  // just those rows. Ungrouped count/sum/avg of plain numeric columns read the values in place;
+  // anything else goes through a filtered copy of the batch.
+  void consume(const parquet::Table& batch, const Selection& sel);
   // Folds another aggregator's groups into this one (same keys and aggregates).
   void merge(HashAggregator& other);
   parquet::Table finish();
@@ -54,6 +59,7 @@ class HashAggregator {
   size_t group_of(const std::string& key, const std::vector<parquet::Column>& key_cols, size_t row);
   void grow(size_t groups);
   void update_charge();
+  bool fold_selected(const parquet::Table& batch, const Selection& sel);
 
   std::vector<parquet::Field> input_;
   std::vector<NamedExpr> keys_;
