@@ -57,9 +57,14 @@ class HashAggregator {
     std::vector<std::unordered_set<std::string>> distinct;
   };
   size_t group_of(const std::string& key, const std::vector<parquet::Column>& key_cols, size_t row);
+  // Appends a group whose key values are row `row` of key_cols (key: its encoded key, or empty
+  // for a group found through raw_index_).
+  size_t add_group(const std::string& key, const std::vector<parquet::Column>& key_cols, size_t row);
   void grow(size_t groups);
   void update_charge();
-  bool fold_selected(const parquet::Table& batch, const Selection& sel);
+  // Ungrouped count/sum/avg of plain numeric columns straight from the batch's values (sel
+  // null: every row); false, having changed nothing, when the aggregates need the generic path.
+  bool fold_selected(const parquet::Table& batch, const Selection* sel);
 
   std::vector<parquet::Field> input_;
   std::vector<NamedExpr> keys_;
@@ -67,6 +72,10 @@ class HashAggregator {
   std::vector<parquet::Field> schema_;
   std::vector<parquet::Type> arg_types_;
   std::unordered_map<std::string, size_t> index_;
+  // One fixed-width key (raw_width_ > 0, its bytes): non-NULL keys are found by value here and
+  // not in index_, which then holds only the NULL key.
+  size_t raw_width_ = 0;
+  std::unordered_map<uint64_t, size_t> raw_index_;
   std::vector<std::string> group_keys_;
   std::vector<parquet::Column> key_values_;  // one row per group
   std::vector<State> states_;
