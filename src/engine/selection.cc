@@ -1,6 +1,7 @@
 #include "engine/selection.h"
 
 #include <cmath>
+#include <type_traits>
 
 #include "engine/column_ops.h"
 
@@ -92,9 +93,20 @@ inline bool holds(int r) {
   return r >= 0;
 }
 
+// cmp3(x, c) for a literal c that is not NaN, as one comparison (NaN x sorts above c).
+template <BinOp Op, class C>
+inline bool holds_vs_number(C x, C c) {
+  if constexpr (Op == BinOp::Eq) return x == c;
+  if constexpr (Op == BinOp::Ne) return !(x == c);
+  if constexpr (Op == BinOp::Lt) return x < c;
+  if constexpr (Op == BinOp::Le) return x <= c;
+  if constexpr (Op == BinOp::Gt) return !(x <= c);
+  return !(x < c);
+}
+
 // Keeps the rows of `sel` (all rows when `all`) whose value passes; writes in place.
-template <BinOp Op, class T, class C>
-void refine_as(const Column& col, C lit, bool all, size_t n, Selection& sel) {
+template <BinOp Op, class T, class Pass>
+void refine_with(const Column& col, Pass pass, bool all, size_t n, Selection& sel) {
   const T* v = col.values_as<T>();
   const uint8_t* valid = col.valid.empty() ? nullptr : col.valid.data();
   size_t k = 0;
@@ -104,12 +116,12 @@ void refine_as(const Column& col, C lit, bool all, size_t n, Selection& sel) {
     if (!valid) {
       for (size_t i = 0; i < n; i++) {
         out[k] = uint32_t(i);
-        k += holds<Op>(cmp3(C(v[i]), lit));
+        k += pass(v[i]);
       }
     } else {
       for (size_t i = 0; i < n; i++) {
         out[k] = uint32_t(i);
-        k += valid[i] & holds<Op>(cmp3(C(v[i]), lit));
+        k += valid[i] & pass(v[i]);
       }
     }
   } else {
@@ -117,10 +129,18 @@ void refine_as(const Column& col, C lit, bool all, size_t n, Selection& sel) {
     for (size_t j = 0; j < sel.size(); j++) {
       uint32_t i = out[j];
       out[k] = i;
-      k += (!valid || valid[i]) && holds<Op>(cmp3(C(v[i]), lit));
+      k += (!valid || valid[i]) && pass(v[i]);
     }
   }
   sel.resize(k);
+}
+
+template <BinOp Op, class T, class C>
+void refine_as(const Column& col, C lit, bool all, size_t n, Selection& sel) {
+  if constexpr (std::is_floating_point_v<C>) {
+    if (!std::isnan(lit)) return refine_with<Op, T>(col, [lit](C x) { return holds_vs_number<Op>(x, lit); }, all, n, sel);
+  }
+  refine_with<Op, T>(col, [lit](C x) { return holds<Op>(cmp3(x, lit)); }, all, n, sel);
 }
 
 template <BinOp Op, class T>
