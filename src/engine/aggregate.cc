@@ -181,7 +181,8 @@ void HashAggregator::consume(const Table& batch) {
   size_t n = batch.rows();
   std::vector<Column> kc;
   for (const auto& k : keys_) kc.push_back(evaluate(*k.expr, batch));
-  std::vector<size_t> gid(n);
+  std::vector<size_t>& gid = gid_;  // reused: a fresh vector per batch costs page faults
+  gid.resize(n);
   std::string key;
   if (raw_width_) {
     // One fixed-width key: groups are found by the key's value; only a NULL key goes through
@@ -212,6 +213,7 @@ void HashAggregator::consume(const Table& batch) {
       for (size_t r = 0; r < n; r++) s.count[gid[r]]++;
       continue;
     }
+    if (fold_grouped(a, batch, gid)) continue;
     Column c = evaluate(*spec.arg, batch);
     Type t = c.field.type;
     bool lst = c.field.list;
@@ -320,6 +322,48 @@ int64_t count_selected(const Column& c, const Selection* sel) {
   return k;
 }
 }  // namespace
+
+namespace {
+// Per-group sums of a plain numeric column read in place, in row order (as the generic path).
+template <class T, class S>
+void sum_grouped(const Column& c, const std::vector<size_t>& gid, std::vector<S>& sum, std::vector<int64_t>& count) {
+  const T* v = c.values_as<T>();
+  const uint8_t* valid = c.valid.empty() ? nullptr : c.valid.data();
+  for (size_t r = 0; r < gid.size(); r++)
+    if (!valid || valid[r]) {
+      sum[gid[r]] += S(v[r]);
+      count[gid[r]]++;
+    }
+}
+}  // namespace
+
+bool HashAggregator::fold_grouped(size_t a, const Table& batch, const std::vector<size_t>& gid) {
+  const AggSpec& spec = aggs_[a];
+  bool foldable = (spec.func == AggFunc::Count && !spec.distinct) || spec.func == AggFunc::Sum ||
+                  spec.func == AggFunc::Avg;
+  if (!foldable || spec.arg->kind != ExprKind::Column) return false;
+  int i = batch.find(spec.arg->name);
+  if (i < 0) return false;
+  const Column& c = batch.columns[size_t(i)];
+  if (c.field.list || !plain_numeric(c.field.type) || c.field.type != arg_types_[a]) return false;
+  State& s = states_[a];
+  if (spec.func == AggFunc::Count) {
+    for (size_t r = 0; r < gid.size(); r++) s.count[gid[r]] += !c.value_is_null(r);
+    return true;
+  }
+  switch (c.field.type) {
+    case Type::Int8: sum_grouped<int8_t>(c, gid, s.isum, s.count); break;
+    case Type::Int16: sum_grouped<int16_t>(c, gid, s.isum, s.count); break;
+    case Type::Int32: sum_grouped<int32_t>(c, gid, s.isum, s.count); break;
+    case Type::Int64: sum_grouped<int64_t>(c, gid, s.isum, s.count); break;
+    case Type::UInt8: sum_grouped<uint8_t>(c, gid, s.isum, s.count); break;
+    case Type::UInt16: sum_grouped<uint16_t>(c, gid, s.isum, s.count); break;
+    case Type::UInt32: sum_grouped<uint32_t>(c, gid, s.isum, s.count); break;
+    case Type::Float: sum_grouped<float>(c, gid, s.dsum, s.count); break;
+    default: sum_grouped<double>(c, gid, s.dsum, s.count); break;
+  }
+  return true;
+}
 
 bool HashAggregator::fold_selected(const Table& batch, const Selection* sel) {
   if (!keys_.empty()) return false;

@@ -65,6 +65,9 @@ class HashAggregator {
   // Ungrouped count/sum/avg of plain numeric columns straight from the batch's values (sel
   // null: every row); false, having changed nothing, when the aggregates need the generic path.
   bool fold_selected(const parquet::Table& batch, const Selection* sel);
+  // Grouped count/sum/avg (aggregate a) of a plain numeric column, read in place; false when
+  // the generic path must run.
+  bool fold_grouped(size_t a, const parquet::Table& batch, const std::vector<size_t>& gid);
 
   std::vector<parquet::Field> input_;
   std::vector<NamedExpr> keys_;
@@ -79,6 +82,7 @@ class HashAggregator {
   std::vector<std::string> group_keys_;
   std::vector<parquet::Column> key_values_;  // one row per group
   std::vector<State> states_;
+  std::vector<size_t> gid_;  // group of each row of the batch being consumed
   uint64_t bytes_ = 0;
   MemoryCharge charge_;
 };
