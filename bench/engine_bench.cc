@@ -4,8 +4,10 @@
 //   engine_bench cone CATALOG N RADIUS_ARCSEC SEED CENTRES_CSV [THREADS]
 //       N random cones (centres uniform on the sphere, written to CENTRES_CSV so the peer
 //       queries the same ones), every column returned; p50/p99/mean latency in ms.
-//   engine_bench scan CATALOG [THREADS]
-//       SELECT count(*), avg(phot_g_mean_mag) WHERE parallax > 1 through ParallelAggregate.
+//   engine_bench scan CATALOG [THREADS] [fused|operator] [REPEAT]
+//       SELECT count(*), avg(phot_g_mean_mag) WHERE parallax > 1 through ParallelAggregate:
+//       fused (default, as the planner runs it: a selection vector folded by the aggregate) or
+//       operator (a Filter operator materialising the filtered batch, the earlier plan).
 //   engine_bench skymap CATALOG ORDER [THREADS]
 //       compute_skymap (count per order-ORDER nested pixel), no file written.
 //   engine_bench export PARQUET_FILE_OR_DIR OUT_PREFIX COL[,COL...]
@@ -83,7 +85,9 @@ int cone(int argc, char** argv) {
 }
 
 int scan(int argc, char** argv) {
-  if (argc < 3) throw std::invalid_argument("usage: engine_bench scan CATALOG [THREADS]");
+  if (argc < 3) throw std::invalid_argument("usage: engine_bench scan CATALOG [THREADS] [fused|operator] [REPEAT]");
+  bool fused = argc <= 4 || std::string(argv[4]) != "operator";
+  int repeat = argc > 5 ? std::stoi(argv[5]) : 3;
   auto cat = std::make_shared<const catalog::Catalog>(catalog::Catalog::open(argv[2], {false, ""}));
   auto src = engine::catalog_source(cat);
   engine::ExprPtr pred = engine::binary(engine::BinOp::Gt, engine::col("parallax"), engine::lit_double(1.0));
@@ -98,11 +102,12 @@ int scan(int argc, char** argv) {
   double best = 1e30;
   int64_t count = 0;
   double avg = 0;
-  for (int rep = 0; rep < 3; rep++) {
+  for (int rep = 0; rep < repeat; rep++) {
     double t0 = now_s();
-    engine::ParallelAggregate agg(src, so, [pred](engine::OperatorPtr s) {
+    engine::Pipeline filter_op = [pred](engine::OperatorPtr s) -> engine::OperatorPtr {
       return std::make_unique<engine::Filter>(std::move(s), pred);
-    }, {}, aggs);
+    };
+    engine::ParallelAggregate agg(src, so, fused ? nullptr : filter_op, {}, aggs, nullptr, fused ? pred : nullptr);
     std::optional<parquet::Table> t = agg.next();
     best = std::min(best, now_s() - t0);
     count = t->columns[0].values_as<int64_t>()[0];

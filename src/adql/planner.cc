@@ -991,11 +991,9 @@ Planned QueryPlanner::plan_select(const Query& q) {
       so.columns = used_columns(scope.sources[0]);
       so.threads = opts_.threads;
       if (where_all) so.predicates = engine::extract_predicates(*where_all);
-      engine::Pipeline filt = [where_all, ctx](OperatorPtr o) -> OperatorPtr {
-        return where_all ? std::make_unique<engine::Filter>(std::move(o), where_all, ctx) : std::move(o);
-      };
-      op = std::make_unique<engine::ParallelAggregate>(engine::catalog_source(scope.sources[0].cat), so, filt, keys,
-                                                       aggs, ctx);
+      // The WHERE clause is fused into the aggregate (a selection vector, no filtered batch).
+      op = std::make_unique<engine::ParallelAggregate>(engine::catalog_source(scope.sources[0].cat), so, nullptr,
+                                                       keys, aggs, ctx, where_all);
       tree = PlanNode{"ParallelAggregate " + agg_label() + " (partial per partition, merged)", {tree}};
     } else {
       tree.label += " project [" + join(proj_text) + "]";

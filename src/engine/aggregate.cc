@@ -1,6 +1,8 @@
 #include "engine/aggregate.h"
 
 #include <cmath>
+#include <cstring>
+#include <limits>
 
 #include "engine/column_ops.h"
 
@@ -80,6 +82,8 @@ HashAggregator::HashAggregator(const std::vector<Field>& input, std::vector<Name
     if (is_stringlike(schema_[k].type)) key_values_.back().offsets.push_back(0);
   }
   for (const auto& a : aggs_) arg_types_.push_back(a.arg ? infer_type(*a.arg, input_).type : Type::Int64);
+  if (keys_.size() == 1 && !schema_[0].list && !is_stringlike(schema_[0].type))
+    raw_width_ = parquet::type_width(schema_[0].type);
   states_.resize(aggs_.size());
 }
 
@@ -106,8 +110,12 @@ void HashAggregator::grow(size_t n) {
 size_t HashAggregator::group_of(const std::string& key, const std::vector<Column>& key_cols, size_t row) {
   auto it = index_.find(key);
   if (it != index_.end()) return it->second;
+  index_.emplace(key, group_keys_.size());
+  return add_group(key, key_cols, row);
+}
+
+size_t HashAggregator::add_group(const std::string& key, const std::vector<Column>& key_cols, size_t row) {
   size_t g = group_keys_.size();
-  index_.emplace(key, g);
   group_keys_.push_back(key);
   for (size_t k = 0; k < key_cols.size(); k++) {
     if (key_cols[k].field.list) append_column(key_values_[k], take(key_cols[k], {int64_t(row)}));
@@ -117,6 +125,23 @@ size_t HashAggregator::group_of(const std::string& key, const std::vector<Column
   grow(g + 1);
   return g;
 }
+
+namespace {
+// The one-key lookup value: equal exactly when the encoded keys are equal (append_key folds
+// -0.0 into 0.0 and every NaN into one, so this does too).
+uint64_t raw_key(const Column& c, size_t row, size_t width) {
+  uint64_t bits = 0;
+  if (parquet::is_floating(c.field.type)) {
+    double d = c.as_double(row);
+    if (d == 0) d = 0;
+    if (std::isnan(d)) d = std::numeric_limits<double>::quiet_NaN();
+    std::memcpy(&bits, &d, 8);
+  } else {
+    std::memcpy(&bits, c.data.data() + row * width, width);
+  }
+  return bits;
+}
+}  // namespace
 
 void HashAggregator::update_charge() { charge_.set(bytes_); }
 
@@ -152,15 +177,34 @@ bool better(AggFunc f, int c) { return f == AggFunc::Min ? c < 0 : c > 0; }
 }  // namespace
 
 void HashAggregator::consume(const Table& batch) {
+  if (fold_selected(batch, nullptr)) return;
   size_t n = batch.rows();
   std::vector<Column> kc;
   for (const auto& k : keys_) kc.push_back(evaluate(*k.expr, batch));
-  std::vector<size_t> gid(n);
+  std::vector<size_t>& gid = gid_;  // reused: a fresh vector per batch costs page faults
+  gid.resize(n);
   std::string key;
-  for (size_t r = 0; r < n; r++) {
-    key.clear();
-    for (const auto& c : kc) append_key(key, c, r);
-    gid[r] = group_of(key, kc, r);
+  if (raw_width_) {
+    // One fixed-width key: groups are found by the key's value; only a NULL key goes through
+    // the encoded-key index.
+    const Column& c = kc[0];
+    for (size_t r = 0; r < n; r++) {
+      if (c.value_is_null(r)) {
+        key.clear();
+        append_key(key, c, r);
+        gid[r] = group_of(key, kc, r);
+        continue;
+      }
+      auto [it, fresh] = raw_index_.try_emplace(raw_key(c, r, raw_width_), group_keys_.size());
+      if (fresh) add_group(std::string(), kc, r);
+      gid[r] = it->second;
+    }
+  } else {
+    for (size_t r = 0; r < n; r++) {
+      key.clear();
+      for (const auto& c : kc) append_key(key, c, r);
+      gid[r] = group_of(key, kc, r);
+    }
   }
   for (size_t a = 0; a < aggs_.size(); a++) {
     const AggSpec& spec = aggs_[a];
@@ -169,6 +213,7 @@ void HashAggregator::consume(const Table& batch) {
       for (size_t r = 0; r < n; r++) s.count[gid[r]]++;
       continue;
     }
+    if (fold_grouped(a, batch, gid)) continue;
     Column c = evaluate(*spec.arg, batch);
     Type t = c.field.type;
     bool lst = c.field.list;
@@ -233,11 +278,152 @@ void HashAggregator::consume(const Table& batch) {
   update_charge();
 }
 
+namespace {
+bool plain_numeric(Type t) {
+  switch (t) {
+    case Type::Int8: case Type::Int16: case Type::Int32: case Type::Int64:
+    case Type::UInt8: case Type::UInt16: case Type::UInt32: case Type::Float: case Type::Double: return true;
+    default: return false;
+  }
+}
+
+// Adds the selected non-null values (every row when `sel` is null) in row order: the same
+// additions, in the same order, as the generic path, so the sums are bit for bit the same.
+template <class T, class S>
+void sum_selected(const Column& c, const Selection* sel, S& sum, int64_t& count) {
+  const T* v = c.values_as<T>();
+  const uint8_t* valid = c.valid.empty() ? nullptr : c.valid.data();
+  S acc = sum;
+  if (!sel) {
+    size_t n = c.rows();
+    for (size_t i = 0; i < n; i++)
+      if (!valid || valid[i]) {
+        acc += S(v[i]);
+        count++;
+      }
+  } else if (!valid) {
+    for (uint32_t i : *sel) acc += S(v[i]);
+    count += int64_t(sel->size());
+  } else {
+    for (uint32_t i : *sel)
+      if (valid[i]) {
+        acc += S(v[i]);
+        count++;
+      }
+  }
+  sum = acc;
+}
+
+int64_t count_selected(const Column& c, const Selection* sel) {
+  size_t n = sel ? sel->size() : c.rows();
+  if (c.valid.empty()) return int64_t(n);
+  int64_t k = 0;
+  for (size_t j = 0; j < n; j++) k += c.valid[sel ? (*sel)[j] : j] != 0;
+  return k;
+}
+}  // namespace
+
+namespace {
+// Per-group sums of a plain numeric column read in place, in row order (as the generic path).
+template <class T, class S>
+void sum_grouped(const Column& c, const std::vector<size_t>& gid, std::vector<S>& sum, std::vector<int64_t>& count) {
+  const T* v = c.values_as<T>();
+  const uint8_t* valid = c.valid.empty() ? nullptr : c.valid.data();
+  for (size_t r = 0; r < gid.size(); r++)
+    if (!valid || valid[r]) {
+      sum[gid[r]] += S(v[r]);
+      count[gid[r]]++;
+    }
+}
+}  // namespace
+
+bool HashAggregator::fold_grouped(size_t a, const Table& batch, const std::vector<size_t>& gid) {
+  const AggSpec& spec = aggs_[a];
+  bool foldable = (spec.func == AggFunc::Count && !spec.distinct) || spec.func == AggFunc::Sum ||
+                  spec.func == AggFunc::Avg;
+  if (!foldable || spec.arg->kind != ExprKind::Column) return false;
+  int i = batch.find(spec.arg->name);
+  if (i < 0) return false;
+  const Column& c = batch.columns[size_t(i)];
+  if (c.field.list || !plain_numeric(c.field.type) || c.field.type != arg_types_[a]) return false;
+  State& s = states_[a];
+  if (spec.func == AggFunc::Count) {
+    for (size_t r = 0; r < gid.size(); r++) s.count[gid[r]] += !c.value_is_null(r);
+    return true;
+  }
+  switch (c.field.type) {
+    case Type::Int8: sum_grouped<int8_t>(c, gid, s.isum, s.count); break;
+    case Type::Int16: sum_grouped<int16_t>(c, gid, s.isum, s.count); break;
+    case Type::Int32: sum_grouped<int32_t>(c, gid, s.isum, s.count); break;
+    case Type::Int64: sum_grouped<int64_t>(c, gid, s.isum, s.count); break;
+    case Type::UInt8: sum_grouped<uint8_t>(c, gid, s.isum, s.count); break;
+    case Type::UInt16: sum_grouped<uint16_t>(c, gid, s.isum, s.count); break;
+    case Type::UInt32: sum_grouped<uint32_t>(c, gid, s.isum, s.count); break;
+    case Type::Float: sum_grouped<float>(c, gid, s.dsum, s.count); break;
+    default: sum_grouped<double>(c, gid, s.dsum, s.count); break;
+  }
+  return true;
+}
+
+bool HashAggregator::fold_selected(const Table& batch, const Selection* sel) {
+  if (!keys_.empty()) return false;
+  std::vector<const Column*> cols(aggs_.size(), nullptr);
+  for (size_t a = 0; a < aggs_.size(); a++) {
+    const AggSpec& spec = aggs_[a];
+    if (spec.func == AggFunc::CountStar) continue;
+    bool foldable = (spec.func == AggFunc::Count && !spec.distinct) || spec.func == AggFunc::Sum ||
+                    spec.func == AggFunc::Avg;
+    if (!foldable || spec.arg->kind != ExprKind::Column) return false;
+    int i = batch.find(spec.arg->name);
+    if (i < 0) return false;
+    const Column& c = batch.columns[size_t(i)];
+    if (c.field.list || !plain_numeric(c.field.type) || c.field.type != arg_types_[a]) return false;
+    cols[a] = &c;
+  }
+  size_t rows = sel ? sel->size() : batch.rows();
+  if (rows == 0) return true;
+  if (group_keys_.empty()) group_of(std::string(), {}, 0);
+  for (size_t a = 0; a < aggs_.size(); a++) {
+    State& s = states_[a];
+    const Column* c = cols[a];
+    if (!c) {
+      s.count[0] += int64_t(rows);
+      continue;
+    }
+    if (aggs_[a].func == AggFunc::Count) {
+      s.count[0] += count_selected(*c, sel);
+      continue;
+    }
+    switch (c->field.type) {
+      case Type::Int8: sum_selected<int8_t>(*c, sel, s.isum[0], s.count[0]); break;
+      case Type::Int16: sum_selected<int16_t>(*c, sel, s.isum[0], s.count[0]); break;
+      case Type::Int32: sum_selected<int32_t>(*c, sel, s.isum[0], s.count[0]); break;
+      case Type::Int64: sum_selected<int64_t>(*c, sel, s.isum[0], s.count[0]); break;
+      case Type::UInt8: sum_selected<uint8_t>(*c, sel, s.isum[0], s.count[0]); break;
+      case Type::UInt16: sum_selected<uint16_t>(*c, sel, s.isum[0], s.count[0]); break;
+      case Type::UInt32: sum_selected<uint32_t>(*c, sel, s.isum[0], s.count[0]); break;
+      case Type::Float: sum_selected<float>(*c, sel, s.dsum[0], s.count[0]); break;
+      default: sum_selected<double>(*c, sel, s.dsum[0], s.count[0]); break;
+    }
+  }
+  return true;
+}
+
+void HashAggregator::consume(const Table& batch, const Selection& sel) {
+  if (fold_selected(batch, &sel) || sel.empty()) return;
+  std::vector<uint8_t> keep(batch.rows(), 0);
+  for (uint32_t i : sel) keep[i] = 1;
+  consume(filter(batch, keep));
+}
+
 void HashAggregator::merge(HashAggregator& o) {
   for (size_t og = 0; og < o.group_keys_.size(); og++) {
     size_t g;
-    auto it = index_.find(o.group_keys_[og]);
-    if (it != index_.end()) {
+    auto it = index_.end();
+    if (raw_width_ && !o.key_values_[0].value_is_null(og)) {
+      auto [r, fresh] = raw_index_.try_emplace(raw_key(o.key_values_[0], og, raw_width_), group_keys_.size());
+      g = fresh ? add_group(std::string(), o.key_values_, og) : r->second;
+    } else if ((it = index_.find(o.group_keys_[og])) != index_.end()) {
       g = it->second;
     } else {
       g = group_keys_.size();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/operator.h"
+#include "engine/selection.h"
 
 namespace astrolake::engine {
 
@@ -35,6 +36,10 @@ class HashAggregator {
   HashAggregator(const std::vector<parquet::Field>& input, std::vector<NamedExpr> keys, std::vector<AggSpec> aggs,
                  QueryContext* ctx = nullptr);
   void consume(const parquet::Table& batch);
+  // Folds only the rows listed in `sel` (ascending), as consume() would fold a batch holding
+  // just those rows. Ungrouped count/sum/avg of plain numeric columns read the values in place;
+  // anything else goes through a filtered copy of the batch.
+  void consume(const parquet::Table& batch, const Selection& sel);
   // Folds another aggregator's groups into this one (same keys and aggregates).
   void merge(HashAggregator& other);
   parquet::Table finish();
@@ -52,8 +57,17 @@ class HashAggregator {
     std::vector<std::unordered_set<std::string>> distinct;
   };
   size_t group_of(const std::string& key, const std::vector<parquet::Column>& key_cols, size_t row);
+  // Appends a group whose key values are row `row` of key_cols (key: its encoded key, or empty
+  // for a group found through raw_index_).
+  size_t add_group(const std::string& key, const std::vector<parquet::Column>& key_cols, size_t row);
   void grow(size_t groups);
   void update_charge();
+  // Ungrouped count/sum/avg of plain numeric columns straight from the batch's values (sel
+  // null: every row); false, having changed nothing, when the aggregates need the generic path.
+  bool fold_selected(const parquet::Table& batch, const Selection* sel);
+  // Grouped count/sum/avg (aggregate a) of a plain numeric column, read in place; false when
+  // the generic path must run.
+  bool fold_grouped(size_t a, const parquet::Table& batch, const std::vector<size_t>& gid);
 
   std::vector<parquet::Field> input_;
   std::vector<NamedExpr> keys_;
@@ -61,9 +75,14 @@ class HashAggregator {
   std::vector<parquet::Field> schema_;
   std::vector<parquet::Type> arg_types_;
   std::unordered_map<std::string, size_t> index_;
+  // One fixed-width key (raw_width_ > 0, its bytes): non-NULL keys are found by value here and
+  // not in index_, which then holds only the NULL key.
+  size_t raw_width_ = 0;
+  std::unordered_map<uint64_t, size_t> raw_index_;
   std::vector<std::string> group_keys_;
   std::vector<parquet::Column> key_values_;  // one row per group
   std::vector<State> states_;
+  std::vector<size_t> gid_;  // group of each row of the batch being consumed
   uint64_t bytes_ = 0;
   MemoryCharge charge_;
 };

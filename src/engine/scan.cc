@@ -344,12 +344,18 @@ std::optional<Table> CatalogScan::next() {
 // ParallelAggregate
 
 ParallelAggregate::ParallelAggregate(std::shared_ptr<const ScanSource> src, ScanOptions opts, Pipeline pipeline,
-                                     std::vector<NamedExpr> keys, std::vector<AggSpec> aggs, QueryContext* ctx)
+                                     std::vector<NamedExpr> keys, std::vector<AggSpec> aggs, QueryContext* ctx,
+                                     ExprPtr filter)
     : src_(std::move(src)), opts_(std::move(opts)), pipeline_(std::move(pipeline)), keys_(std::move(keys)),
-      aggs_(std::move(aggs)), ctx_(ctx) {
+      aggs_(std::move(aggs)), ctx_(ctx), filter_(std::move(filter)) {
   scan_schema_ = projected_schema(src_->schema(), opts_.columns);
   predicate_columns(src_->schema(), opts_.predicates);
   pipe_schema_ = pipeline_schema(scan_schema_, pipeline_);
+  if (filter_) {
+    Field f = infer_type(*filter_, pipe_schema_);
+    if (f.type != Type::Bool && f.name != "NULL")
+      throw ExprError("filter " + filter_->to_string() + " must be boolean, got " + parquet::type_name(f.type));
+  }
   schema_ = aggregate_schema(pipe_schema_, keys_, aggs_);
 }
 
@@ -371,7 +377,15 @@ std::optional<Table> ParallelAggregate::next() {
                                                          opts_.predicates, src_->schema(), ctx_);
         if (pipeline_) op = pipeline_(std::move(op));
         HashAggregator part(pipe_schema_, keys_, aggs_, ctx_);
-        while (auto b = op->next()) part.consume(*b);
+        Selection rows;
+        while (auto b = op->next()) {
+          if (!filter_) {
+            part.consume(*b);
+            continue;
+          }
+          select_rows(*filter_, *b, rows);
+          part.consume(*b, rows);
+        }
         size_t d;
         {
           std::lock_guard<std::mutex> lock(mu);

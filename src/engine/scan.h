@@ -134,12 +134,15 @@ class CatalogScan : public Operator {
   std::shared_ptr<Shared> shared_;
 };
 
-// SELECT keys, aggs FROM (pipeline over each partition) GROUP BY keys, computed as one
-// partial aggregate per partition on the workers, merged into the result.
+// SELECT keys, aggs FROM (pipeline over each partition) WHERE filter GROUP BY keys, computed
+// as one partial aggregate per partition on the workers, merged into the result. The filter
+// (optional) is applied to the pipeline's output as a selection vector that the aggregate folds
+// directly, so no filtered batch is built for ungrouped count/sum/avg of numeric columns.
 class ParallelAggregate : public Operator {
  public:
   ParallelAggregate(std::shared_ptr<const ScanSource> src, ScanOptions opts, Pipeline pipeline,
-                    std::vector<NamedExpr> keys, std::vector<AggSpec> aggs, QueryContext* ctx = nullptr);
+                    std::vector<NamedExpr> keys, std::vector<AggSpec> aggs, QueryContext* ctx = nullptr,
+                    ExprPtr filter = nullptr);
   std::optional<parquet::Table> next() override;
   const std::vector<parquet::Field>& schema() const override { return schema_; }
 
@@ -150,6 +153,7 @@ class ParallelAggregate : public Operator {
   std::vector<NamedExpr> keys_;
   std::vector<AggSpec> aggs_;
   QueryContext* ctx_;
+  ExprPtr filter_;
   std::vector<parquet::Field> scan_schema_, pipe_schema_, schema_;
   bool done_ = false;
 };

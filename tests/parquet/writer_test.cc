@@ -2,6 +2,7 @@
 // writes, input validation, and the dataset summary files.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
 
 #include "parquet/metadata.h"
@@ -148,4 +149,44 @@ TEST(Writer, MetadataFiles) {
   EXPECT_EQ(c->schema().size(), 6u);
   EXPECT_EQ(c->schema()[2].type, Type::String);
   EXPECT_EQ(c->key_value().size(), 1u);
+}
+
+TEST(Writer, FloatChunksThatDoNotCompressAreStoredUncompressed) {
+  // Noise doubles shrink by a few percent under zstd and are stored uncompressed (fast to
+  // read); doubles on a coarse grid and the integer ids still compress and keep the codec.
+  Table t;
+  t.columns.emplace_back(Field{"id", Type::Int64, false});
+  t.columns.emplace_back(Field{"noise", Type::Double, true});
+  t.columns.emplace_back(Field{"grid", Type::Double, false});
+  uint64_t x = 88172645463325252ull;
+  for (size_t i = 0; i < 50000; i++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    t.columns[0].push(int64_t(i));
+    if (i % 1000 == 3) t.columns[1].push_null(); else t.columns[1].push(double(x >> 11) * 0x1p-53 * 360);
+    t.columns[2].push(double(i % 3000) * 0.25 + double(i / 3000));
+  }
+  std::string path = tmpdir("codec_choice") + "/a.parquet";
+  WriteOptions o;
+  o.row_group_rows = 20000;
+  write_table(path, t, o);
+  auto r = FileReader::open(path);
+  meta::FileMetaData md = meta::parse_file_metadata(r->footer_bytes());
+  ASSERT_EQ(md.row_groups.size(), 3u);
+  for (const auto& rg : md.row_groups) {
+    EXPECT_EQ(rg.columns[0].meta->codec, 6);  // ZSTD
+    EXPECT_EQ(rg.columns[1].meta->codec, 0);  // UNCOMPRESSED
+    EXPECT_EQ(rg.columns[2].meta->codec, 6);
+  }
+  Table back = r->read();
+  ASSERT_EQ(back.rows(), t.rows());
+  for (size_t c = 0; c < t.columns.size(); c++) {
+    ASSERT_EQ(back.columns[c].data.size(), t.columns[c].data.size()) << c;
+    EXPECT_EQ(std::memcmp(back.columns[c].data.data(), t.columns[c].data.data(), t.columns[c].data.size()), 0) << c;
+  }
+  EXPECT_EQ(back.columns[1].is_null(3), true);
+  // Uncompressed everywhere when asked, as before.
+  o.codec = Codec::Uncompressed;
+  write_table(path, t, o);
+  md = meta::parse_file_metadata(FileReader::open(path)->footer_bytes());
+  EXPECT_EQ(md.row_groups[0].columns[0].meta->codec, 0);
 }
