@@ -396,3 +396,18 @@ def test_iter_partitions_streams_with_a_bounded_window(survey, tmp_path):
     assert len(first) > 0 and len(log.read_text()) <= 2 < cat.npartitions
     rest = list(it)
     assert len(log.read_text()) == cat.npartitions == len(rest) + 1
+
+
+def test_docs_first_example_runs_as_written(survey, tmp_path, monkeypatch):
+    """The first example of docs/python.md (the README's), on catalogs laid out as the demo's."""
+    text = open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "python.md")).read()
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "catalogs").mkdir()
+    for name in ("ztf", "gaia"):
+        os.symlink(survey[name], tmp_path / "catalogs" / name)
+    monkeypatch.chdir(tmp_path)
+    scope = {}
+    exec(compile(code, "docs/python.md", "exec"), scope)
+    pairs = scope["pairs"]
+    assert isinstance(pairs, pd.DataFrame) and {"object_id_ztf", "parallax_gaia", "_dist_arcsec"} <= set(pairs.columns)
+    assert (pairs.parallax_gaia > 1).all() and (pairs._dist_arcsec <= 1.0).all()
