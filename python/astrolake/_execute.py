@@ -1,11 +1,27 @@
 """Running a plan's tasks: on the current distributed Client when one exists, else on a pool
 of local threads. Every task of a plan is a (function, *args) tuple with no dependencies (one
-per output partition), so each is submitted on its own; results come back in task order with
-a bounded number in flight. A tqdm bar advances as results arrive, in both modes; an exception
-or KeyboardInterrupt cancels every outstanding task before it propagates."""
+per output partition); results come back in task order with a bounded number in flight. On a
+cluster, consecutive tasks are sent in batches (a few per worker thread, at most
+MAX_BATCH partitions each): a partition's work is often milliseconds, less than what the
+scheduler and the transfer of one future cost, so one future per partition would not scale
+with workers. A tqdm bar advances as results arrive, in both modes; an exception or
+KeyboardInterrupt cancels every outstanding task before it propagates."""
 import concurrent.futures
 import os
 import sys
+
+
+#: Most partitions one cluster task runs (bounds the memory a batch's results take).
+MAX_BATCH = 16
+
+
+def _run_batch(tasks):
+    return [func(*args) for func, *args in tasks]
+
+
+def batch_size(n_tasks, threads):
+    """Partitions per cluster task: about four tasks per worker thread, 1..MAX_BATCH."""
+    return max(1, min(MAX_BATCH, n_tasks // (4 * max(1, threads))))
 
 
 def client():
@@ -38,30 +54,40 @@ def stream(graph, keys, window=None, progress=True, desc="astrolake"):
     c = client()
     cores = os.cpu_count() or 1
     window = window or 2 * cores
+    size = 1
+    if c is not None:
+        size = batch_size(len(keys), sum(c.nthreads().values()))
+    batches = [keys[i:i + size] for i in range(0, len(keys), size)]
+    window = max(1, window // size)
     bar = _bar(len(keys), desc, progress)
     pool = None if c is not None else concurrent.futures.ThreadPoolExecutor(cores)
     pending = []
 
-    def submit(key):
-        func, *args = graph[key]
-        pending.append(c.submit(func, *args, key=key, pure=False) if c is not None else pool.submit(func, *args))
+    def submit(batch):
+        if c is not None:
+            name = f"{batch[0][0]}-batch-{batch[0][1]}" if isinstance(batch[0], tuple) else f"{batch[0]}-batch"
+            pending.append((len(batch), c.submit(_run_batch, [graph[k] for k in batch], key=name, pure=False)))
+        else:
+            func, *args = graph[batch[0]]
+            pending.append((0, pool.submit(func, *args)))
 
     def take():
-        result = pending[0].result()
+        n, fut = pending[0]
+        result = fut.result()
         pending.pop(0)
         if bar is not None:
-            bar.update(1)
-        return result
+            bar.update(max(n, 1))
+        return result if n else [result]
 
     try:
-        for key in keys:
-            submit(key)
+        for batch in batches:
+            submit(batch)
             if len(pending) >= window:
-                yield take()
+                yield from take()
         while pending:
-            yield take()
+            yield from take()
     finally:
-        for f in pending:
+        for _, f in pending:
             f.cancel()
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)

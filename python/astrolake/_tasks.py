@@ -88,9 +88,10 @@ def _suffixed(table, suffix, drop_index):
 
 
 class Crossmatch:
-    """Per left partition: the right rows in a cone around the left pixel (its radius plus
-    the match radius), then the engine's exact point match. Every left row is in exactly one
-    partition, so pairs are never produced twice and none across borders is missed."""
+    """Per left partition, the engine's cross-match of its rows: the aligned right partition(s)
+    plus the right margin when it is at least the radius wide, else the rows of neighbouring
+    right partitions within reach. Every left row is in exactly one partition, so pairs are
+    never produced twice and none across borders is missed."""
 
     def __init__(self, right, right_schema, lcoords, rcoords, radius_arcsec, k, how, suffixes):
         self.right, self.right_schema = right, right_schema
@@ -99,15 +100,20 @@ class Crossmatch:
 
     def apply(self, data, pixel):
         left = _as_table(data)
-        if left.num_rows > 0 and pixel is not None:
-            right = self.right.scan_region(pixel_cone(pixel[0], pixel[1], self.radius / 3600.0))
-        else:
-            right = self.right_schema.empty_table()
-        li, ri, dist = _core.match_points(_f64(left, self.lcoords[0]), _f64(left, self.lcoords[1]),
-                                          _f64(right, self.rcoords[0]), _f64(right, self.rcoords[1]),
-                                          float(self.radius), int(self.k), self.how == "left")
+        ra, dec = _f64(left, self.lcoords[0]), _f64(left, self.lcoords[1])
+        if left.num_rows > 0 and pixel is not None and pixel[0] >= 0:
+            r = self.right
+            li, dist, caps = _core.crossmatch_pixel(r.path, r.margin, r.with_margin, list(r.columns), list(r.wheres),
+                                                    list(r.regions), int(pixel[0]), int(pixel[1]), ra, dec,
+                                                    float(self.radius), int(self.k), self.how == "left")
+            rt = to_table(caps)
+        else:  # nothing to match against: a left join keeps every left row
+            empty = np.empty(0)
+            li, _, dist = _core.match_points(ra, dec, empty, empty, float(self.radius), int(self.k),
+                                             self.how == "left")
+            rt = pa.Table.from_arrays([pa.nulls(len(li), f.type) for f in self.right_schema],
+                                      names=self.right_schema.names)
         lt = left.take(pa.array(li))
-        rt = right.take(pa.array(ri, mask=ri < 0))
         ln, lc = _suffixed(lt, self.suffixes[0], drop_index=False)
         rn, rc = _suffixed(rt, self.suffixes[1], drop_index=True)
         return pa.Table.from_arrays(lc + rc + [pa.array(dist)], names=ln + rn + ["_dist_arcsec"])

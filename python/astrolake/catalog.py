@@ -123,9 +123,18 @@ class Catalog:
     def dtypes(self):
         return _tasks.to_frame(self._meta()).dtypes
 
+    def _partition_rows(self):
+        """Rows of each partition on disk (-1: unknown). Opening does not read them (they
+        come from the _metadata footer, megabytes for thousands of partitions)."""
+        rows = self._info.get("partition_rows")
+        if rows is None:
+            r = self._read
+            rows = self._info["partition_rows"] = tuple(_core.partition_rows(r.path, r.margin, r.with_margin, False))
+        return rows
+
     def __len__(self):
         if not self._ops and not self._read.wheres and not self._read.regions:
-            rows = [self._info["partitions"][i][2] for i in self._parts]
+            rows = [self._partition_rows()[i] for i in self._parts]
             if all(r >= 0 for r in rows):
                 return int(sum(rows))
         return int(sum(_execute.run(self._graph(_tasks.count), self._keys(), progress=False)))
@@ -342,7 +351,7 @@ class Catalog:
                 continue
             width += 200 if pa.types.is_large_list(f.type) or pa.types.is_list(f.type) else (
                 32 if pa.types.is_large_string(f.type) or pa.types.is_string(f.type) else 8)
-        rows = sum(max(self._info["partitions"][i][2], 0) for i in self._parts)
+        rows = sum(max(self._partition_rows()[i], 0) for i in self._parts)
         return rows * width
 
     def compute(self, progress=True, warn=True):
@@ -406,7 +415,7 @@ class Catalog:
     def explain(self):
         """What a computation will do and touch: the plan and the metadata estimate."""
         total = len(self._info["partitions"])
-        rows = sum(max(self._info["partitions"][i][2], 0) for i in self._parts)
+        rows = sum(max(self._partition_rows()[i], 0) for i in self._parts)
         lines = [f"catalog {self.name} at {self.path}",
                  f"  partitions: {len(self._parts)} of {total} (rows in them: {rows})",
                  f"  columns read: {', '.join(self._read.columns) or '(computed)'}"]

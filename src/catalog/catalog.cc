@@ -156,6 +156,14 @@ void append_column(parquet::Column& dst, const parquet::Column& src) {
 
 }  // namespace
 
+// The _metadata footer of a catalog whose opening deferred it: read once, on first need.
+struct Footer {
+  std::once_flag once;
+  std::string error;             // the failure of that read, repeated to every later caller
+  std::vector<Partition> parts;  // the catalog's partitions with their row counts
+  int64_t total = -1;            // rows _metadata counts
+};
+
 // Builds a Catalog step by step; a friend so the Catalog's fields stay private.
 struct Opener {
   const OpenOptions& opts;
@@ -302,33 +310,21 @@ struct Opener {
   }
 
   // Partitions, per-file row counts and the schema from the files under the dataset dir.
+  // The _metadata footer is only read here when it is needed to list the partitions or for
+  // the schema; otherwise Catalog::load_footer reads and checks it on first need.
   void load_dataset(Catalog& c) {
     const std::string& ds = c.dataset_dir_;
     const std::string meta_path = ds + "/_metadata";
     const std::string common_path = ds + "/_common_metadata";
+    const std::string info_path = c.dir_ + "/partition_info.csv";
+    const bool defer = is_file(meta_path) && is_file(info_path) && is_file(common_path);
     std::unique_ptr<parquet::FileReader> meta;
-    if (is_file(meta_path)) {
-      try {
-        meta = parquet::FileReader::open(meta_path);
-      } catch (const std::exception& e) {
-        throw std::runtime_error(c.dir_ + ": cannot read dataset/_metadata: " + e.what());
-      }
-    }
+    if (!defer && is_file(meta_path)) meta = open_metadata(c);
     // Rows per file, keyed by path relative to the dataset dir, in _metadata order.
     std::vector<std::string> meta_files;
     std::map<std::string, int64_t> meta_rows;
-    int64_t meta_total = 0;
-    if (meta) {
-      for (int i = 0; i < meta->row_groups(); i++) {
-        const auto& rg = meta->row_group(i);
-        std::string rel = normalise_relative(rg.file_path);
-        if (!meta_rows.count(rel)) meta_files.push_back(rel);
-        meta_rows[rel] += rg.rows;
-        meta_total += rg.rows;
-      }
-    }
+    if (meta) meta_files = files_of(*meta, meta_rows);
 
-    const std::string info_path = c.dir_ + "/partition_info.csv";
     if (is_file(info_path)) {
       listed_in = "partition_info.csv";
       for (const PixelId& px : read_partition_info(info_path)) {
@@ -371,25 +367,10 @@ struct Opener {
       scan_dataset(c);
     }
 
-    // Row counts from _metadata, when it covers every file of the partition.
-    if (meta) {
-      for (Partition& part : c.parts_) {
-        int64_t rows = 0;
-        bool known = true;
-        for (const std::string& f : part.files) {
-          std::string rel = f.size() > ds.size() ? f.substr(ds.size() + 1) : f;
-          auto it = meta_rows.find(rel);
-          if (it == meta_rows.end()) { known = false; break; }
-          rows += it->second;
-        }
-        if (known) part.rows = rows;
-      }
-      c.rows_ = meta_total;
-    } else {
-      c.rows_ = -1;
-    }
+    c.rows_ = meta ? count_rows(ds, meta_rows, c.parts_) : -1;
     sort_partitions(c.parts_);
     check_no_overlap(c);
+    if (defer) c.footer_ = std::make_shared<Footer>();
 
     // Schema: _common_metadata, else _metadata, else the first leaf file.
     std::string schema_error;
@@ -419,6 +400,57 @@ struct Opener {
                              (schema_error.empty() ? std::string(" (no dataset/_common_metadata, dataset/_metadata "
                                                                  "or leaf Parquet file)")
                                                    : schema_error));
+  }
+
+  static std::unique_ptr<parquet::FileReader> open_metadata(const Catalog& c) {
+    try {
+      return parquet::FileReader::open(c.dataset_dir_ + "/_metadata");
+    } catch (const std::exception& e) {
+      throw std::runtime_error(c.dir_ + ": cannot read dataset/_metadata: " + e.what());
+    }
+  }
+
+  // The files _metadata lists (relative to the dataset dir, in its order) and their rows.
+  static std::vector<std::string> files_of(const parquet::FileReader& meta, std::map<std::string, int64_t>& rows) {
+    std::vector<std::string> files;
+    for (int i = 0; i < meta.row_groups(); i++) {
+      const auto& rg = meta.row_group(i);
+      std::string rel = normalise_relative(rg.file_path);
+      if (!rows.count(rel)) files.push_back(rel);
+      rows[rel] += rg.rows;
+    }
+    return files;
+  }
+
+  // Sets each partition's rows when _metadata covers every file of it; returns the total.
+  static int64_t count_rows(const std::string& ds, const std::map<std::string, int64_t>& meta_rows,
+                            std::vector<Partition>& parts) {
+    for (Partition& part : parts) {
+      int64_t rows = 0;
+      bool known = true;
+      for (const std::string& f : part.files) {
+        std::string rel = f.size() > ds.size() ? f.substr(ds.size() + 1) : f;
+        auto it = meta_rows.find(rel);
+        if (it == meta_rows.end()) { known = false; break; }
+        rows += it->second;
+      }
+      if (known) part.rows = rows;
+    }
+    int64_t total = 0;
+    for (const auto& [rel, n] : meta_rows) total += n;
+    return total;
+  }
+
+  // What opening deferred: the row counts of `c`'s partitions from _metadata, and the checks
+  // that need them (hats_nrows, _common_metadata against _metadata).
+  static void read_footer(const Catalog& c, Footer& f) {
+    std::unique_ptr<parquet::FileReader> meta = open_metadata(c);
+    std::map<std::string, int64_t> meta_rows;
+    files_of(*meta, meta_rows);
+    f.parts = c.parts_;
+    f.total = count_rows(c.dataset_dir_, meta_rows, f.parts);
+    check_counted(c, f.parts, c.rows_ >= 0 ? c.rows_ : f.total);
+    check_common_metadata(c, meta.get());
   }
 
   // No partition_info.csv and no _metadata: find Npix=... entries (or plain .parquet files)
@@ -454,8 +486,8 @@ struct Opener {
     }
   }
 
-  // Both footers are read anyway; a _common_metadata left from an earlier write of the
-  // catalog would give the wrong columns or types.
+  // A _common_metadata left from an earlier write of the catalog would give the wrong
+  // columns or types (checked when _metadata is read, at opening or on first need).
   static void check_common_metadata(const Catalog& c, const parquet::FileReader* meta) {
     if (!meta) return;
     std::string diff = schema_difference(c.schema_, meta->schema(), "_common_metadata", "_metadata");
@@ -489,14 +521,18 @@ struct Opener {
     if (c.parts_.empty() && c.rows_ > 0)
       throw std::runtime_error(c.dir_ + ": properties say " + std::to_string(c.rows_) + " rows but " + listed_in +
                                " lists no partitions");
+    check_counted(c, c.parts_, c.rows_);
+  }
+
+  static void check_counted(const Catalog& c, const std::vector<Partition>& parts, int64_t rows) {
     int64_t counted = 0;
-    bool all_known = !c.parts_.empty();
-    for (const Partition& p : c.parts_) {
+    bool all_known = !parts.empty();
+    for (const Partition& p : parts) {
       if (p.rows < 0) { all_known = false; break; }
       counted += p.rows;
     }
-    if (all_known && counted != c.rows_)
-      throw std::runtime_error(c.dir_ + ": properties say " + std::to_string(c.rows_) +
+    if (all_known && counted != rows)
+      throw std::runtime_error(c.dir_ + ": properties say " + std::to_string(rows) +
                                " rows but dataset/_metadata counts " + std::to_string(counted) +
                                " in the listed partitions");
   }
@@ -553,7 +589,40 @@ Catalog Catalog::open(const std::string& dir, const OpenOptions& opts) {
   return c;
 }
 
+void Catalog::load_footer() const {
+  std::call_once(footer_->once, [this] {
+    try {
+      Opener::read_footer(*this, *footer_);
+    } catch (const std::exception& e) {
+      footer_->error = e.what();
+    }
+  });
+  if (!footer_->error.empty()) throw std::runtime_error(footer_->error);
+}
+
+int64_t Catalog::rows() const {
+  if (footer_ && rows_ < 0) {
+    load_footer();
+    return footer_->total;
+  }
+  return rows_;
+}
+
+const std::vector<Partition>& Catalog::partitions() const {
+  if (!footer_) return parts_;
+  load_footer();
+  return footer_->parts;
+}
+
+std::vector<PixelId> Catalog::pixels() const {
+  std::vector<PixelId> out;
+  out.reserve(parts_.size());
+  for (const Partition& p : parts_) out.push_back({p.order, p.pixel});
+  return out;
+}
+
 std::shared_ptr<const parquet::FileReader> Catalog::file_reader(const std::string& path) const {
+  if (footer_) load_footer();
   std::shared_ptr<const parquet::FileReader> r =
       readers_ ? readers_->get(path) : std::shared_ptr<const parquet::FileReader>(parquet::FileReader::open(path));
   check_leaf(path, *r);
@@ -614,6 +683,7 @@ parquet::Table Catalog::read_partition(size_t i, const std::vector<std::string>&
   if (i >= parts_.size())
     throw std::out_of_range(dir_ + ": partition " + std::to_string(i) + " out of range (" +
                             std::to_string(parts_.size()) + " partitions)");
+  if (footer_) load_footer();
   const Partition& part = parts_[i];
   std::string what = part.order >= 0 ? "Norder=" + std::to_string(part.order) + "/Npix=" + std::to_string(part.pixel)
                                      : part.files.front();

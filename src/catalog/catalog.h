@@ -1,7 +1,9 @@
 // A HATS catalog opened for reading: its properties, partitions (sorted by spatial index),
 // schema, an optional attached margin, and reading a partition's rows. Opening reads only
-// metadata (properties, partition_info.csv, the _metadata/_common_metadata footers); leaf
-// files are read on demand.
+// metadata (properties, partition_info.csv, the _common_metadata footer); the _metadata
+// footer (per-file row counts; megabytes for thousands of partitions) is read on first need
+// when partition_info.csv and _common_metadata make it unnecessary for opening, and its
+// checks then fail that first use with the same errors. Leaf files are read on demand.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -19,6 +21,7 @@ class FileReader;
 namespace astrolake::catalog {
 
 class ReaderCache;  // catalog.cc: opened leaf readers, shared by copies of a Catalog
+struct Footer;       // catalog.cc: the _metadata footer read on first need, shared by copies
 
 enum class CatalogType { Object, Source, Margin, Map, Association, Index, Unknown };
 const char* type_name(CatalogType t);  // "object", "source", ... as in dataproduct_type
@@ -49,7 +52,8 @@ class Catalog {
   const std::string& name() const { return name_; }
   CatalogType type() const { return type_; }
   bool legacy() const { return legacy_; }
-  int64_t rows() const { return rows_; }
+  // hats_nrows, else the _metadata count (read then if deferred), else -1.
+  int64_t rows() const;
   const std::string& ra_column() const { return ra_col_; }
   const std::string& dec_column() const { return dec_col_; }
   // Spatial index column (hats_col_healpix, default _healpix_29) and its order; empty for
@@ -61,7 +65,11 @@ class Catalog {
   // hats_margin_threshold in arcsec (margin catalogs), else 0.
   double margin_threshold_arcsec() const { return margin_threshold_; }
 
-  const std::vector<Partition>& partitions() const { return parts_; }
+  // With row counts from _metadata: the first call reads and checks the footer if opening
+  // deferred it (throws std::runtime_error as open() would have).
+  const std::vector<Partition>& partitions() const;
+  // (order, pixel) of each partition, in partitions() order, without reading any footer.
+  std::vector<PixelId> pixels() const;
   // Index into partitions() of (order, pixel), or -1.
   int find_partition(int order, int64_t pixel) const;
   const std::vector<parquet::Field>& schema() const { return schema_; }
@@ -112,6 +120,8 @@ class Catalog {
   Properties collection_props_;
   std::shared_ptr<const Catalog> margin_;
   std::shared_ptr<ReaderCache> readers_;  // set by open(); null means no caching
+  std::shared_ptr<Footer> footer_;        // set when opening deferred the _metadata footer
+  void load_footer() const;               // once; rethrows the first failure
 };
 
 }  // namespace astrolake::catalog

@@ -428,9 +428,11 @@ struct Node {
 
 std::vector<Node> right_tree(const catalog::Catalog& right, const catalog::Catalog* margin) {
   std::vector<Node> nodes;
+  std::vector<int> node_of(right.partitions().size(), -1);  // node of each right partition
   for (size_t i = 0; i < right.partitions().size(); i++) {
     const auto& p = right.partitions()[i];
     if (p.order < 0) continue;
+    node_of[i] = int(nodes.size());
     nodes.push_back({pixel_range(p.order, p.pixel), p.order, p.pixel, int(i), -1});
   }
   if (margin) {
@@ -438,13 +440,8 @@ std::vector<Node> right_tree(const catalog::Catalog& right, const catalog::Catal
       const auto& p = margin->partitions()[i];
       if (p.order < 0) continue;
       int m = right.find_partition(p.order, p.pixel);
-      bool found = false;
-      for (Node& n : nodes)
-        if (n.main == m && m >= 0) {
-          n.margin = int(i);
-          found = true;
-        }
-      if (!found) nodes.push_back({pixel_range(p.order, p.pixel), p.order, p.pixel, -1, int(i)});
+      if (m >= 0 && node_of[size_t(m)] >= 0) nodes[size_t(node_of[size_t(m)])].margin = int(i);
+      else nodes.push_back({pixel_range(p.order, p.pixel), p.order, p.pixel, -1, int(i)});
     }
   }
   std::sort(nodes.begin(), nodes.end(), [](const Node& a, const Node& b) { return a.r.lo < b.r.lo; });
@@ -481,7 +478,28 @@ struct Context {
   uint64_t out_row_bytes = 0;  // estimate, for charging a result before it is gathered
   std::mutex mu;
   int64_t right_rows = 0, pieces = 0;
+  // crossmatch_pixel: turns each right table read into the rows to match (null: as read),
+  // and where the right coordinates are in the tables it gives.
+  std::function<parquet::Table(parquet::Table&&)> right_filter;
+  size_t right_ra = 0, right_dec = 0;
 };
+
+// The right tree: with the margin when it is wide enough for the radius and aligned with
+// the catalog's pixels, else the catalog's partitions alone (neighbours are read instead).
+void set_right(Context& cx, const catalog::Catalog& right) {
+  cx.right = &right;
+  cx.rp = read_plan(right, cx.opt.right_columns);
+  cx.right_ra = cx.rp.ra;
+  cx.right_dec = cx.rp.dec;
+  const catalog::Catalog* m = right.margin();
+  if (cx.opt.use_margin && m && m->margin_threshold_arcsec() >= cx.opt.radius_arcsec) {
+    cx.nodes = right_tree(right, m);
+    cx.margin = m;
+    if (!disjoint(cx.nodes)) cx.margin = nullptr;  // margin pixels not aligned with the catalog's
+  }
+  if (!cx.margin) cx.nodes = right_tree(right, nullptr);
+  if (!disjoint(cx.nodes)) throw std::runtime_error(right.dir() + ": partitions overlap");
+}
 
 // Right rows of partitions other than `skip` that can lie within the radius of pixel
 // (order, pixel): partitions touching a disc around it, rows kept by a chord test.
@@ -521,46 +539,81 @@ parquet::Table neighbour_rows(Context& cx, int order, int64_t pixel, int skip) {
   return out;
 }
 
-parquet::Table match_partition(Context& cx, size_t li) {
-  const catalog::Partition& lpart = cx.left->partitions()[li];
-  HpRange lr = pixel_range(lpart.order, lpart.pixel);
-  // Pieces: intersections with right-tree nodes, plus the gaps between them.
+// The pieces of left pixel (order, pixel): its intersections with right-tree nodes, plus
+// the gaps between them.
+std::vector<Piece> pieces_of(const Context& cx, int order, int64_t pixel) {
+  HpRange lr = pixel_range(order, pixel);
   std::vector<Piece> pieces;
   auto it = std::upper_bound(cx.nodes.begin(), cx.nodes.end(), lr.lo,
                              [](int64_t v, const Node& n) { return v < n.r.hi; });
   int64_t at = lr.lo;
   auto gap = [&](int64_t lo, int64_t hi) {
-    if (lo < hi) pieces.push_back({{lo, hi}, lpart.order, lpart.pixel, -1});
+    if (lo < hi) pieces.push_back({{lo, hi}, order, pixel, -1});
   };
   for (; it != cx.nodes.end() && it->r.lo < lr.hi; ++it) {
     int64_t lo = std::max(lr.lo, it->r.lo), hi = std::min(lr.hi, it->r.hi);
     gap(at, lo);
-    bool left_finer = lpart.order >= it->order;
-    pieces.push_back({{lo, hi}, left_finer ? lpart.order : it->order, left_finer ? lpart.pixel : it->pixel,
+    bool left_finer = order >= it->order;
+    pieces.push_back({{lo, hi}, left_finer ? order : it->order, left_finer ? pixel : it->pixel,
                       int(it - cx.nodes.begin())});
     at = hi;
   }
   gap(at, lr.hi);
+  return pieces;
+}
 
-  parquet::Table lt = cx.left->read_partition(li, cx.lp.cols);
-  std::vector<double> lra = coords(lt, cx.lp.ra), ldec = coords(lt, cx.lp.dec);
-  // Which piece each left row belongs to (by its order-29 index) when there are several.
+// Which piece each left row belongs to (by its order-29 index) when there are several.
+std::vector<std::vector<int64_t>> rows_by_piece(const std::vector<Piece>& pieces, const std::vector<double>& lra,
+                                                const std::vector<double>& ldec) {
   std::vector<std::vector<int64_t>> rows(pieces.size());
   if (pieces.size() == 1) {
-    rows[0].resize(lt.rows());
-    for (size_t r = 0; r < lt.rows(); r++) rows[0][r] = int64_t(r);
-  } else {
-    for (size_t r = 0; r < lt.rows(); r++) {
-      size_t pi = 0;
-      if (valid_point(lra[r], ldec[r])) {
-        int64_t h = sky::healpix29(lra[r], ldec[r]);
-        auto pit = std::upper_bound(pieces.begin(), pieces.end(), h,
-                                    [](int64_t v, const Piece& p) { return v < p.r.hi; });
-        if (pit != pieces.end() && pit->r.lo <= h) pi = size_t(pit - pieces.begin());
-      }
-      rows[pi].push_back(int64_t(r));
-    }
+    rows[0].resize(lra.size());
+    for (size_t r = 0; r < lra.size(); r++) rows[0][r] = int64_t(r);
+    return rows;
   }
+  for (size_t r = 0; r < lra.size(); r++) {
+    size_t pi = 0;
+    if (valid_point(lra[r], ldec[r])) {
+      int64_t h = sky::healpix29(lra[r], ldec[r]);
+      auto pit = std::upper_bound(pieces.begin(), pieces.end(), h,
+                                  [](int64_t v, const Piece& p) { return v < p.r.hi; });
+      if (pit != pieces.end() && pit->r.lo <= h) pi = size_t(pit - pieces.begin());
+    }
+    rows[pi].push_back(int64_t(r));
+  }
+  return rows;
+}
+
+// The right rows a piece's left rows can match: its right partition (`main`, -1 if none)
+// and that pixel's margin rows, or, without a usable margin, the rows of neighbouring
+// partitions within reach. The right rows stay in the tables they were read into: copying
+// them into one table would copy every column of every right row, matched or not.
+Stacked right_side(Context& cx, const Piece& pc, int& main) {
+  Stacked rt;
+  auto add = [&](parquet::Table t) { rt.add(cx.right_filter ? cx.right_filter(std::move(t)) : std::move(t)); };
+  main = pc.node >= 0 ? cx.nodes[size_t(pc.node)].main : -1;
+  if (main >= 0) add(cx.right->read_partition(size_t(main), cx.rp.cols));
+  if (cx.margin && pc.node >= 0 && cx.nodes[size_t(pc.node)].margin >= 0)
+    add(cx.margin->read_partition(size_t(cx.nodes[size_t(pc.node)].margin), cx.rp.cols));
+  if (!cx.margin || pc.node < 0) add(neighbour_rows(cx, pc.order, pc.pixel, main));
+  return rt;
+}
+
+void stacked_coords(const Context& cx, const Stacked& rt, std::vector<double>& rra, std::vector<double>& rdec) {
+  rra.reserve(rt.rows());
+  rdec.reserve(rt.rows());
+  for (const parquet::Table& t : rt.parts) {
+    append_coords(t.columns[cx.right_ra], rra);
+    append_coords(t.columns[cx.right_dec], rdec);
+  }
+}
+
+parquet::Table match_partition(Context& cx, size_t li) {
+  const catalog::Partition& lpart = cx.left->partitions()[li];
+  std::vector<Piece> pieces = pieces_of(cx, lpart.order, lpart.pixel);
+  parquet::Table lt = cx.left->read_partition(li, cx.lp.cols);
+  std::vector<double> lra = coords(lt, cx.lp.ra), ldec = coords(lt, cx.lp.dec);
+  std::vector<std::vector<int64_t>> rows = rows_by_piece(pieces, lra, ldec);
 
   size_t nl_out = cx.lp.out.size(), nr_out = cx.rp.out.size();
   parquet::Table result = empty_table(cx.schema);
@@ -570,15 +623,8 @@ parquet::Table match_partition(Context& cx, size_t li) {
     catalog::check_cancelled();
     if (cx.opt.ctx) cx.opt.ctx->check();
     if (rows[pi].empty()) continue;
-    const Piece& pc = pieces[pi];
-    // The right rows stay in the tables they were read into: copying them into one table
-    // would copy every column of every right row, matched or not.
-    Stacked rt;
-    int main = pc.node >= 0 ? cx.nodes[size_t(pc.node)].main : -1;
-    if (main >= 0) rt.add(cx.right->read_partition(size_t(main), cx.rp.cols));
-    if (cx.margin && pc.node >= 0 && cx.nodes[size_t(pc.node)].margin >= 0)
-      rt.add(cx.margin->read_partition(size_t(cx.nodes[size_t(pc.node)].margin), cx.rp.cols));
-    if (!cx.margin || pc.node < 0) rt.add(neighbour_rows(cx, pc.order, pc.pixel, main));
+    int main = -1;
+    Stacked rt = right_side(cx, pieces[pi], main);
     right_rows += int64_t(rt.rows());
 
     std::vector<double> pra(rows[pi].size()), pdec(rows[pi].size());
@@ -590,12 +636,7 @@ parquet::Table match_partition(Context& cx, size_t li) {
     bool use_self = cx.same && cx.opt.exclude_self && main == int(li);
     if (use_self) self = rows[pi];  // the main partition's rows come first, in file order
     std::vector<double> rra, rdec;
-    rra.reserve(rt.rows());
-    rdec.reserve(rt.rows());
-    for (const parquet::Table& t : rt.parts) {
-      append_coords(t.columns[cx.rp.ra], rra);
-      append_coords(t.columns[cx.rp.dec], rdec);
-    }
+    stacked_coords(cx, rt, rra, rdec);
     PointMatches m = match_points(pra, pdec, rra, rdec, cx.opt.radius_arcsec, cx.opt.k, cx.opt.left_join,
                                   use_self ? &self : nullptr, cx.opt.ctx);
     if (m.left.empty()) continue;
@@ -673,20 +714,11 @@ XmatchStats crossmatch(const catalog::Catalog& left, const catalog::Catalog& rig
     throw std::invalid_argument("xmatch: radius must be a finite number >= 0 arcsec");
   auto cx = std::make_unique<Context>();
   cx->left = &left;
-  cx->right = &right;
   cx->opt = opt;
   cx->lp = read_plan(left, opt.left_columns);
-  cx->rp = read_plan(right, opt.right_columns);
+  set_right(*cx, right);
   cx->schema = xmatch_schema(left, right, opt);
   cx->same = same_catalog(left, right);
-  const catalog::Catalog* m = right.margin();
-  if (opt.use_margin && m && m->margin_threshold_arcsec() >= opt.radius_arcsec) {
-    cx->nodes = right_tree(right, m);
-    cx->margin = m;
-    if (!disjoint(cx->nodes)) cx->margin = nullptr;  // margin pixels not aligned with the catalog's
-  }
-  if (!cx->margin) cx->nodes = right_tree(right, nullptr);
-  if (!disjoint(cx->nodes)) throw std::runtime_error(right.dir() + ": partitions overlap");
 
   std::vector<size_t> todo;
   for (size_t i = 0; i < left.partitions().size(); i++) {
@@ -731,6 +763,81 @@ XmatchStats crossmatch(const catalog::Catalog& left, const catalog::Catalog& rig
   st.right_rows_read = cx->right_rows;
   st.pieces = cx->pieces;
   return st;
+}
+
+PixelMatches crossmatch_pixel(const catalog::Catalog& right, const XmatchOptions& opt, int order, int64_t pixel,
+                              const std::vector<double>& ra, const std::vector<double>& dec,
+                              const std::function<parquet::Table(parquet::Table&&)>& right_filter) {
+  if (!(opt.radius_arcsec >= 0) || !std::isfinite(opt.radius_arcsec))
+    throw std::invalid_argument("xmatch: radius must be a finite number >= 0 arcsec");
+  if (ra.size() != dec.size()) throw std::invalid_argument("xmatch: ra and dec differ in length");
+  if (order < 0 || order > 29 || pixel < 0 || pixel >= 12 * (int64_t(1) << (2 * order)))
+    throw std::invalid_argument("xmatch: no pixel " + std::to_string(pixel) + " at order " + std::to_string(order));
+  Context cx;
+  cx.opt = opt;
+  set_right(cx, right);
+  cx.right_filter = right_filter;
+  // The columns of the tables the filter gives, and where the coordinates are in them.
+  parquet::Table proto = empty_table(select_fields(right, cx.rp.cols));
+  if (right_filter) proto = right_filter(std::move(proto));
+  int ra_at = proto.find(right.ra_column()), dec_at = proto.find(right.dec_column());
+  if (ra_at < 0 || dec_at < 0)
+    throw std::invalid_argument("xmatch: the right rows must keep " + right.ra_column() + " and " + right.dec_column());
+  cx.right_ra = size_t(ra_at);
+  cx.right_dec = size_t(dec_at);
+
+  PixelMatches out;
+  out.right = empty_table(engine::schema_of(proto));
+  for (auto& c : out.right.columns) c.field.nullable = c.field.nullable || opt.left_join;
+  std::vector<Piece> pieces = pieces_of(cx, order, pixel);
+  std::vector<std::vector<int64_t>> rows = rows_by_piece(pieces, ra, dec);
+  bool sorted = true;  // by left index, across pieces
+  for (size_t pi = 0; pi < pieces.size(); pi++) {
+    catalog::check_cancelled();
+    if (opt.ctx) opt.ctx->check();
+    if (rows[pi].empty()) continue;
+    int main = -1;
+    Stacked rt = right_side(cx, pieces[pi], main);
+    std::vector<double> pra(rows[pi].size()), pdec(rows[pi].size());
+    for (size_t r = 0; r < rows[pi].size(); r++) {
+      pra[r] = ra[size_t(rows[pi][r])];
+      pdec[r] = dec[size_t(rows[pi][r])];
+    }
+    std::vector<double> rra, rdec;
+    stacked_coords(cx, rt, rra, rdec);
+    PointMatches m = match_points(pra, pdec, rra, rdec, opt.radius_arcsec, opt.k, opt.left_join, nullptr, opt.ctx);
+    if (m.left.empty()) continue;
+    for (size_t t = 0; t < m.left.size(); t++) {
+      int64_t l = rows[pi][size_t(m.left[t])];
+      sorted = sorted && (out.m.left.empty() || out.m.left.back() <= l);
+      out.m.left.push_back(l);
+    }
+    out.m.right.insert(out.m.right.end(), m.right.begin(), m.right.end());  // rows of `right` below
+    out.m.dist_arcsec.insert(out.m.dist_arcsec.end(), m.dist_arcsec.begin(), m.dist_arcsec.end());
+    Source rs = locate(rt, m.right);
+    std::vector<const parquet::Column*> cols(rt.parts.size());
+    for (size_t c = 0; c < out.right.columns.size(); c++) {
+      for (size_t k = 0; k < rt.parts.size(); k++) cols[k] = &rt.parts[k].columns[c];
+      gather_into(out.right.columns[c], cols, rs);
+    }
+  }
+  for (size_t t = 0; t < out.m.right.size(); t++)
+    if (out.m.right[t] >= 0) out.m.right[t] = int64_t(t);
+  if (!sorted) {  // pieces interleave left rows: order by left index, keeping distance order
+    std::vector<int64_t> perm(out.m.left.size());
+    for (size_t t = 0; t < perm.size(); t++) perm[t] = int64_t(t);
+    std::stable_sort(perm.begin(), perm.end(),
+                     [&](int64_t a, int64_t b) { return out.m.left[size_t(a)] < out.m.left[size_t(b)]; });
+    PointMatches sm;
+    for (int64_t p : perm) {
+      sm.left.push_back(out.m.left[size_t(p)]);
+      sm.right.push_back(out.m.right[size_t(p)] < 0 ? -1 : int64_t(sm.right.size()));
+      sm.dist_arcsec.push_back(out.m.dist_arcsec[size_t(p)]);
+    }
+    out.m = std::move(sm);
+    for (auto& c : out.right.columns) c = take(c, perm);
+  }
+  return out;
 }
 
 }  // namespace astrolake::engine

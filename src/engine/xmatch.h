@@ -76,4 +76,20 @@ std::vector<parquet::Field> xmatch_schema(const catalog::Catalog& left, const ca
 XmatchStats crossmatch(const catalog::Catalog& left, const catalog::Catalog& right, const XmatchOptions& opt,
                        const std::function<void(parquet::Table&&)>& sink);
 
+// One left pixel's share of crossmatch(), for a caller that holds the left rows itself (the
+// Python package runs one task per left partition, after its own filters): the rows at
+// (ra[i], dec[i]), all inside pixel (order, pixel), matched against `right` exactly as
+// crossmatch() does (the right margin when wide enough, else neighbouring partitions).
+// opt.right_columns are read (ra/dec added); `right_filter`, when set, turns each right table
+// read into the rows and columns to match against and must keep ra/dec. Returns the matches
+// sorted by left index then distance, with `right` holding the matched right row of each
+// (null where a left join found none): m.right[t] is t, or -1.
+struct PixelMatches {
+  PointMatches m;
+  parquet::Table right;
+};
+PixelMatches crossmatch_pixel(const catalog::Catalog& right, const XmatchOptions& opt, int order, int64_t pixel,
+                              const std::vector<double>& ra, const std::vector<double>& dec,
+                              const std::function<parquet::Table(parquet::Table&&)>& right_filter = {});
+
 }  // namespace astrolake::engine

@@ -282,15 +282,16 @@ py::dict describe(const Catalog& cat) {
   d["dir"] = cat.dir();
   d["name"] = cat.name();
   d["type"] = catalog::type_name(cat.type());
-  d["rows"] = cat.rows();
   d["ra"] = cat.ra_column();
   d["dec"] = cat.dec_column();
   d["healpix_column"] = cat.healpix_column();
   d["healpix_order"] = cat.healpix_order();
   d["default_columns"] = cat.default_columns();
   d["margin_threshold_arcsec"] = cat.margin_threshold_arcsec();
+  // (order, pixel) only: the row counts need the _metadata footer, which opening defers
+  // (partition_rows reads them when asked).
   py::list parts;
-  for (const auto& p : cat.partitions()) parts.append(py::make_tuple(p.order, p.pixel, p.rows));
+  for (const auto& p : cat.pixels()) parts.append(py::make_tuple(p.order, p.pixel));
   d["partitions"] = parts;
   d["schema"] = to_capsules(engine::empty_table(cat.schema()));
   d["collection_dir"] = cat.collection_dir();
@@ -313,6 +314,17 @@ PYBIND11_MODULE(_core, m) {
     d["margin"] = cat->margin() ? py::object(describe(*cat->margin())) : py::object(py::none());
     return d;
   }, py::arg("path"), py::arg("margin") = "", py::arg("with_margin") = true);
+
+  // Rows of each partition (-1 where _metadata does not say), reading the footer if needed.
+  m.def("partition_rows", [](const std::string& path, const std::string& margin, bool with_margin, bool of_margin) {
+    std::vector<int64_t> rows;
+    py::gil_scoped_release nogil;
+    auto cat = open_cached(path, margin, with_margin);
+    const Catalog* c = of_margin ? cat->margin() : cat.get();
+    if (!c) throw std::invalid_argument("catalog " + cat->name() + " has no margin attached");
+    for (const auto& p : c->partitions()) rows.push_back(p.rows);
+    return rows;
+  });
 
   m.def("scan_partition", [](const std::string& path, const std::string& margin, bool with_margin, bool of_margin,
                              size_t index, const std::vector<std::string>& columns,
@@ -402,6 +414,41 @@ PYBIND11_MODULE(_core, m) {
     return py::make_tuple(py::array_t<int64_t>({n}, {8}, raw->left.data(), owner),
                           py::array_t<int64_t>({n}, {8}, raw->right.data(), owner),
                           py::array_t<double>({n}, {8}, raw->dist_arcsec.data(), owner));
+  });
+
+  // One left partition's cross-match through the engine's code path (right partition and
+  // margin, or neighbours): left rows at (ra, dec) inside pixel (order, pixel), against the
+  // right catalog's rows that satisfy its own spec. Returns (left index, distance arcsec, the
+  // matched right rows as capsules, row t for match t).
+  m.def("crossmatch_pixel", [](const std::string& path, const std::string& margin, bool with_margin,
+                               const std::vector<std::string>& columns, const std::vector<std::string>& wheres,
+                               const py::list& regions, int order, int64_t pixel,
+                               py::array_t<double, py::array::c_style | py::array::forcecast> ra,
+                               py::array_t<double, py::array::c_style | py::array::forcecast> dec,
+                               double radius_arcsec, int k, bool left_join) {
+    ScanSpec spec = make_spec(columns, wheres, regions, {});
+    std::vector<double> a(ra.data(), ra.data() + ra.size()), b(dec.data(), dec.data() + dec.size());
+    auto pm = std::make_unique<engine::PixelMatches>();
+    {
+      py::gil_scoped_release nogil;
+      auto cat = open_cached(path, margin, with_margin);
+      std::vector<engine::ExprPtr> ws;
+      engine::XmatchOptions opt;
+      opt.radius_arcsec = radius_arcsec;
+      opt.k = k;
+      opt.left_join = left_join;
+      opt.right_columns = needed_columns(*cat, spec, ws);
+      opt.threads = 1;
+      opt.progress = 0;
+      *pm = engine::crossmatch_pixel(*cat, opt, order, pixel, a, b,
+                                     [&](parquet::Table&& t) { return finish(std::move(t), *cat, spec, ws); });
+    }
+    py::tuple right = to_capsules(std::move(pm->right));
+    auto* raw = new engine::PointMatches(std::move(pm->m));
+    py::capsule owner(raw, [](void* p) { delete static_cast<engine::PointMatches*>(p); });
+    auto n = py::ssize_t(raw->left.size());
+    return py::make_tuple(py::array_t<int64_t>({n}, {8}, raw->left.data(), owner),
+                          py::array_t<double>({n}, {8}, raw->dist_arcsec.data(), owner), right);
   });
 
   // Counts of x in `bins` equal bins over [lo, hi] (the last bin closed, as numpy does);

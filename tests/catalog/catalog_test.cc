@@ -534,6 +534,17 @@ class DamagedCatalog : public ::testing::Test {
   std::string open_error() {
     return error_of([&] { Catalog::open(dir_.string()); });
   }
+  // The error of opening and then reading: checks that need the _metadata footer run when
+  // the catalog is first used, and every use after a failed one fails the same way.
+  std::string first_use_error() {
+    std::string open_err = open_error();
+    if (!open_err.empty()) return open_err;
+    Catalog c = Catalog::open(dir_.string());
+    std::string err = error_of([&] { c.partitions(); });
+    EXPECT_EQ(error_of([&] { c.read_partition(0); }), err);
+    EXPECT_EQ(error_of([&] { c.partitions(); }), err);
+    return err;
+  }
   fs::path dir_;
 };
 
@@ -542,7 +553,11 @@ TEST_F(DamagedCatalog, WrongRowCount) {
   Properties p = Properties::parse(props);
   p.set("hats_nrows", "130");
   p.write((dir_ / "hats.properties").string());
-  std::string err = open_error();
+  std::string err = first_use_error();
+  EXPECT_NE(err.find("properties say 130 rows but dataset/_metadata counts 131"), std::string::npos) << err;
+  // Without partition_info.csv, _metadata lists the partitions, so opening reads it.
+  fs::remove(dir_ / "partition_info.csv");
+  err = open_error();
   EXPECT_NE(err.find("properties say 130 rows but dataset/_metadata counts 131"), std::string::npos) << err;
   p.set("hats_nrows", "lots");
   p.write((dir_ / "hats.properties").string());
@@ -553,8 +568,8 @@ TEST_F(DamagedCatalog, WrongRowCount) {
 TEST_F(DamagedCatalog, TruncatedMetadataAndLeaf) {
   std::string meta = (dir_ / "dataset/_metadata").string();
   fs::resize_file(meta, fs::file_size(meta) / 2);
-  std::string err = open_error();
-  EXPECT_NE(err.find("_metadata"), std::string::npos) << err;
+  std::string err = first_use_error();
+  EXPECT_NE(err.find("cannot read dataset/_metadata"), std::string::npos) << err;
   fs::remove(meta);
   // Falls back to _common_metadata for the schema; rows then come from properties.
   Catalog c = Catalog::open(dir_.string());
@@ -622,9 +637,31 @@ TEST_F(DamagedCatalog, EmptyPartitionListWithRows) {
 TEST_F(DamagedCatalog, StaleCommonMetadata) {
   fs::copy_file(data("small_sky_source/dataset/_common_metadata"), dir_ / "dataset/_common_metadata",
                 fs::copy_options::overwrite_existing);
-  std::string err = open_error();
+  std::string err = first_use_error();
   EXPECT_NE(err.find("dataset/_common_metadata does not match dataset/_metadata: column '"), std::string::npos) << err;
   EXPECT_NE(err.find("stale"), std::string::npos) << err;
+}
+
+// Opening a catalog with partition_info.csv and _common_metadata does not read _metadata (a
+// footer of megabytes for thousands of partitions); its row counts arrive on first need.
+TEST_F(DamagedCatalog, MetadataFooterReadOnFirstNeed) {
+  std::string meta = (dir_ / "dataset/_metadata").string();
+  std::string saved = dir_.string() + "/saved_metadata";
+  fs::copy_file(meta, saved);
+  fs::resize_file(meta, 10);  // unreadable: opening must not touch it
+  Catalog c = Catalog::open(dir_.string());
+  EXPECT_EQ(c.rows(), 131);  // from hats_nrows
+  ASSERT_EQ(c.pixels().size(), 1u);
+  EXPECT_EQ(c.pixels()[0].pixel, 11);
+  EXPECT_EQ(c.find_partition(0, 11), 0);
+  EXPECT_NE(error_of([&] { c.partitions(); }).find("cannot read dataset/_metadata"), std::string::npos);
+  fs::copy_file(saved, meta, fs::copy_options::overwrite_existing);
+  Catalog d = Catalog::open(dir_.string());
+  Catalog copy = d;  // copies share the footer once read
+  ASSERT_EQ(d.partitions().size(), 1u);
+  EXPECT_EQ(d.partitions()[0].rows, 131);
+  EXPECT_EQ(copy.partitions()[0].rows, 131);
+  EXPECT_EQ(d.read_partition(0).rows(), 131u);
 }
 
 // A leaf file whose columns are not the catalog's: reading it fails naming the file, through

@@ -207,6 +207,59 @@ TEST_F(XmatchGenerated, SelfMatchExcludesTheRowItself) {
   for (auto& [p, d] : all) EXPECT_EQ(d, 0.0);
 }
 
+// crossmatch_pixel, one left partition at a time with the left rows given by the caller,
+// finds what crossmatch() finds: through the right margin, through neighbours, and with a
+// filter on the right rows (applied before matching, so the nearest kept row wins).
+TEST_F(XmatchGenerated, PixelByPixelMatchesBruteForce) {
+  auto l = catalog::Catalog::open(left_dir);
+  auto by_pixel = [&](const catalog::Catalog& r, double rad, int k, bool even_only) {
+    XmatchOptions o;
+    o.radius_arcsec = rad;
+    o.k = k;
+    o.right_columns = {"id"};
+    std::function<parquet::Table(parquet::Table&&)> keep_even;
+    if (even_only)
+      keep_even = [](parquet::Table&& t) {
+        std::vector<int64_t> id = column_i64(t.col("id"));
+        std::vector<uint8_t> keep(id.size());
+        for (size_t i = 0; i < id.size(); i++) keep[i] = id[i] % 2 == 0;
+        return filter(t, keep);
+      };
+    PairMap out;
+    for (size_t i = 0; i < l.partitions().size(); i++) {
+      parquet::Table lt = l.read_partition(i, {"id", "ra", "dec"});
+      std::vector<int64_t> lid = column_i64(lt.columns[0]);
+      const auto& p = l.partitions()[i];
+      PixelMatches pm = crossmatch_pixel(r, o, p.order, p.pixel, column_f64(lt.columns[1]), column_f64(lt.columns[2]),
+                                         keep_even);
+      EXPECT_EQ(pm.right.rows(), pm.m.left.size());
+      EXPECT_TRUE(std::is_sorted(pm.m.left.begin(), pm.m.left.end()));
+      std::vector<int64_t> rid = column_i64(pm.right.col("id"));
+      for (size_t t = 0; t < pm.m.left.size(); t++) {
+        EXPECT_EQ(pm.m.right[t], int64_t(t));
+        bool fresh = out.emplace(Pair{lid[size_t(pm.m.left[t])], rid[t]}, pm.m.dist_arcsec[t]).second;
+        EXPECT_TRUE(fresh);
+      }
+    }
+    return out;
+  };
+  Points even = *R;
+  even.id.clear(), even.ra.clear(), even.dec.clear();
+  for (size_t j = 0; j < R->id.size(); j++)
+    if (R->id[j] % 2 == 0) {
+      even.id.push_back(R->id[j]);
+      even.ra.push_back(R->ra[j]);
+      even.dec.push_back(R->dec[j]);
+    }
+  auto rm = catalog::Catalog::open(right_m_dir);
+  auto r0 = catalog::Catalog::open(right_dir);
+  for (double rad : {36.0, 1000.0}) {  // within the margin; beyond it (neighbours)
+    expect_same(by_pixel(rm, rad, 2, false), brute(*L, *R, rad, 2), "pixel margin r=" + std::to_string(rad));
+    expect_same(by_pixel(r0, rad, 1, false), brute(*L, *R, rad, 1), "pixel no margin r=" + std::to_string(rad));
+    expect_same(by_pixel(rm, rad, 1, true), brute(*L, even, rad, 1), "pixel filtered r=" + std::to_string(rad));
+  }
+}
+
 TEST(PointMatcher, WrapPolesAndTies) {
   // Left at RA 359.9999, right at RA 0.0001 on the equator: 0.72" apart across RA 0.
   std::vector<double> lra = {359.9999, 10, 0, 123}, ldec = {0, 89.99999, -90, 45};

@@ -113,6 +113,50 @@ def test_crossmatch_vs_astropy(survey, ztf_truth, gaia_truth):
     assert len(lj) == 6000 and lj.source_id_gaia.isna().sum() == 6000 - len(want)
 
 
+@pytest.mark.parametrize("radius,margin,right_filter", [
+    (2.0, None, None),             # within the right margin (10"): partition + margin
+    (2.0, False, None),            # no margin attached: neighbouring partitions
+    (25.0, None, None),            # wider than the margin: neighbouring partitions
+    (2.0, None, "phot_g_mean_mag < 19"),  # the right side filtered before matching
+])
+def test_crossmatch_all_pairs_vs_astropy(survey, ztf_truth, gaia_truth, radius, margin, right_filter):
+    from astropy import units as u
+    from astropy.coordinates import SkyCoord, search_around_sky
+
+    ztf = al.open_catalog(survey["ztf"], columns=["object_id", "ra", "dec"])
+    gaia = al.open_catalog(survey["gaia"], columns=["source_id", "ra", "dec"], margin=margin)
+    truth = gaia_truth
+    if right_filter:
+        gaia = gaia.query(right_filter)
+        truth = gaia_truth[gaia_truth.phot_g_mean_mag < 19]
+    df = ztf.crossmatch(gaia, radius_arcsec=radius, n_neighbors=None).compute(progress=False)
+    left = SkyCoord(ztf_truth.ra.to_numpy() * u.deg, ztf_truth.dec.to_numpy() * u.deg)
+    right = SkyCoord(truth.ra.to_numpy() * u.deg, truth.dec.to_numpy() * u.deg)
+    i, j, sep, _ = search_around_sky(left, right, radius * u.arcsec)
+    want = dict(zip(zip(ztf_truth.object_id.to_numpy()[i], truth.source_id.to_numpy()[j]), sep.arcsec))
+    got = dict(zip(zip(df.object_id_ztf, df.source_id_gaia), df._dist_arcsec))
+    assert len(want) > 50 and len(df) == len(got) and got.keys() == want.keys()
+    np.testing.assert_allclose([got[k] for k in want], list(want.values()), atol=1e-6)
+
+
+def test_open_reads_no_metadata_footer_until_needed(survey, tmp_path):
+    import shutil
+
+    cat_dir = tmp_path / "gaia"
+    shutil.copytree(survey["gaia"], cat_dir)
+    props = dict(line.split("=", 1) for line in (cat_dir / "collection.properties").read_text().splitlines()
+                 if "=" in line)
+    meta = cat_dir / props["hats_primary_table_url"].strip() / "dataset" / "_metadata"
+    meta.write_bytes(meta.read_bytes()[:10])  # unreadable: opening must not need it
+    cat = al.open_catalog(cat_dir)
+    assert cat.npartitions == al.open_catalog(survey["gaia"]).npartitions and "ra" in cat.columns
+    # The row counts come from the footer: asking for them reads it, and fails clearly.
+    with pytest.raises(al.CatalogError, match="cannot read dataset/_metadata"):
+        len(cat)
+    with pytest.raises(al.CatalogError, match="cannot read dataset/_metadata"):
+        cat.compute(progress=False)
+
+
 def test_crossmatch_with_dataframe_either_side(survey, gaia_truth):
     ztf = al.open_catalog(survey["ztf"], columns=["object_id", "ra", "dec"])
     gaia = al.open_catalog(survey["gaia"], columns=["source_id", "ra", "dec"])
@@ -352,3 +396,18 @@ def test_iter_partitions_streams_with_a_bounded_window(survey, tmp_path):
     assert len(first) > 0 and len(log.read_text()) <= 2 < cat.npartitions
     rest = list(it)
     assert len(log.read_text()) == cat.npartitions == len(rest) + 1
+
+
+def test_docs_first_example_runs_as_written(survey, tmp_path, monkeypatch):
+    """The first example of docs/python.md (the README's), on catalogs laid out as the demo's."""
+    text = open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "python.md")).read()
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "catalogs").mkdir()
+    for name in ("ztf", "gaia"):
+        os.symlink(survey[name], tmp_path / "catalogs" / name)
+    monkeypatch.chdir(tmp_path)
+    scope = {}
+    exec(compile(code, "docs/python.md", "exec"), scope)
+    pairs = scope["pairs"]
+    assert isinstance(pairs, pd.DataFrame) and {"object_id_ztf", "parallax_gaia", "_dist_arcsec"} <= set(pairs.columns)
+    assert (pairs.parallax_gaia > 1).all() and (pairs._dist_arcsec <= 1.0).all()

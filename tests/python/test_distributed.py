@@ -66,6 +66,26 @@ def test_local_cluster_identical_to_in_process(survey, local_results, cluster, c
     pd.testing.assert_frame_equal(streamed, local_results["query"])
 
 
+def test_cluster_runs_partitions_in_batches(survey, cluster, tmp_path):
+    """Partitions whose work is milliseconds go to the workers several per task (one future
+    each would cost more in scheduling than the work), with the same result."""
+    from distributed import get_task_stream
+
+    import astrolake._execute as ex
+
+    gaia = pd.read_parquet(survey["gaia_parquet"], columns=["source_id", "ra", "dec"])
+    many = al.from_dataframe(gaia, path=tmp_path / "many", partition_rows=100, margin_arcsec=0)
+    n = many.npartitions
+    size = ex.batch_size(n, 2)
+    assert n >= 40 and size > 1
+    with get_task_stream(cluster) as ts:
+        remote = many.compute(progress=False)
+    runs = [t for t in ts.data if "batch" in str(t["key"])]
+    assert len(runs) == -(-n // size)
+    assert len({t["worker"] for t in runs}) == 2  # both workers got some
+    assert len(remote) == len(gaia) and sorted(remote.source_id) == sorted(gaia.source_id)
+
+
 @pytest.mark.parametrize("mode", ["threads", "cluster"])
 def test_keyboard_interrupt_cancels_promptly(tmp_path, survey, mode):
     script = tmp_path / "slow.py"
