@@ -126,7 +126,16 @@ class VotableWriter : public TableWriter {
  public:
   VotableWriter(Format f, const std::vector<parquet::Field>& schema, WriterOptions opts)
       : format_(f), schema_(schema), opts_(std::move(opts)) {
-    for (const auto& fld : schema_) types_.push_back(votable_type(fld));
+    for (size_t c = 0; c < schema_.size(); c++) {
+      types_.push_back(votable_type(schema_[c]));
+      // DALI geometry columns (lists of doubles): a point is 2 values, a circle 3, a polygon
+      // 2n; FIELD datatype="double" with that arraysize and the xtype.
+      const std::string xtype = c < opts_.meta.size() ? opts_.meta[c].xtype : "";
+      if (schema_[c].list && (xtype == "point" || xtype == "circle" || xtype == "polygon")) {
+        types_[c].datatype = "double";
+        types_[c].arraysize = xtype == "point" ? "2" : xtype == "circle" ? "3" : "*";
+      }
+    }
   }
 
   void begin(std::string& out) override {
@@ -242,6 +251,15 @@ class VotableWriter : public TableWriter {
     }
     size_t first = 0, last = 0;
     if (!null) value_range(col, r, first, last);
+    if (t.arraysize != "*") {
+      // A fixed size (a point or circle): exactly that many values, no count; NaN pads.
+      size_t n = std::stoul(t.arraysize);
+      for (size_t k = 0; k < n; k++) {
+        size_t i = first + k;
+        binary_value(col, t.datatype, i, i >= last || col.value_is_null(i));
+      }
+      return;
+    }
     put_be(int32_t(last - first), raw_);
     for (size_t i = first; i < last; i++) binary_value(col, t.datatype, i, col.value_is_null(i));
   }

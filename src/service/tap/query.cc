@@ -83,8 +83,7 @@ TapParams parse_tap_params(const ParamMap& p, const QueryLimits& limits) {
   }
   t.format_name = p.count("RESPONSEFORMAT") ? get(p, "RESPONSEFORMAT") : get(p, "FORMAT");
   parse_format(t.format_name, t);
-  if (p.count("UPLOAD") && !get(p, "UPLOAD").empty())
-    throw DaliError(400, "UPLOAD is not supported by this service yet");
+  if (p.count("UPLOAD")) t.uploads = parse_upload_param(get(p, "UPLOAD"));
   return t;
 }
 
@@ -96,16 +95,18 @@ std::string result_mime(const TapParams& t) {
 }
 
 ResultStream::ResultStream(const TapParams& params, const CatalogRoot& root, const QueryLimits& limits,
-                           std::shared_ptr<engine::QueryContext> ctx)
-    : params_(params), ctx_(ctx ? std::move(ctx) : std::make_shared<engine::QueryContext>()) {
+                           std::shared_ptr<engine::QueryContext> ctx, const UploadTables& uploads)
+    : params_(params), ctx_(ctx ? std::move(ctx) : std::make_shared<engine::QueryContext>()), uploads_(uploads) {
   ctx_->set_time_limit(limits.time_limit_s);
   ctx_->set_memory_budget(limits.memory_budget);
   try {
     adql::Statement stmt = adql::parse(params.query);
     if (stmt.explain) throw DaliError(400, "EXPLAIN is not available through TAP");
-    root.check_statement(stmt);
     adql::PlanOptions po;
     po.root = root.path();
+    po.confine_to_root = true;  // the one check that names stay under the root
+    po.uploads = uploads_.tables;
+    po.upload_xtypes = uploads_.xtypes;
     po.ctx = ctx_.get();
     po.threads = limits.threads;
     po.progress = 0;
@@ -118,7 +119,10 @@ ResultStream::ResultStream(const TapParams& params, const CatalogRoot& root, con
   } catch (const DaliError&) {
     throw;
   } catch (const std::invalid_argument& e) {  // syntax, names, types (SyntaxError, PlanError, ExprError)
-    throw DaliError(400, e.what());
+    // The planner names the root directory; clients are told of "the catalog root" instead.
+    std::string m = e.what();
+    for (size_t at; (at = m.find(root.path())) != std::string::npos;) m.replace(at, root.path().size(), "the catalog root");
+    throw DaliError(400, m);
   } catch (const engine::QueryError& e) {  // a limit reached
     throw DaliError(400, e.what());
   } catch (const std::exception& e) {
@@ -134,6 +138,7 @@ bool ResultStream::write_all(const std::function<bool(const std::string&)>& sink
   for (size_t i = 0; i < plan_.schema.size(); i++) {
     if (plan_.schema[i].name == plan_.ra_column) wo.meta[i] = {"deg", "pos.eq.ra;meta.main", "", ""};
     if (plan_.schema[i].name == plan_.dec_column) wo.meta[i] = {"deg", "pos.eq.dec;meta.main", "", ""};
+    if (i < plan_.xtypes.size() && !plan_.xtypes[i].empty()) wo.meta[i] = {"deg", "", "", plan_.xtypes[i]};
   }
   auto w = votable::make_writer(params_.format, plan_.schema, wo);
   std::string buf;
