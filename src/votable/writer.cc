@@ -222,9 +222,9 @@ class VotableWriter : public TableWriter {
   void binary_value(const parquet::Column& col, const std::string& dt, size_t i, bool null) {
     if (dt == "double") put_be(null ? NAN : double_at(col, i), raw_);
     else if (dt == "float") put_be(null ? NAN : float(double_at(col, i)), raw_);
-    else if (dt == "long") put_be(null ? INT64_MIN : int_at(col, i), raw_);
-    else if (dt == "int") put_be(null ? INT32_MIN : int32_t(int_at(col, i)), raw_);
-    else if (dt == "short") put_be(null ? INT16_MIN : int16_t(int_at(col, i)), raw_);
+    else if (dt == "long") put_be(null ? int64_t(INT64_MIN) : int64_t(int_at(col, i)), raw_);
+    else if (dt == "int") put_be(null ? int32_t(INT32_MIN) : int32_t(int_at(col, i)), raw_);
+    else if (dt == "short") put_be(null ? int16_t(INT16_MIN) : int16_t(int_at(col, i)), raw_);  // not promoted to int
     else if (dt == "unsignedByte") raw_ += char(null ? 255 : uint8_t(int_at(col, i)));
     else if (dt == "boolean") raw_ += null ? '?' : int_at(col, i) ? 'T' : 'F';
   }

@@ -138,7 +138,11 @@ bool ResultStream::write_all(const std::function<bool(const std::string&)>& sink
   for (size_t i = 0; i < plan_.schema.size(); i++) {
     if (plan_.schema[i].name == plan_.ra_column) wo.meta[i] = {"deg", "pos.eq.ra;meta.main", "", ""};
     if (plan_.schema[i].name == plan_.dec_column) wo.meta[i] = {"deg", "pos.eq.dec;meta.main", "", ""};
-    if (i < plan_.xtypes.size() && !plan_.xtypes[i].empty()) wo.meta[i] = {"deg", "", "", plan_.xtypes[i]};
+    if (i < plan_.xtypes.size() && !plan_.xtypes[i].empty()) {
+      const std::string& x = plan_.xtypes[i];
+      bool geometry = x == "point" || x == "circle" || x == "polygon";  // DALI: degrees
+      wo.meta[i] = {geometry ? "deg" : "", "", "", x};
+    }
   }
   auto w = votable::make_writer(params_.format, plan_.schema, wo);
   std::string buf;
