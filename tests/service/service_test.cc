@@ -524,7 +524,9 @@ TEST(Service, BadUploadsAreRefused) {
   expect_dali_error(post("t,param:other", targets_votable(kTargets)), 400, "does not have");
   expect_dali_error(post("t", targets_votable(kTargets)), 400, "must be name,URI");
   expect_dali_error(post("1t,param:targets", targets_votable(kTargets)), 400, "UPLOAD table name '1t'");
-  expect_dali_error(post("t,file:///etc/passwd", targets_votable(kTargets)), 400, "param:PART or an http:// URL");
+  expect_dali_error(post("t,file:///etc/passwd", targets_votable(kTargets)), 400, "param:PART or an http(s):// URL");
+  // Nothing listens on port 1: the TLS client fails with a clear message, not a hang.
+  expect_dali_error(post("t,https://127.0.0.1:1/t.xml", ""), 400, "cannot fetch upload URL 'https://127.0.0.1:1/t.xml'");
   auto ok = post("t,param:targets", targets_votable(kTargets));
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 200) << ok->body;

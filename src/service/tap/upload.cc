@@ -57,10 +57,8 @@ std::vector<UploadSpec> parse_upload_param(const std::string& value) {
       if (p.empty() || p.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") !=
                            std::string::npos)
         throw DaliError(400, "UPLOAD '" + item + "': the part name after param: must be letters, digits, _, . or -");
-    } else if (s.uri.rfind("http://", 0) != 0) {
-      if (s.uri.rfind("https://", 0) == 0)
-        throw DaliError(400, "UPLOAD '" + item + "': https URLs are not supported; use http:// or param:");
-      throw DaliError(400, "UPLOAD '" + item + "': the URI must be param:PART or an http:// URL");
+    } else if (s.uri.rfind("http://", 0) != 0 && s.uri.rfind("https://", 0) != 0) {
+      throw DaliError(400, "UPLOAD '" + item + "': the URI must be param:PART or an http(s):// URL");
     }
     out.push_back(std::move(s));
   }
@@ -68,10 +66,13 @@ std::vector<UploadSpec> parse_upload_param(const std::string& value) {
 }
 
 std::string fetch_url(const std::string& url, const UploadLimits& limits) {
-  size_t slash = url.find('/', 7);  // after "http://"
+  // Debian's cpp-httplib is built with OpenSSL: "https://host" gets a TLS client that verifies
+  // the server's certificate against the system's CAs.
+  size_t slash = url.find('/', url.find("://") + 3);
   std::string host = url.substr(0, slash), path = slash == std::string::npos ? "/" : url.substr(slash);
   httplib::Client client(host);
-  if (!client.is_valid()) throw DaliError(400, "upload URL '" + url + "' is not a valid http URL");
+  client.enable_server_certificate_verification(true);
+  if (!client.is_valid()) throw DaliError(400, "upload URL '" + url + "' is not a valid http(s) URL");
   auto timeout = std::chrono::duration<double>(limits.fetch_timeout_s);
   auto secs = std::chrono::duration_cast<std::chrono::microseconds>(timeout);
   client.set_connection_timeout(secs.count() / 1000000, secs.count() % 1000000);

@@ -1,5 +1,5 @@
 // TAP_UPLOAD (TAP 1.1 section 2.5.7): UPLOAD=name,URI[;name,URI...] where URI is "param:PART"
-// (a part of a multipart request) or an http:// URL that the service fetches. Each upload is a
+// (a part of a multipart request) or an http:// or https:// URL that the service fetches. Each upload is a
 // VOTable, read with votable::read_votable, and becomes the table TAP_UPLOAD.name of the query.
 #pragma once
 #include <cstdint>
@@ -15,7 +15,7 @@ namespace astrolake::service {
 
 struct UploadSpec {
   std::string name;  // the table name (an ADQL identifier)
-  std::string uri;   // "param:PART" or "http://..."
+  std::string uri;   // "param:PART", "http://..." or "https://..."
   bool is_param() const { return uri.rfind("param:", 0) == 0; }
   std::string param() const { return uri.substr(6); }  // PART of "param:PART"
 };
@@ -42,7 +42,7 @@ using PartLookup = std::function<std::string(const std::string& name)>;
 // VOTable, a missing part or a URL that cannot be fetched.
 UploadTables load_uploads(const std::vector<UploadSpec>& specs, const PartLookup& part, const UploadLimits& limits);
 
-// Fetches an http:// URL into memory, at most `limits.max_bytes` (413 beyond) within
+// Fetches an http(s) URL into memory, at most `limits.max_bytes` (413 beyond) within
 // `limits.fetch_timeout_s` (400 beyond).
 std::string fetch_url(const std::string& url, const UploadLimits& limits);
 
