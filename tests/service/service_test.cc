@@ -507,7 +507,7 @@ TEST(Service, UploadFromUrlAndAsync) {
 }
 
 TEST(Service, BadUploadsAreRefused) {
-  ServiceProcess svc({"small_sky"}, {"--max-upload", "2000"});
+  ServiceProcess svc({"small_sky"}, {"--max-upload", "2000", "--upload-timeout", "1"});
   auto c = svc.client();
   auto post = [&](const std::string& upload, const std::string& part) {
     httplib::MultipartFormDataItems items = {{"LANG", "ADQL", "", ""},
@@ -521,6 +521,35 @@ TEST(Service, BadUploadsAreRefused) {
   std::vector<std::array<double, 3>> many;
   for (int i = 0; i < 100; i++) many.push_back({double(i), 1.0 * i, 0.5});
   expect_dali_error(post("t,param:targets", targets_votable(many)), 413, "larger than the upload limit of 2000 bytes");
+  // Two documents that fit alone but not together.
+  std::vector<std::array<double, 3>> half(many.begin(), many.begin() + 20);
+  ASSERT_LT(targets_votable(half).size(), 2000u);
+  ASSERT_GT(2 * targets_votable(half).size(), 2000u);
+  expect_dali_error(post("t,param:targets;u,param:targets", targets_votable(half)), 413, "upload 'u' makes the uploads");
+  // URL uploads: one too large, one that sends too slowly (the test's own server on 127.0.0.1).
+  httplib::Server files;
+  files.Get("/big.xml", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(targets_votable(many), "text/xml");
+  });
+  files.Get("/slow.xml", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider("text/xml", [](size_t, httplib::DataSink& sink) {
+      for (int i = 0; i < 30 && sink.is_writable(); i++) {
+        sink.write("<", 1);
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      sink.done();
+      return true;
+    });
+  });
+  int port = files.bind_to_any_port("127.0.0.1");
+  std::thread server([&] { files.listen_after_bind(); });
+  std::string url = "http://127.0.0.1:" + std::to_string(port);
+  expect_dali_error(post("t," + url + "/big.xml", ""), 413, "larger than the upload limit");
+  auto t0 = std::chrono::steady_clock::now();
+  expect_dali_error(post("t," + url + "/slow.xml", ""), 400, "took longer than 1 s");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(2500));
+  files.stop();
+  server.join();
   expect_dali_error(post("t,param:other", targets_votable(kTargets)), 400, "does not have");
   expect_dali_error(post("t", targets_votable(kTargets)), 400, "must be name,URI");
   expect_dali_error(post("1t,param:targets", targets_votable(kTargets)), 400, "UPLOAD table name '1t'");

@@ -30,7 +30,7 @@ std::string lower(std::string s) {
 }
 
 std::string too_big(const std::string& name, uint64_t limit) {
-  return "upload '" + name + "' is larger than the upload limit of " + std::to_string(limit) + " bytes";
+  return "upload '" + name + "' makes the uploads larger than the upload limit of " + std::to_string(limit) + " bytes";
 }
 
 }  // namespace
@@ -86,8 +86,8 @@ std::string fetch_url(const std::string& url, const UploadLimits& limits) {
     body.append(data, n);
     return true;
   });
-  if (over) throw DaliError(413, "the document at upload URL '" + url + "' is larger than the upload limit of " +
-                                     std::to_string(limits.max_bytes) + " bytes");
+  if (over) throw DaliError(413, "the document at upload URL '" + url + "' is larger than the upload limit (" +
+                                     std::to_string(limits.max_bytes) + " bytes left)");
   if (late || (!res && res.error() == httplib::Error::Read))
     throw DaliError(400, "fetching upload URL '" + url + "' took longer than " +
                              std::to_string(int(limits.fetch_timeout_s)) + " s");
@@ -99,9 +99,11 @@ std::string fetch_url(const std::string& url, const UploadLimits& limits) {
 
 UploadTables load_uploads(const std::vector<UploadSpec>& specs, const PartLookup& part, const UploadLimits& limits) {
   UploadTables out;
+  UploadLimits left = limits;  // the limit is for all of a query's uploads together
   for (const UploadSpec& s : specs) {
-    std::string doc = s.is_param() ? part(s.param()) : fetch_url(s.uri, limits);
-    if (doc.size() > limits.max_bytes) throw DaliError(413, too_big(s.name, limits.max_bytes));
+    std::string doc = s.is_param() ? part(s.param()) : fetch_url(s.uri, left);
+    if (doc.size() > left.max_bytes) throw DaliError(413, too_big(s.name, limits.max_bytes));
+    left.max_bytes -= doc.size();
     votable::ReadLimits rl;
     rl.max_bytes = limits.max_bytes;
     votable::VoTable vt;

@@ -21,7 +21,7 @@ struct UploadSpec {
 };
 
 struct UploadLimits {
-  uint64_t max_bytes = uint64_t(16) << 20;  // one document; more: 413
+  uint64_t max_bytes = uint64_t(16) << 20;  // all of a query's documents together; more: 413
   double fetch_timeout_s = 30;              // a URL upload, connection to last byte
 };
 
@@ -43,7 +43,7 @@ using PartLookup = std::function<std::string(const std::string& name)>;
 UploadTables load_uploads(const std::vector<UploadSpec>& specs, const PartLookup& part, const UploadLimits& limits);
 
 // Fetches an http(s) URL into memory, at most `limits.max_bytes` (413 beyond) within
-// `limits.fetch_timeout_s` (400 beyond).
+// `limits.fetch_timeout_s` (400 beyond; a server that sends slowly is cut off at that time).
 std::string fetch_url(const std::string& url, const UploadLimits& limits);
 
 }  // namespace astrolake::service
