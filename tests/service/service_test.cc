@@ -502,6 +502,24 @@ TEST(Service, UploadFromUrlAndAsync) {
   auto result = c.Get(job + "/results/result");
   ASSERT_TRUE(result);
   EXPECT_EQ(csv_rows(result->body), brute_force_xmatch(kTargets)) << c.Get(job)->body;
+  // The upload may also come with later parameters of a PENDING job.
+  auto pending = c.Post("/tap/async", httplib::Params{{"LANG", "ADQL"}, {"QUERY", kUploadXmatch}, {"FORMAT", "csv"}});
+  ASSERT_TRUE(pending);
+  std::string job2 = pending->get_header_value("Location");
+  job2 = job2.substr(job2.find("/tap/async/"));
+  httplib::MultipartFormDataItems more = {{"UPLOAD", "t,param:later", "", ""},
+                                          {"later", doc, "later.xml", "text/xml"}};
+  auto posted = c.Post(job2 + "/parameters", more);
+  ASSERT_TRUE(posted);
+  EXPECT_EQ(posted->status, 303) << posted->body;
+  c.Post(job2 + "/phase", httplib::Params{{"PHASE", "RUN"}});
+  phase.clear();
+  for (int i = 0; i < 300 && phase != "COMPLETED" && phase != "ERROR"; i++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    phase = c.Get(job2 + "/phase")->body;
+  }
+  ASSERT_EQ(phase, "COMPLETED") << c.Get(job2 + "/error")->body;
+  EXPECT_EQ(csv_rows(c.Get(job2 + "/results/result")->body), brute_force_xmatch(kTargets));
   files.stop();
   server.join();
 }

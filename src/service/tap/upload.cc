@@ -54,9 +54,9 @@ std::vector<UploadSpec> parse_upload_param(const std::string& value) {
     if (!seen.insert(lower(s.name)).second) throw DaliError(400, "UPLOAD names table '" + s.name + "' twice");
     if (s.is_param()) {
       std::string p = s.param();
-      if (p.empty() || p.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") !=
+      if (p.empty() || p[0] == '.' || p.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") !=
                            std::string::npos)
-        throw DaliError(400, "UPLOAD '" + item + "': the part name after param: must be letters, digits, _, . or -");
+        throw DaliError(400, "UPLOAD '" + item + "': the part name after param: must be letters, digits, _, . or - (not starting with .)");
     } else if (s.uri.rfind("http://", 0) != 0 && s.uri.rfind("https://", 0) != 0) {
       throw DaliError(400, "UPLOAD '" + item + "': the URI must be param:PART or an http(s):// URL");
     }

@@ -97,21 +97,25 @@ Job JobManager::create(const std::map<std::string, std::string>& params,
     j.run_id = run_id->second;
     j.params.erase("RUNID");
   }
+  keep_parts(j.id, parts);
+  store_.put(j);
+  return j;
+}
+
+void JobManager::keep_parts(const std::string& id, const std::map<std::string, std::string>& parts) {
   for (const auto& [name, content] : parts) {
     // Part names become file names: only those an UPLOAD can name (upload.cc) are kept.
     if (name.empty() || name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != std::string::npos ||
         name[0] == '.')
       continue;
-    fs::create_directories(job_dir(j.id) + "/uploads");
-    std::string path = job_dir(j.id) + "/uploads/" + name;
+    fs::create_directories(job_dir(id) + "/uploads");
+    std::string path = job_dir(id) + "/uploads/" + name;
     std::ofstream out(path + ".tmp", std::ios::binary);
     out.write(content.data(), std::streamsize(content.size()));
     out.close();
     if (!out) throw std::runtime_error("cannot write " + path);
     fs::rename(path + ".tmp", path);
   }
-  store_.put(j);
-  return j;
 }
 
 Job JobManager::get(const std::string& id) const {

@@ -170,6 +170,9 @@ void add_async_routes(httplib::Server& s, JobManager& jobs, std::function<std::s
       if (k == "RUNID") j.run_id = v;
       else j.params[k] = v;
     }
+    std::map<std::string, std::string> parts;
+    for (const auto& [name, part] : p.files) parts[name] = part.content;
+    jobs.keep_parts(j.id, parts);
     jobs.update(j);
     redirect(r, base(q) + "/async/" + j.id);
   };
