@@ -45,6 +45,10 @@ void add_serve(CLI::App& app) {
   sub->add_option("--query-memory", a->memory, "Memory budget per query")->capture_default_str();
   sub->add_option("--maxrec", a->opts.limits.default_maxrec, "Default MAXREC (rows)")->capture_default_str();
   sub->add_option("--max-maxrec", a->opts.limits.max_maxrec, "Hard row limit")->capture_default_str();
+  sub->add_option("--max-upload", a->opts.limits.upload.max_bytes, "Largest TAP_UPLOAD VOTable (bytes)")
+      ->capture_default_str();
+  sub->add_option("--upload-timeout", a->opts.limits.upload.fetch_timeout_s, "Seconds to fetch an upload URL")
+      ->capture_default_str();
   sub->add_option("--read-timeout", a->opts.http.read_timeout_s, "Seconds a silent client is kept")
       ->capture_default_str();
   sub->callback([a] { run_serve(*a); });

@@ -69,11 +69,15 @@ struct Service::Impl {
   }
 
   void sync(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* body) {
-    TapParams tp = parse_tap_params(read_params(req, body).values, opts.limits);
+    RequestParams params = read_params(req, body);
+    TapParams tp = parse_tap_params(params.values, opts.limits);
+    UploadTables uploads = load_uploads(tp.uploads, [&params](const std::string& name) {
+      return request_part(params, name);
+    }, opts.limits.upload);
     std::shared_ptr<void> slot = admission.enter();
     std::shared_ptr<ResultStream> stream;
     try {
-      stream = std::make_shared<ResultStream>(tp, root, opts.limits);
+      stream = std::make_shared<ResultStream>(tp, root, opts.limits, nullptr, uploads);
     } catch (const NoSuchTable& e) {
       throw DaliError(400, e.what());
     }

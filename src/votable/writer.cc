@@ -89,10 +89,14 @@ class Base64Stream {
   static void encode(std::string_view in, std::string& out) {
     static const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     size_t i = 0, col = 0;
+    // Whole groups are written into space made once (the hot loop of a large result).
+    size_t groups = in.size() / 3, at = out.size();
+    out.resize(at + groups * 4 + groups / 19);
+    char* o = out.data() + at;
     for (; i + 3 <= in.size(); i += 3) {
       uint32_t v = uint32_t(uint8_t(in[i])) << 16 | uint32_t(uint8_t(in[i + 1])) << 8 | uint8_t(in[i + 2]);
-      out += a[v >> 18]; out += a[(v >> 12) & 63]; out += a[(v >> 6) & 63]; out += a[v & 63];
-      if (++col == 19) { out += '\n'; col = 0; }  // 76 characters a line
+      *o++ = a[v >> 18]; *o++ = a[(v >> 12) & 63]; *o++ = a[(v >> 6) & 63]; *o++ = a[v & 63];
+      if (++col == 19) { *o++ = '\n'; col = 0; }  // 76 characters a line
     }
     if (i < in.size()) {
       uint32_t v = uint32_t(uint8_t(in[i])) << 16 | (i + 1 < in.size() ? uint32_t(uint8_t(in[i + 1])) << 8 : 0);
@@ -107,9 +111,24 @@ class Base64Stream {
 
 template <class T>
 void put_be(T v, std::string& out) {
-  unsigned char b[sizeof(T)];
+  unsigned char b[sizeof(T)], r[sizeof(T)];
   std::memcpy(b, &v, sizeof(T));
-  for (size_t i = sizeof(T); i-- > 0;) out += char(b[i]);
+  for (size_t i = 0; i < sizeof(T); i++) r[i] = b[sizeof(T) - 1 - i];
+  out.append(reinterpret_cast<const char*>(r), sizeof(T));
+}
+
+// A column's VOTable datatype as a number, so the per-value loop does not compare strings.
+enum class Kind { Double, Float, Long, Int, Short, UByte, Boolean, Other };
+
+Kind kind_of(const std::string& dt) {
+  if (dt == "double") return Kind::Double;
+  if (dt == "float") return Kind::Float;
+  if (dt == "long") return Kind::Long;
+  if (dt == "int") return Kind::Int;
+  if (dt == "short") return Kind::Short;
+  if (dt == "unsignedByte") return Kind::UByte;
+  if (dt == "boolean") return Kind::Boolean;
+  return Kind::Other;
 }
 
 // Sentinels declared in <VALUES null=...> for integer columns in BINARY, which has no null
@@ -126,7 +145,18 @@ class VotableWriter : public TableWriter {
  public:
   VotableWriter(Format f, const std::vector<parquet::Field>& schema, WriterOptions opts)
       : format_(f), schema_(schema), opts_(std::move(opts)) {
-    for (const auto& fld : schema_) types_.push_back(votable_type(fld));
+    for (size_t c = 0; c < schema_.size(); c++) {
+      types_.push_back(votable_type(schema_[c]));
+      // DALI geometry columns (lists of doubles): a point is 2 values, a circle 3, a polygon
+      // 2n; FIELD datatype="double" with that arraysize and the xtype.
+      const std::string xtype = c < opts_.meta.size() ? opts_.meta[c].xtype : "";
+      if (schema_[c].list && (xtype == "point" || xtype == "circle" || xtype == "polygon")) {
+        types_[c].datatype = "double";
+        types_[c].arraysize = xtype == "point" ? "2" : xtype == "circle" ? "3" : "*";
+      }
+      kinds_.push_back(kind_of(types_[c].datatype));
+      fixed_.push_back(types_[c].arraysize.empty() || types_[c].arraysize == "*" ? 0 : std::stoul(types_[c].arraysize));
+    }
   }
 
   void begin(std::string& out) override {
@@ -167,7 +197,7 @@ class VotableWriter : public TableWriter {
         for (size_t c = 0; c < t.columns.size(); c++)
           if (t.columns[c].is_null(r)) raw_[flag_at + c / 8] |= char(0x80 >> (c % 8));
       }
-      for (size_t c = 0; c < t.columns.size(); c++) binary_cell(t.columns[c], types_[c], r);
+      for (size_t c = 0; c < t.columns.size(); c++) binary_cell(t.columns[c], c, r);
     }
     b64_.add(raw_, out);
   }
@@ -210,20 +240,24 @@ class VotableWriter : public TableWriter {
 
   // One value of `dt` (the column's VOTable datatype); null values are written as the
   // BINARY null (sentinel, NaN, '?'), which BINARY2 also carries in its flags.
-  void binary_value(const parquet::Column& col, const std::string& dt, size_t i, bool null) {
-    if (dt == "double") put_be(null ? NAN : double_at(col, i), raw_);
-    else if (dt == "float") put_be(null ? NAN : float(double_at(col, i)), raw_);
-    else if (dt == "long") put_be(null ? INT64_MIN : int_at(col, i), raw_);
-    else if (dt == "int") put_be(null ? INT32_MIN : int32_t(int_at(col, i)), raw_);
-    else if (dt == "short") put_be(null ? INT16_MIN : int16_t(int_at(col, i)), raw_);
-    else if (dt == "unsignedByte") raw_ += char(null ? 255 : uint8_t(int_at(col, i)));
-    else if (dt == "boolean") raw_ += null ? '?' : int_at(col, i) ? 'T' : 'F';
+  void binary_value(const parquet::Column& col, Kind k, size_t i, bool null) {
+    switch (k) {
+      case Kind::Double: put_be(null ? NAN : double_at(col, i), raw_); break;
+      case Kind::Float: put_be(null ? NAN : float(double_at(col, i)), raw_); break;
+      case Kind::Long: put_be(null ? int64_t(INT64_MIN) : int64_t(int_at(col, i)), raw_); break;
+      case Kind::Int: put_be(null ? int32_t(INT32_MIN) : int32_t(int_at(col, i)), raw_); break;
+      case Kind::Short: put_be(null ? int16_t(INT16_MIN) : int16_t(int_at(col, i)), raw_); break;  // not promoted to int
+      case Kind::UByte: raw_ += char(null ? 255 : uint8_t(int_at(col, i))); break;
+      case Kind::Boolean: raw_ += null ? '?' : int_at(col, i) ? 'T' : 'F'; break;
+      case Kind::Other: break;
+    }
   }
 
-  void binary_cell(const parquet::Column& col, const VotType& t, size_t r) {
+  void binary_cell(const parquet::Column& col, size_t c, size_t r) {
+    const VotType& t = types_[c];
     bool null = col.is_null(r);
     if (t.arraysize.empty()) {
-      binary_value(col, t.datatype, r, null);
+      binary_value(col, kinds_[c], r, null);
       return;
     }
     if (t.datatype == "char" || col.field.type == Type::Binary) {
@@ -242,14 +276,24 @@ class VotableWriter : public TableWriter {
     }
     size_t first = 0, last = 0;
     if (!null) value_range(col, r, first, last);
+    if (fixed_[c]) {
+      // A fixed size (a point or circle): exactly that many values, no count; NaN pads.
+      for (size_t k = 0; k < fixed_[c]; k++) {
+        size_t i = first + k;
+        binary_value(col, kinds_[c], i, i >= last || col.value_is_null(i));
+      }
+      return;
+    }
     put_be(int32_t(last - first), raw_);
-    for (size_t i = first; i < last; i++) binary_value(col, t.datatype, i, col.value_is_null(i));
+    for (size_t i = first; i < last; i++) binary_value(col, kinds_[c], i, col.value_is_null(i));
   }
 
   Format format_;
   std::vector<parquet::Field> schema_;
   WriterOptions opts_;
   std::vector<VotType> types_;
+  std::vector<Kind> kinds_;
+  std::vector<size_t> fixed_;  // a fixed arraysize (geometry), 0 otherwise
   std::string raw_, cell_;
   Base64Stream b64_;
 };

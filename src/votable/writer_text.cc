@@ -75,7 +75,8 @@ void json_string(std::string_view s, std::string& out) {
 
 class JsonWriter : public TableWriter {
  public:
-  explicit JsonWriter(const std::vector<parquet::Field>& schema) : schema_(schema) {}
+  JsonWriter(const std::vector<parquet::Field>& schema, std::vector<ColumnMeta> meta)
+      : schema_(schema), meta_(std::move(meta)) {}
 
   void begin(std::string& out) override {
     out += "{\"metadata\":[";
@@ -85,7 +86,9 @@ class JsonWriter : public TableWriter {
       json_string(schema_[c].name, out);
       out += ",\"datatype\":\"" + t.datatype + "\"";
       if (!t.arraysize.empty()) out += ",\"arraysize\":\"" + t.arraysize + "\"";
-      if (!t.xtype.empty()) out += ",\"xtype\":\"" + t.xtype + "\"";
+      // A geometry column (DALI xtype point, circle, polygon) is an array of doubles.
+      std::string xtype = c < meta_.size() && !meta_[c].xtype.empty() ? meta_[c].xtype : t.xtype;
+      if (!xtype.empty()) out += ",\"xtype\":\"" + xtype + "\"";
       out += '}';
     }
     out += "],\n\"data\":[";
@@ -140,14 +143,15 @@ class JsonWriter : public TableWriter {
   }
 
   std::vector<parquet::Field> schema_;
+  std::vector<ColumnMeta> meta_;
   std::string tmp_;
   size_t rows_ = 0;
 };
 
 }  // namespace
 
-std::unique_ptr<TableWriter> make_text_writer(Format f, const std::vector<parquet::Field>& schema, WriterOptions) {
-  if (f == Format::Json) return std::make_unique<JsonWriter>(schema);
+std::unique_ptr<TableWriter> make_text_writer(Format f, const std::vector<parquet::Field>& schema, WriterOptions opts) {
+  if (f == Format::Json) return std::make_unique<JsonWriter>(schema, std::move(opts.meta));
   return std::make_unique<DelimitedWriter>(f == Format::Tsv ? '\t' : ',', schema);
 }
 

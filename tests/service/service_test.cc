@@ -4,7 +4,12 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <array>
+#include <cmath>
 #include <cstdlib>
+#include <sstream>
+
+#include "votable/reader.h"
 
 #include "../cli/cli_harness.h"
 #include "service_harness.h"
@@ -98,7 +103,8 @@ TEST(Service, BadRequestsGetDaliErrorsAndServiceKeepsServing) {
                     400, "unknown RESPONSEFORMAT 'xls'");
   expect_dali_error(tap_sync(c, {{"LANG", "ADQL"}, {"QUERY", "SELECT id FROM small_sky"}, {"MAXREC", "-1"}}), 400,
                     "MAXREC");
-  expect_dali_error(tap_sync(c, {{"LANG", "ADQL"}, {"QUERY", "SELECT id FROM nosuch"}}), 400, "no table 'nosuch'");
+  expect_dali_error(tap_sync(c, {{"LANG", "ADQL"}, {"QUERY", "SELECT id FROM nosuch"}}), 400,
+                    "no catalog 'nosuch' under the catalog root");
   expect_dali_error(tap_sync(c, {{"LANG", "ADQL"}, {"QUERY", std::string(200000, ' ') + "SELECT 1"}}), 413,
                     "QUERY is 200008 bytes");
   expect_dali_error(c.Get("/tap/nothing"), 404, "no resource at /tap/nothing");
@@ -122,16 +128,20 @@ TEST(Service, TableNamesStayUnderTheRoot) {
   fs::create_directory_symlink(fixture("small_sky_order1_collection"), fs::path(svc.root()) / "escape");
   auto c = svc.client();
   expect_dali_error(tap_sync(c, {{"LANG", "ADQL"}, {"QUERY", "SELECT COUNT(*) FROM escape"}}), 400,
-                    "leads outside the catalog root");
+                    "resolves outside the catalog root");
   expect_dali_error(tap_sync(c, {{"LANG", "ADQL"}, {"QUERY", "SELECT COUNT(*) FROM \"" + fixture("small_sky") + "\""}}),
-                    400, "not a plain name");
-  expect_dali_error(tap_sync(c, {{"LANG", "ADQL"}, {"QUERY", "SELECT COUNT(*) FROM \"..\""}}), 400, "not a plain name");
+                    400, "only names relative to the catalog root");
+  expect_dali_error(tap_sync(c, {{"LANG", "ADQL"}, {"QUERY", "SELECT COUNT(*) FROM \"..\""}}), 400,
+                    "'..' is not allowed");
+  expect_dali_error(tap_sync(c, {{"LANG", "ADQL"}, {"QUERY", "SELECT COUNT(*) FROM \"small_sky/../../x\""}}), 400,
+                    "'..' is not allowed");
   expect_dali_error(
       tap_sync(c, {{"LANG", "ADQL"}, {"QUERY", "SELECT id FROM small_sky WHERE id IN (SELECT id FROM \"/etc\")"}}),
-      400, "not a plain name");
+      400, "only names relative to the catalog root");
   auto r = c.Get("/tap/tables");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->body.find("<name>escape</name>"), std::string::npos);
+  expect_dali_error(c.Get("/tap/tables/escape"), 404, "resolves outside the catalog root");
 }
 
 TEST(Service, NewCatalogAppearsWithoutRestartAndVosi) {
@@ -213,6 +223,48 @@ TEST(Service, SigtermStopsCleanly) {
 
 namespace {
 
+// A TABLEDATA VOTable of targets (id, ra, dec).
+std::string targets_votable(const std::vector<std::array<double, 3>>& rows) {
+  std::string v =
+      "<?xml version=\"1.0\"?>\n<VOTABLE version=\"1.4\" xmlns=\"http://www.ivoa.net/xml/VOTable/v1.3\">"
+      "<RESOURCE><TABLE><FIELD name=\"id\" datatype=\"long\"/><FIELD name=\"ra\" datatype=\"double\"/>"
+      "<FIELD name=\"dec\" datatype=\"double\"/><DATA><TABLEDATA>\n";
+  for (const auto& r : rows) {
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "<TR><TD>%lld</TD><TD>%.17g</TD><TD>%.17g</TD></TR>\n", (long long)r[0], r[1], r[2]);
+    v += buf;
+  }
+  return v + "</TABLEDATA></DATA></TABLE></RESOURCE></VOTABLE>\n";
+}
+
+const char* kUploadXmatch =
+    "SELECT u.id AS target, c.id FROM TAP_UPLOAD.t AS u JOIN small_sky AS c "
+    "ON 1 = CONTAINS(POINT('ICRS', c.ra, c.dec), CIRCLE('ICRS', u.ra, u.dec, 3.0)) ORDER BY target, c.id";
+
+// The same cross-match by brute force over the catalog's rows (read with the CLI).
+std::vector<std::vector<std::string>> brute_force_xmatch(const std::vector<std::array<double, 3>>& targets) {
+  auto rows = csv_rows(al_cli_test::run_cli({"query", "SELECT id, ra, dec FROM small_sky", "--root",
+                                             fixture(""), "--format", "csv", "-q"}).out);
+  std::vector<std::vector<std::string>> out = {{"target", "id"}};
+  std::vector<std::pair<long long, long long>> pairs;
+  for (const auto& t : targets)
+    for (size_t i = 1; i < rows.size(); i++) {
+      double ra = std::stod(rows[i][1]) * M_PI / 180, dec = std::stod(rows[i][2]) * M_PI / 180;
+      double tra = t[1] * M_PI / 180, tdec = t[2] * M_PI / 180;
+      double c = std::sin(dec) * std::sin(tdec) + std::cos(dec) * std::cos(tdec) * std::cos(ra - tra);
+      if (std::acos(std::min(1.0, c)) * 180 / M_PI <= 3.0) pairs.push_back({(long long)t[0], std::stoll(rows[i][0])});
+    }
+  std::sort(pairs.begin(), pairs.end());
+  for (const auto& [a, b] : pairs) out.push_back({std::to_string(a), std::to_string(b)});
+  return out;
+}
+
+const std::vector<std::array<double, 3>> kTargets = {{1, 300.0, -50.0}, {2, 320.0, -40.0}, {3, 10.0, 80.0}};
+
+}  // namespace
+
+namespace {
+
 std::string xml_unescape(std::string s) {
   const std::pair<const char*, const char*> entities[] = {{"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&amp;", "&"}};
   for (const auto& [from, to] : entities)
@@ -229,15 +281,32 @@ TEST(Service, EveryExampleRuns) {
   ASSERT_EQ(r->status, 200);
   const std::string open = "property=\"query\">";
   int examples = 0;
+  size_t upload_rows = 0;
   for (size_t at = 0; (at = r->body.find(open, at)) != std::string::npos; at++) {
     size_t begin = at + open.size(), end = r->body.find("</pre>", begin);
     std::string adql = xml_unescape(r->body.substr(begin, end - begin));
-    auto q = tap_sync(c, {{"LANG", "ADQL"}, {"QUERY", adql}, {"FORMAT", "csv"}});
+    httplib::MultipartFormDataItems items = {{"LANG", "ADQL", "", ""}, {"QUERY", adql, "", ""}, {"FORMAT", "csv", "", ""}};
+    if (adql.find("TAP_UPLOAD.t") != std::string::npos) {
+      // The example names its upload as a generic parameter: send a target list in that part.
+      EXPECT_NE(r->body.find("<span property=\"key\">UPLOAD</span><span property=\"value\">t,param:t</span>", end),
+                std::string::npos);
+      items.push_back({"UPLOAD", "t,param:t", "", ""});
+      // Targets at three catalog positions, so the 5-arcsecond cross-match finds them.
+      auto cat = csv_rows(al_cli_test::run_cli({"query", "SELECT TOP 3 id, ra, dec FROM small_sky ORDER BY id",
+                                                "--root", svc.root(), "--format", "csv", "-q"}).out);
+      std::vector<std::array<double, 3>> targets;
+      for (size_t i = 1; i < cat.size(); i++)
+        targets.push_back({std::stod(cat[i][0]), std::stod(cat[i][1]), std::stod(cat[i][2])});
+      items.push_back({"t", targets_votable(targets), "t.xml", "text/xml"});
+      upload_rows = csv_rows(c.Post("/tap/sync", items)->body).size();
+    }
+    auto q = c.Post("/tap/sync", items);
     ASSERT_TRUE(q);
     EXPECT_EQ(q->status, 200) << adql << "\n" << q->body;
     examples++;
   }
-  EXPECT_EQ(examples, 3);  // cone, sky map, cross-match (no light-curve catalog here)
+  EXPECT_EQ(upload_rows, 4u);  // a header and each target matching its own row
+  EXPECT_EQ(examples, 4);  // cone, sky map, cross-match, upload cross-match (no light-curve catalog here)
 }
 
 }  // namespace
@@ -377,3 +446,166 @@ TEST(Service, DestroyedJobsFilesAreRemoved) {
 }
 
 }  // namespace
+
+TEST(Service, UploadMultipartCrossMatchEqualsBruteForce) {
+  ServiceProcess svc({"small_sky"});
+  auto c = svc.client();
+  httplib::MultipartFormDataItems items = {{"LANG", "ADQL", "", ""},
+                                           {"QUERY", kUploadXmatch, "", ""},
+                                           {"FORMAT", "csv", "", ""},
+                                           {"UPLOAD", "t,param:targets", "", ""},
+                                           {"targets", targets_votable(kTargets), "targets.xml", "text/xml"}};
+  auto r = c.Post("/tap/sync", items);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto want = brute_force_xmatch(kTargets);
+  EXPECT_GT(want.size(), 2u);  // the targets do find rows
+  EXPECT_EQ(csv_rows(r->body), want);
+}
+
+TEST(Service, UploadFromUrlAndAsync) {
+  ServiceProcess svc({"small_sky"});
+  // The target list served over HTTP by a server of the test's own on 127.0.0.1.
+  httplib::Server files;
+  std::string doc = targets_votable(kTargets);
+  files.Get("/targets.xml", [&](const httplib::Request&, httplib::Response& res) { res.set_content(doc, "text/xml"); });
+  files.Get("/missing.xml", [&](const httplib::Request&, httplib::Response& res) { res.status = 404; });
+  int port = files.bind_to_any_port("127.0.0.1");
+  std::thread server([&] { files.listen_after_bind(); });
+  std::string url = "http://127.0.0.1:" + std::to_string(port);
+  auto c = svc.client();
+  auto r = tap_sync(c, {{"LANG", "ADQL"}, {"QUERY", kUploadXmatch}, {"FORMAT", "csv"},
+                        {"UPLOAD", "t," + url + "/targets.xml"}});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(csv_rows(r->body), brute_force_xmatch(kTargets));
+  expect_dali_error(tap_sync(c, {{"LANG", "ADQL"}, {"QUERY", kUploadXmatch}, {"UPLOAD", "t," + url + "/missing.xml"}}),
+                    400, "answered HTTP 404");
+  // An async job keeps its uploaded part until it runs.
+  httplib::MultipartFormDataItems items = {{"LANG", "ADQL", "", ""},
+                                           {"QUERY", kUploadXmatch, "", ""},
+                                           {"FORMAT", "csv", "", ""},
+                                           {"PHASE", "RUN", "", ""},
+                                           {"UPLOAD", "t,param:targets", "", ""},
+                                           {"targets", doc, "targets.xml", "text/xml"}};
+  auto created = c.Post("/tap/async", items);
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 303) << created->body;
+  std::string job = created->get_header_value("Location");
+  job = job.substr(job.find("/tap/async/"));
+  std::string phase;
+  for (int i = 0; i < 300 && phase != "COMPLETED" && phase != "ERROR"; i++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    phase = c.Get(job + "/phase")->body;
+  }
+  ASSERT_EQ(phase, "COMPLETED") << c.Get(job + "/error")->body;
+  auto result = c.Get(job + "/results/result");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(csv_rows(result->body), brute_force_xmatch(kTargets)) << c.Get(job)->body;
+  // The upload may also come with later parameters of a PENDING job.
+  auto pending = c.Post("/tap/async", httplib::Params{{"LANG", "ADQL"}, {"QUERY", kUploadXmatch}, {"FORMAT", "csv"}});
+  ASSERT_TRUE(pending);
+  std::string job2 = pending->get_header_value("Location");
+  job2 = job2.substr(job2.find("/tap/async/"));
+  httplib::MultipartFormDataItems more = {{"UPLOAD", "t,param:later", "", ""},
+                                          {"later", doc, "later.xml", "text/xml"}};
+  auto posted = c.Post(job2 + "/parameters", more);
+  ASSERT_TRUE(posted);
+  EXPECT_EQ(posted->status, 303) << posted->body;
+  c.Post(job2 + "/phase", httplib::Params{{"PHASE", "RUN"}});
+  phase.clear();
+  for (int i = 0; i < 300 && phase != "COMPLETED" && phase != "ERROR"; i++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    phase = c.Get(job2 + "/phase")->body;
+  }
+  ASSERT_EQ(phase, "COMPLETED") << c.Get(job2 + "/error")->body;
+  EXPECT_EQ(csv_rows(c.Get(job2 + "/results/result")->body), brute_force_xmatch(kTargets));
+  files.stop();
+  server.join();
+}
+
+TEST(Service, BadUploadsAreRefused) {
+  ServiceProcess svc({"small_sky"}, {"--max-upload", "2000", "--upload-timeout", "1"});
+  auto c = svc.client();
+  auto post = [&](const std::string& upload, const std::string& part) {
+    httplib::MultipartFormDataItems items = {{"LANG", "ADQL", "", ""},
+                                             {"QUERY", "SELECT COUNT(*) FROM TAP_UPLOAD.t", "", ""},
+                                             {"UPLOAD", upload, "", ""},
+                                             {"targets", part, "targets.xml", "text/xml"}};
+    return c.Post("/tap/sync", items);
+  };
+  expect_dali_error(post("t,param:targets", "<VOTABLE><RESOURCE><TABLE><FIELD name=\"x\" datatype=\"nope\"/>"), 400,
+                    "upload 't' is not a valid VOTable");
+  std::vector<std::array<double, 3>> many;
+  for (int i = 0; i < 100; i++) many.push_back({double(i), 1.0 * i, 0.5});
+  expect_dali_error(post("t,param:targets", targets_votable(many)), 413, "larger than the upload limit of 2000 bytes");
+  // Two documents that fit alone but not together.
+  std::vector<std::array<double, 3>> half(many.begin(), many.begin() + 20);
+  ASSERT_LT(targets_votable(half).size(), 2000u);
+  ASSERT_GT(2 * targets_votable(half).size(), 2000u);
+  expect_dali_error(post("t,param:targets;u,param:targets", targets_votable(half)), 413, "upload 'u' makes the uploads");
+  // URL uploads: one too large, one that sends too slowly (the test's own server on 127.0.0.1).
+  httplib::Server files;
+  files.Get("/big.xml", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(targets_votable(many), "text/xml");
+  });
+  files.Get("/slow.xml", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider("text/xml", [](size_t, httplib::DataSink& sink) {
+      for (int i = 0; i < 30 && sink.is_writable(); i++) {
+        sink.write("<", 1);
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      sink.done();
+      return true;
+    });
+  });
+  int port = files.bind_to_any_port("127.0.0.1");
+  std::thread server([&] { files.listen_after_bind(); });
+  std::string url = "http://127.0.0.1:" + std::to_string(port);
+  expect_dali_error(post("t," + url + "/big.xml", ""), 413, "larger than the upload limit");
+  auto t0 = std::chrono::steady_clock::now();
+  expect_dali_error(post("t," + url + "/slow.xml", ""), 400, "took longer than 1 s");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(2500));
+  files.stop();
+  server.join();
+  expect_dali_error(post("t,param:other", targets_votable(kTargets)), 400, "does not have");
+  expect_dali_error(post("t", targets_votable(kTargets)), 400, "must be name,URI");
+  expect_dali_error(post("1t,param:targets", targets_votable(kTargets)), 400, "UPLOAD table name '1t'");
+  expect_dali_error(post("t,file:///etc/passwd", targets_votable(kTargets)), 400, "param:PART or an http(s):// URL");
+  // Nothing listens on port 1: the TLS client fails with a clear message, not a hang.
+  expect_dali_error(post("t,https://127.0.0.1:1/t.xml", ""), 400, "cannot fetch upload URL 'https://127.0.0.1:1/t.xml'");
+  auto ok = post("t,param:targets", targets_votable(kTargets));
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200) << ok->body;
+}
+
+TEST(Service, GeometryColumnsCarryDaliXtypes) {
+  ServiceProcess svc({"small_sky"});
+  auto c = svc.client();
+  const std::string q = "SELECT TOP 3 id, POINT(ra, dec) AS p, CIRCLE(ra, dec, 0.5) AS c FROM small_sky ORDER BY id";
+  auto td = tap_sync(c, {{"LANG", "ADQL"}, {"QUERY", q}, {"FORMAT", "votable/td"}});
+  ASSERT_TRUE(td);
+  ASSERT_EQ(td->status, 200) << td->body;
+  EXPECT_NE(td->body.find("<FIELD name=\"p\" datatype=\"double\" arraysize=\"2\" xtype=\"point\""), std::string::npos)
+      << td->body;
+  EXPECT_NE(td->body.find("<FIELD name=\"c\" datatype=\"double\" arraysize=\"3\" xtype=\"circle\""), std::string::npos);
+  auto csv = csv_rows(tap_sync(c, {{"LANG", "ADQL"}, {"QUERY", q}, {"FORMAT", "csv"}})->body);
+  auto plain = csv_rows(tap_sync(c, {{"LANG", "ADQL"}, {"QUERY", "SELECT TOP 3 id, ra, dec FROM small_sky ORDER BY id"},
+                                     {"FORMAT", "csv"}})->body);
+  ASSERT_EQ(csv.size(), 4u);
+  for (size_t i = 1; i < 4; i++) {
+    std::istringstream p(csv[i][1]);
+    double ra, dec;
+    p >> ra >> dec;
+    EXPECT_DOUBLE_EQ(ra, std::stod(plain[i][1]));
+    EXPECT_DOUBLE_EQ(dec, std::stod(plain[i][2]));
+  }
+  // BINARY2 reads back through the project's VOTable reader with the fixed array sizes.
+  auto b2 = tap_sync(c, {{"LANG", "ADQL"}, {"QUERY", q}});
+  ASSERT_TRUE(b2);
+  auto vt = astrolake::votable::read_votable(b2->body);
+  ASSERT_EQ(vt.fields.size(), 3u);
+  EXPECT_EQ(vt.fields[1].xtype, "point");
+  EXPECT_EQ(vt.fields[2].arraysize, "3");
+  EXPECT_EQ(vt.table.rows(), 3u);
+}

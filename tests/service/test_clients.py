@@ -22,9 +22,9 @@ CATALOGS = ["small_sky", "small_sky_source", "small_sky_order1_collection"]
 
 
 class Service:
-    def __init__(self, root, state):
+    def __init__(self, root, state, extra=()):
         self.root, self.state = root, state
-        self.proc = subprocess.Popen([BIN, "serve", "--root", root, "--state", state, "--port", "0"],
+        self.proc = subprocess.Popen([BIN, "serve", "--root", root, "--state", state, "--port", "0", *extra],
                                      stderr=subprocess.PIPE, text=True)
         line = self.proc.stderr.readline()
         m = re.search(r'"url":"(http://127\.0\.0\.1:\d+/tap)"', line)
@@ -179,3 +179,102 @@ def test_stilts_taplint_clean(svc):
     totals = re.search(r"Totals: Errors: (\d+); Warnings: (\d+)", out)
     assert totals, out[-2000:]
     assert totals.groups() == ("0", "0"), "\n".join(l for l in out.splitlines() if l[:2] in ("E-", "W-"))
+
+
+UPLOAD_XMATCH = ("SELECT u.id AS target, c.id FROM TAP_UPLOAD.t AS u JOIN small_sky AS c "
+                 "ON 1 = CONTAINS(POINT('ICRS', c.ra, c.dec), CIRCLE('ICRS', u.ra, u.dec, 3.0)) "
+                 "ORDER BY target, c.id")
+TARGETS = [(1, 300.0, -50.0), (2, 320.0, -40.0), (3, 10.0, 80.0)]
+
+
+def brute_force_pairs(root):
+    """The upload cross-match by brute force over the catalog's rows as the CLI reads them."""
+    import math
+    _, rows = cli_rows("SELECT id, ra, dec FROM small_sky", root)
+    pairs = []
+    for tid, tra, tdec in TARGETS:
+        for cid, ra, dec in rows:
+            c = (math.sin(math.radians(dec)) * math.sin(math.radians(tdec)) +
+                 math.cos(math.radians(dec)) * math.cos(math.radians(tdec)) * math.cos(math.radians(ra - tra)))
+            if math.degrees(math.acos(min(1.0, c))) <= 3.0:
+                pairs.append((tid, int(cid)))
+    return sorted(pairs)
+
+
+def targets_table():
+    from astropy.table import Table
+    return Table(rows=TARGETS, names=("id", "ra", "dec"), dtype=("i8", "f8", "f8"))
+
+
+def test_pyvo_upload_cross_match_equals_brute_force(svc, root):
+    want = brute_force_pairs(root)
+    assert len(want) > 1
+    tap = pyvo.dal.TAPService(svc.url)
+    got = tap.run_sync(UPLOAD_XMATCH, uploads={"t": targets_table()}).to_table()
+    assert sorted((int(r["target"]), int(r["id"])) for r in got) == want
+    # The same through an async job (the upload travels with the job's creation).
+    got = tap.run_async(UPLOAD_XMATCH, uploads={"t": targets_table()}).to_table()
+    assert sorted((int(r["target"]), int(r["id"])) for r in got) == want
+
+
+def test_pyvo_upload_from_url(svc, root, tmp_path):
+    """UPLOAD=t,http://...: the service fetches the VOTable from a server the test starts."""
+    import functools
+    import http.server
+    targets_table().write(str(tmp_path / "targets.vot"), format="votable")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/targets.vot"
+        tap = pyvo.dal.TAPService(svc.url)
+        got = tap.run_sync(UPLOAD_XMATCH, uploads={"t": url}).to_table()
+        assert sorted((int(r["target"]), int(r["id"])) for r in got) == brute_force_pairs(root)
+    finally:
+        server.shutdown()
+
+
+def test_pyvo_upload_errors(root, tmp_path):
+    svc = Service(root, str(tmp_path / "state"), ["--max-upload", "200000"])
+    tap = pyvo.dal.TAPService(svc.url)
+    r = requests.post(svc.url + "/sync", data={"LANG": "ADQL", "QUERY": "SELECT * FROM TAP_UPLOAD.t",
+                                               "UPLOAD": "t,param:t"},
+                      files={"t": ("t.xml", b"<VOTABLE><RESOURCE><TABLE><DATA>", "text/xml")})
+    assert r.status_code == 400
+    assert "upload 't' is not a valid VOTable" in r.text and 'value="ERROR"' in r.text
+    big = io.BytesIO()
+    from astropy.table import Table
+    Table({"id": list(range(20_000))}).write(big, format="votable", tabledata_format="tabledata")
+    r = requests.post(svc.url + "/sync", data={"LANG": "ADQL", "QUERY": "SELECT COUNT(*) FROM TAP_UPLOAD.t",
+                                               "UPLOAD": "t,param:t"},
+                      files={"t": ("t.xml", big.getvalue(), "text/xml")})
+    assert r.status_code == 413
+    assert "larger than the upload limit" in r.text
+    with pytest.raises(pyvo.dal.DALQueryError, match="no upload table TAP_UPLOAD.nope"):
+        tap.run_sync("SELECT * FROM TAP_UPLOAD.nope", uploads={"t": targets_table()})
+    assert svc.stop() == 0
+
+
+def test_pyvo_geometry_columns_have_xtypes(svc, root):
+    tap = pyvo.dal.TAPService(svc.url)
+    res = tap.run_sync("SELECT TOP 3 id, ra, dec, POINT(ra, dec) AS p, CIRCLE(ra, dec, 0.25) AS c "
+                       "FROM small_sky ORDER BY id")
+    assert res.fieldname_with_ucd("pos.eq.ra;meta.main") == "ra"
+    assert res.getdesc("p").xtype == "point" and res.getdesc("p").arraysize == "2"
+    assert res.getdesc("c").xtype == "circle" and res.getdesc("c").arraysize == "3"
+    t = res.to_table()
+    for row in t:
+        assert list(row["p"]) == [row["ra"], row["dec"]]
+        assert list(row["c"]) == [row["ra"], row["dec"], 0.25]
+
+
+def test_stilts_tapquery_upload_matches_brute_force(svc, root, tmp_path):
+    targets = tmp_path / "targets.vot"
+    targets_table().write(str(targets), format="votable")
+    out = tmp_path / "out.csv"
+    subprocess.run(["stilts", "tapquery", f"tapurl={svc.url}", f"adql={UPLOAD_XMATCH}", "sync=true",
+                    "nupload=1", f"upload1={targets}", "upname1=t", f"out={out}", "ofmt=csv"],
+                   check=True, capture_output=True, text=True, timeout=120)
+    rows = list(csv.reader(open(out)))
+    assert rows[0] == ["target", "id"]
+    assert sorted((int(a), int(b)) for a, b in rows[1:]) == brute_force_pairs(root)

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "votable/reader.h"
+
 namespace {
 
 using namespace astrolake;
@@ -168,6 +170,71 @@ TEST(VotableWriter, ErrorDocumentEscapesMessage) {
   EXPECT_NE(doc.find("<INFO name=\"QUERY_STATUS\" value=\"ERROR\">no column 'x' &lt; 3 &amp; ?</INFO>"),
             std::string::npos)
       << doc;
+}
+
+}  // namespace
+
+namespace {
+
+// Every integer width with a null, read back by the project's reader: a null short must take
+// two bytes in BINARY and BINARY2 like any other short, or every later cell is misread.
+TEST(VotableWriter, IntegerNullsOfEveryWidthRoundTrip) {
+  Table t;
+  Column s(Field{"s", Type::Int16}), i(Field{"i", Type::Int32}), l(Field{"l", Type::Int64}), after(Field{"after", Type::Double});
+  s.push<int16_t>(-5); s.push_null();
+  i.push<int32_t>(6); i.push_null();
+  l.push<int64_t>(7); l.push_null();
+  after.push<double>(1.5); after.push<double>(2.5);
+  t.columns = {s, i, l, after};
+  for (auto f : {votable::Format::Binary, votable::Format::Binary2, votable::Format::TableData}) {
+    std::vector<Field> schema;
+    for (const auto& c : t.columns) schema.push_back(c.field);
+    auto w = votable::make_writer(f, schema);
+    std::string doc;
+    w->begin(doc);
+    w->write(t, 0, 2, doc);
+    w->finish(votable::Status::Ok, "", doc);
+    votable::VoTable back = votable::read_votable(doc);
+    ASSERT_EQ(back.table.rows(), 2u) << doc;
+    EXPECT_EQ(back.table.columns[0].as_double(0), -5);
+    EXPECT_TRUE(back.table.columns[0].is_null(1));
+    EXPECT_TRUE(back.table.columns[1].is_null(1));
+    EXPECT_TRUE(back.table.columns[2].is_null(1));
+    EXPECT_EQ(back.table.columns[3].as_double(1), 2.5);
+  }
+}
+
+// Geometry columns (lists of doubles with a DALI xtype): fixed arraysize for points and
+// circles, no count in the binary stream; the reader gets the values back.
+TEST(VotableWriter, GeometryXtypesHaveFixedArraysizes) {
+  Table t;
+  Column p(Field{"p", Type::Double, true, true}), poly(Field{"poly", Type::Double, true, true});
+  p.list_offsets = {0, 2, 2};
+  p.list_valid = {1, 0};
+  p.push<double>(10.0); p.push<double>(-20.0);
+  poly.list_offsets = {0, 6, 12};
+  poly.list_valid = {1, 1};
+  for (int k = 0; k < 12; k++) poly.push<double>(k);
+  t.columns = {p, poly};
+  votable::WriterOptions wo;
+  wo.meta = {{"deg", "", "", "point"}, {"deg", "", "", "polygon"}};
+  for (auto f : {votable::Format::Binary, votable::Format::Binary2, votable::Format::TableData}) {
+    auto w = votable::make_writer(f, {p.field, poly.field}, wo);
+    std::string doc;
+    w->begin(doc);
+    w->write(t, 0, 2, doc);
+    w->finish(votable::Status::Ok, "", doc);
+    EXPECT_NE(doc.find("<FIELD name=\"p\" datatype=\"double\" arraysize=\"2\" xtype=\"point\" unit=\"deg\"/>"),
+              std::string::npos) << doc;
+    EXPECT_NE(doc.find("<FIELD name=\"poly\" datatype=\"double\" arraysize=\"*\" xtype=\"polygon\""),
+              std::string::npos);
+    votable::VoTable back = votable::read_votable(doc);
+    ASSERT_EQ(back.table.rows(), 2u);
+    const Column& bp = back.table.columns[0];
+    EXPECT_EQ(bp.as_double(size_t(bp.list_offsets[0])), 10.0);
+    EXPECT_EQ(bp.as_double(size_t(bp.list_offsets[0]) + 1), -20.0);
+    EXPECT_EQ(back.table.columns[1].list_offsets[2] - back.table.columns[1].list_offsets[1], 6);
+  }
 }
 
 }  // namespace

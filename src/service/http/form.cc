@@ -50,6 +50,14 @@ std::string form_decode(const std::string& s) {
   return out;
 }
 
+std::string request_part(const RequestParams& p, const std::string& name) {
+  auto f = p.files.find(upper(name));
+  if (f != p.files.end()) return f->second.content;
+  auto v = p.values.find(upper(name));
+  if (v != p.values.end()) return v->second;
+  throw DaliError(400, "UPLOAD names part '" + name + "', which the request does not have");
+}
+
 RequestParams read_params(const httplib::Request& req, const httplib::ContentReader* reader) {
   RequestParams out;
   for (const auto& [k, v] : req.params) out.values.emplace(upper(k), v);  // query string

@@ -17,6 +17,10 @@ struct RequestParams {
 // `reader` is null for GET. Throws DaliError(400) for a body that cannot be read or decoded.
 RequestParams read_params(const httplib::Request& req, const httplib::ContentReader* reader);
 
+// The content of the multipart part `name` (case-insensitive) that carries a file, or of a
+// plain parameter of that name; throws DaliError(400) when the request has neither.
+std::string request_part(const RequestParams& p, const std::string& name);
+
 // Decodes %XX and '+' (form encoding). Throws DaliError(400) on a bad escape.
 std::string form_decode(const std::string& s);
 

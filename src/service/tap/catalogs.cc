@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <functional>
-#include <set>
 
+#include "catalog/catalog.h"
 #include "service/tap/metadata.h"
 
 namespace fs = std::filesystem;
@@ -65,66 +64,16 @@ TableEntry CatalogRoot::find(const std::string& name) const {
       }
     if (matches != 1) throw NoSuchTable("no table '" + name + "'");
   }
-  fs::path real = fs::canonical(fs::path(root_) / chosen, ec);
-  if (ec) throw NoSuchTable("no table '" + name + "'");
-  // Symlinks are followed, but the target must stay under the root.
-  fs::path rel = real.lexically_relative(root_);
-  if (rel.empty() || *rel.begin() == ".." || rel.is_absolute())
-    throw NoSuchTable("table '" + name + "' leads outside the catalog root");
-  if (!fs::is_directory(real) || !is_catalog_dir(real.string())) throw NoSuchTable("no table '" + name + "'");
+  // Symlinks are followed, but the target must stay under the root: the planner's check
+  // (PlanOptions::confine_to_root), so listing and querying agree.
+  std::string real;
+  try {
+    real = catalog::confined_catalog_path(root_, chosen);
+  } catch (const std::invalid_argument& e) {
+    throw NoSuchTable(e.what());
+  }
+  if (real.empty() || !fs::is_directory(real) || !is_catalog_dir(real)) throw NoSuchTable("no table '" + name + "'");
   return {chosen, (fs::path(root_) / chosen).string()};
-}
-
-void CatalogRoot::check_statement(const adql::Statement& stmt) const {
-  using namespace adql;
-  std::set<std::string> ctes;  // WITH names (lower case): not directories
-  std::function<void(const Query&)> query;
-  std::function<void(const Expr&)> expr;
-  std::function<void(const TableRef&)> table = [&](const TableRef& t) {
-    if (t.kind == TableRefKind::Table) {
-      const Identifier& last = t.names.back();
-      std::string lower = last.name;
-      for (char& c : lower) c = char(std::tolower(c));
-      if (t.names.size() == 1 && ctes.count(lower)) return;
-      std::vector<std::string> names;
-      for (const auto& n : t.names) names.push_back(n.name);
-      if (is_tap_schema_name(names)) return;
-      find(last.name);
-    } else if (t.kind == TableRefKind::Subquery) {
-      if (t.subquery) query(*t.subquery);
-    } else {
-      if (t.left) table(*t.left);
-      if (t.right) table(*t.right);
-      if (t.on) expr(*t.on);
-    }
-  };
-  expr = [&](const Expr& e) {
-    if (e.subquery) query(*e.subquery);
-    if (e.else_result) expr(*e.else_result);
-    for (const auto& a : e.args)
-      if (a) expr(*a);
-  };
-  query = [&](const Query& q) {
-    for (const auto& w : q.with) {
-      std::string lower = w.name.name;
-      for (char& c : lower) c = char(std::tolower(c));
-      ctes.insert(lower);
-      if (w.query) query(*w.query);
-    }
-    if (q.left) query(*q.left);
-    if (q.right) query(*q.right);
-    for (const auto& i : q.items)
-      if (i.expr) expr(*i.expr);
-    for (const auto& f : q.from)
-      if (f) table(*f);
-    if (q.where) expr(*q.where);
-    if (q.having) expr(*q.having);
-    for (const auto& g : q.group_by)
-      if (g) expr(*g);
-    for (const auto& o : q.order_by)
-      if (o.expr) expr(*o.expr);
-  };
-  if (stmt.query) query(*stmt.query);
 }
 
 }  // namespace astrolake::service

@@ -3,13 +3,13 @@
 // each call, so a catalog added while the service runs appears without a restart.
 //
 // Names are confined to the root: a table name must be a plain directory name (no '/', no
-// "." or "..", not absolute) and, with symlinks resolved, must stay under the root.
+// "." or "..", not absolute) and, with symlinks resolved, must stay under the root
+// (catalog::confined_catalog_path, the check the planner makes for queries too).
 #pragma once
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "adql/ast.h"
 
 namespace astrolake::service {
 
@@ -35,10 +35,6 @@ class CatalogRoot {
   // The directory of table `name` (exact name, else the only case-insensitive match). Throws
   // NoSuchTable naming it when it is not a plain name under the root or not a catalog.
   TableEntry find(const std::string& name) const;
-
-  // Checks every table a statement names (FROM items, joins, subqueries, WITH bodies): WITH
-  // names are allowed, everything else must pass find(). Throws NoSuchTable.
-  void check_statement(const adql::Statement& stmt) const;
 
  private:
   std::string root_;

@@ -1,7 +1,6 @@
 #include "service/tap/query.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "adql/lexer.h"
 #include "adql/parser.h"
@@ -12,100 +11,19 @@
 
 namespace astrolake::service {
 
-namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string get(const ParamMap& p, const std::string& key) {
-  auto it = p.find(key);
-  return it == p.end() ? "" : it->second;
-}
-
-// RESPONSEFORMAT values: short names, MIME types (parameters such as ";header=present" and
-// spaces ignored, except VOTable's serialization).
-void parse_format(const std::string& given, TapParams& t) {
-  std::string f;
-  for (char c : lower(given))
-    if (c != ' ') f += c;
-  std::string base = f.substr(0, f.find(';'));
-  using votable::Format;
-  if (f.empty() || f == "votable" || f == "votable/b2" || f == "application/x-votable+xml" || f == "text/xml" ||
-      f == "application/x-votable+xml;serialization=binary2" || f == "application/x-votable+xml;serialization=\"binary2\"")
-    t.format = Format::Binary2;
-  else if (f == "votable/td" || f == "votabletd" || f == "application/x-votable+xml;serialization=tabledata" ||
-           f == "application/x-votable+xml;serialization=\"tabledata\"")
-    t.format = Format::TableData;
-  else if (f == "votable/b" || f == "application/x-votable+xml;serialization=binary" ||
-           f == "application/x-votable+xml;serialization=\"binary\"")
-    t.format = Format::Binary;
-  else if (f == "csv" || base == "text/csv") t.format = Format::Csv;
-  else if (f == "tsv" || base == "text/tab-separated-values") t.format = Format::Tsv;
-  else if (f == "json" || base == "application/json") t.format = Format::Json;
-  else if (f == "parquet" || base == "application/vnd.apache.parquet" || base == "application/x-parquet") t.parquet = true;
-  else
-    throw DaliError(400, "unknown RESPONSEFORMAT '" + given +
-                             "' (use votable, votable/td, votable/b, votable/b2, csv, tsv, json or parquet)");
-}
-
-}  // namespace
-
-TapParams parse_tap_params(const ParamMap& p, const QueryLimits& limits) {
-  TapParams t;
-  std::string request = get(p, "REQUEST");
-  if (!request.empty() && request != "doQuery")
-    throw DaliError(400, "unknown REQUEST '" + request + "' (TAP supports REQUEST=doQuery)");
-  if (!p.count("LANG")) throw DaliError(400, "missing parameter LANG (use LANG=ADQL)");
-  std::string lang = get(p, "LANG");
-  if (lang != "ADQL" && lang != "ADQL-2.0" && lang != "ADQL-2.1")
-    throw DaliError(400, "unknown LANG '" + lang + "' (this service speaks ADQL, ADQL-2.0 and ADQL-2.1)");
-  if (!p.count("QUERY")) throw DaliError(400, "missing parameter QUERY");
-  t.query = get(p, "QUERY");
-  if (t.query.size() > limits.max_query_bytes)
-    throw DaliError(413, "QUERY is " + std::to_string(t.query.size()) + " bytes; the limit is " +
-                             std::to_string(limits.max_query_bytes));
-  if (t.query.find_first_not_of(" \t\r\n") == std::string::npos) throw DaliError(400, "QUERY is empty");
-  t.maxrec = limits.default_maxrec;
-  if (p.count("MAXREC")) {
-    const std::string& m = p.at("MAXREC");
-    size_t used = 0;
-    long long v = -1;
-    try {
-      v = std::stoll(m, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != m.size() || m.empty() || v < 0)
-      throw DaliError(400, "MAXREC must be a non-negative integer, not '" + m + "'");
-    t.maxrec = std::min<int64_t>(v, limits.max_maxrec);
-  }
-  t.format_name = p.count("RESPONSEFORMAT") ? get(p, "RESPONSEFORMAT") : get(p, "FORMAT");
-  parse_format(t.format_name, t);
-  if (p.count("UPLOAD") && !get(p, "UPLOAD").empty())
-    throw DaliError(400, "UPLOAD is not supported by this service yet");
-  return t;
-}
-
-std::string result_mime(const TapParams& t) {
-  if (t.parquet) return "application/vnd.apache.parquet";
-  std::string m = votable::mime_type(t.format);
-  if (t.format == votable::Format::Csv) m += ";header=present";
-  return m;
-}
-
 ResultStream::ResultStream(const TapParams& params, const CatalogRoot& root, const QueryLimits& limits,
-                           std::shared_ptr<engine::QueryContext> ctx)
-    : params_(params), ctx_(ctx ? std::move(ctx) : std::make_shared<engine::QueryContext>()) {
+                           std::shared_ptr<engine::QueryContext> ctx, const UploadTables& uploads)
+    : params_(params), ctx_(ctx ? std::move(ctx) : std::make_shared<engine::QueryContext>()), uploads_(uploads) {
   ctx_->set_time_limit(limits.time_limit_s);
   ctx_->set_memory_budget(limits.memory_budget);
   try {
     adql::Statement stmt = adql::parse(params.query);
     if (stmt.explain) throw DaliError(400, "EXPLAIN is not available through TAP");
-    root.check_statement(stmt);
     adql::PlanOptions po;
     po.root = root.path();
+    po.confine_to_root = true;  // the one check that names stay under the root
+    po.uploads = uploads_.tables;
+    po.upload_xtypes = uploads_.xtypes;
     po.ctx = ctx_.get();
     po.threads = limits.threads;
     po.progress = 0;
@@ -118,7 +36,10 @@ ResultStream::ResultStream(const TapParams& params, const CatalogRoot& root, con
   } catch (const DaliError&) {
     throw;
   } catch (const std::invalid_argument& e) {  // syntax, names, types (SyntaxError, PlanError, ExprError)
-    throw DaliError(400, e.what());
+    // The planner names the root directory; clients are told of "the catalog root" instead.
+    std::string m = e.what();
+    for (size_t at; (at = m.find(root.path())) != std::string::npos;) m.replace(at, root.path().size(), "the catalog root");
+    throw DaliError(400, m);
   } catch (const engine::QueryError& e) {  // a limit reached
     throw DaliError(400, e.what());
   } catch (const std::exception& e) {
@@ -134,6 +55,11 @@ bool ResultStream::write_all(const std::function<bool(const std::string&)>& sink
   for (size_t i = 0; i < plan_.schema.size(); i++) {
     if (plan_.schema[i].name == plan_.ra_column) wo.meta[i] = {"deg", "pos.eq.ra;meta.main", "", ""};
     if (plan_.schema[i].name == plan_.dec_column) wo.meta[i] = {"deg", "pos.eq.dec;meta.main", "", ""};
+    if (i < plan_.xtypes.size() && !plan_.xtypes[i].empty()) {
+      const std::string& x = plan_.xtypes[i];
+      bool geometry = x == "point" || x == "circle" || x == "polygon";  // DALI: degrees
+      wo.meta[i] = {geometry ? "deg" : "", "", "", x};
+    }
   }
   auto w = votable::make_writer(params_.format, plan_.schema, wo);
   std::string buf;

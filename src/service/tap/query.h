@@ -14,6 +14,7 @@
 #include "adql/planner.h"
 #include "engine/query_context.h"
 #include "service/tap/catalogs.h"
+#include "service/tap/upload.h"
 #include "votable/writer.h"
 
 namespace astrolake::service {
@@ -25,6 +26,7 @@ struct QueryLimits {
   int threads = 1;                    // engine threads per query
   double time_limit_s = 600;          // per query
   uint64_t memory_budget = 2ull << 30;
+  UploadLimits upload;                // TAP_UPLOAD documents
 };
 
 // Request parameters by upper-case name (first value wins).
@@ -36,6 +38,7 @@ struct TapParams {
   bool parquet = false;                               // RESPONSEFORMAT parquet
   votable::Format format = votable::Format::Binary2;  // otherwise
   std::string format_name;                            // as given, for messages
+  std::vector<UploadSpec> uploads;                    // UPLOAD
 };
 
 // Throws DaliError(400/413).
@@ -45,12 +48,13 @@ std::string result_mime(const TapParams& t);
 
 class ResultStream {
  public:
-  // Parses, checks table names, plans and pulls the first batch. Throws DaliError (400 for a
-  // bad query, 500 for a catalog that cannot be read).
+  // Parses, plans (catalog names confined to the root by the planner) and pulls the first
+  // batch. Throws DaliError (400 for a bad query, 500 for a catalog that cannot be read).
+  // `uploads` are the query's TAP_UPLOAD tables (load_uploads).
   // `ctx` (optional) lets the caller cancel the query at any time, planning included; the
   // limits are set on it here.
   ResultStream(const TapParams& params, const CatalogRoot& root, const QueryLimits& limits,
-               std::shared_ptr<engine::QueryContext> ctx = nullptr);
+               std::shared_ptr<engine::QueryContext> ctx = nullptr, const UploadTables& uploads = {});
 
   // Writes the whole result through `sink` (false from sink: the client is gone; the query is
   // cancelled). An error while streaming ends the document with an ERROR status. Returns
@@ -69,6 +73,7 @@ class ResultStream {
   TapParams params_;
   std::shared_ptr<engine::QueryContext> ctx_;
   adql::Plan plan_;
+  UploadTables uploads_;  // held while the plan reads them
   std::optional<parquet::Table> first_;
   bool first_pulled_ = false;
   int64_t sent_ = 0;

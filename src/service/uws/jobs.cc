@@ -4,6 +4,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 
 #include "service/tap/error.h"
@@ -82,7 +83,8 @@ JobManager::~JobManager() {
 
 std::string JobManager::job_dir(const std::string& id) const { return dir_ + "/" + id; }
 
-Job JobManager::create(const std::map<std::string, std::string>& params) {
+Job JobManager::create(const std::map<std::string, std::string>& params,
+                       const std::map<std::string, std::string>& parts) {
   Job j;
   j.id = new_job_id();
   j.creation_time = unix_now();
@@ -95,8 +97,25 @@ Job JobManager::create(const std::map<std::string, std::string>& params) {
     j.run_id = run_id->second;
     j.params.erase("RUNID");
   }
+  keep_parts(j.id, parts);
   store_.put(j);
   return j;
+}
+
+void JobManager::keep_parts(const std::string& id, const std::map<std::string, std::string>& parts) {
+  for (const auto& [name, content] : parts) {
+    // Part names become file names: only those an UPLOAD can name (upload.cc) are kept.
+    if (name.empty() || name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != std::string::npos ||
+        name[0] == '.')
+      continue;
+    fs::create_directories(job_dir(id) + "/uploads");
+    std::string path = job_dir(id) + "/uploads/" + name;
+    std::ofstream out(path + ".tmp", std::ios::binary);
+    out.write(content.data(), std::streamsize(content.size()));
+    out.close();
+    if (!out) throw std::runtime_error("cannot write " + path);
+    fs::rename(path + ".tmp", path);
+  }
 }
 
 Job JobManager::get(const std::string& id) const {
@@ -203,7 +222,16 @@ void JobManager::execute(std::string id) {
     file = tp.parquet ? "result.parquet" : "result.dat";
     mime = result_mime(tp);
     std::string path = job_dir(id) + "/" + file;
-    ResultStream stream(tp, root_, lim, ctx);  // an abort cancels ctx, planning included
+    UploadTables uploads = load_uploads(tp.uploads, [&](const std::string& name) {
+      std::string upper = name;
+      for (char& c : upper) c = char(std::toupper(static_cast<unsigned char>(c)));
+      std::ifstream in(job_dir(id) + "/uploads/" + upper, std::ios::binary);
+      if (in) return std::string(std::istreambuf_iterator<char>(in), {});
+      auto v = j.params.find(upper);
+      if (v != j.params.end()) return v->second;
+      throw DaliError(400, "UPLOAD names part '" + name + "', which the job was not created with");
+    }, lim.upload);
+    ResultStream stream(tp, root_, lim, ctx, uploads);  // an abort cancels ctx, planning included
     if (tp.parquet) {
       stream.write_parquet(path);
     } else {

@@ -28,7 +28,10 @@ class JobManager {
   JobManager(const std::string& state_dir, const CatalogRoot& root, const QueryLimits& limits, Admission& admission);
   ~JobManager();  // stops the sweeper; running jobs are cancelled and waited for
 
-  Job create(const std::map<std::string, std::string>& params);
+  // `parts`: uploaded files by upper-case part name, kept with the job for UPLOAD=name,param:PART.
+  Job create(const std::map<std::string, std::string>& params, const std::map<std::string, std::string>& parts = {});
+  // Stores uploaded files of a job (at creation or with later parameters) for UPLOAD=name,param:PART.
+  void keep_parts(const std::string& id, const std::map<std::string, std::string>& parts);
   Job get(const std::string& id) const;  // throws DaliError(404)
   std::vector<Job> list() const { return store_.list(); }
   void update(const Job& job) { store_.put(job); }

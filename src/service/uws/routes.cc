@@ -133,7 +133,9 @@ void add_async_routes(httplib::Server& s, JobManager& jobs, std::function<std::s
   s.Post("/tap/async", [=, &jobs](const Req& q, Res& r, const Body& b) {
     guard(r, [&] {
       RequestParams p = read_params(q, &b);
-      Job j = jobs.create(p.values);
+      std::map<std::string, std::string> parts;
+      for (auto& [name, part] : p.files) parts[name] = std::move(part.content);
+      Job j = jobs.create(p.values, parts);
       if (value_of(p, "PHASE") == "RUN") jobs.run(j.id);
       redirect(r, base(q) + "/async/" + j.id);
     });
@@ -168,6 +170,9 @@ void add_async_routes(httplib::Server& s, JobManager& jobs, std::function<std::s
       if (k == "RUNID") j.run_id = v;
       else j.params[k] = v;
     }
+    std::map<std::string, std::string> parts;
+    for (const auto& [name, part] : p.files) parts[name] = part.content;
+    jobs.keep_parts(j.id, parts);
     jobs.update(j);
     redirect(r, base(q) + "/async/" + j.id);
   };

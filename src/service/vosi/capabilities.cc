@@ -59,10 +59,14 @@ std::string capabilities_xml(const std::string& base, const QueryLimits& limits)
   s += output_format("", "text/tab-separated-values", "tsv");
   s += output_format("", "application/json", "json");
   s += output_format("", "application/vnd.apache.parquet", "parquet");
+  // TAP_UPLOAD: multipart parts and http:// URLs (https is not fetched).
+  s += "<uploadMethod ivo-id=\"ivo://ivoa.net/std/TAPRegExt#upload-inline\"/>\n"
+       "<uploadMethod ivo-id=\"ivo://ivoa.net/std/TAPRegExt#upload-http\"/>\n";
   s += "<executionDuration>\n<default>" + std::to_string(int64_t(limits.time_limit_s)) + "</default>\n<hard>" +
        std::to_string(int64_t(limits.time_limit_s)) + "</hard>\n</executionDuration>\n";
   s += "<outputLimit>\n<default unit=\"row\">" + std::to_string(limits.default_maxrec) +
        "</default>\n<hard unit=\"row\">" + std::to_string(limits.max_maxrec) + "</hard>\n</outputLimit>\n";
+  s += "<uploadLimit>\n<hard unit=\"byte\">" + std::to_string(limits.upload.max_bytes) + "</hard>\n</uploadLimit>\n";
   s += "</capability>\n";
   s += vosi_capability("capabilities", base + "/capabilities");
   s += vosi_capability("availability", base + "/availability");

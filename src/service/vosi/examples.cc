@@ -70,6 +70,18 @@ std::string examples_xhtml(const CatalogRoot& root) {
                      b.dec + ")) AS sep FROM " + a.table + " AS a JOIN " + b.table +
                      " AS b ON DISTANCE(POINT('ICRS', a." + a.ra + ", a." + a.dec + "), POINT('ICRS', b." + b.ra +
                      ", b." + b.dec + ")) < 1.0 / 3600");
+    s += "<div typeof=\"example\" id=\"upload-xmatch\" resource=\"#upload-xmatch\">\n"
+         "<h2 property=\"name\">Cross-match with an uploaded target list</h2>\n<p>" +
+         xml_escape("Upload a VOTable of targets with columns id, ra and dec (UPLOAD=t,param:t, a multipart part "
+                    "named t; in TOPCAT, pyvo's uploads={'t': table} or STILTS' upload1=). Each target runs one "
+                    "indexed cone search of 5 arcseconds.") +
+         "</p>\n<pre class=\"dali-example-query\" property=\"query\">" +
+         xml_escape("SELECT u.id, c." + a.ra + ", c." + a.dec + ", DISTANCE(POINT('ICRS', u.ra, u.dec), POINT('ICRS', c." +
+                    a.ra + ", c." + a.dec + ")) AS sep FROM TAP_UPLOAD.t AS u JOIN " + a.table +
+                    " AS c ON 1 = CONTAINS(POINT('ICRS', c." + a.ra + ", c." + a.dec +
+                    "), CIRCLE('ICRS', u.ra, u.dec, 5.0 / 3600))") +
+         "</pre>\n<span property=\"generic-parameter\" typeof=\"keyval\"><span property=\"key\">UPLOAD</span>"
+         "<span property=\"value\">t,param:t</span></span>\n</div>\n";
   }
   for (const auto& c : cats) {
     if (!c.light_curves) continue;
