@@ -41,6 +41,17 @@ std::string login(const ServiceProcess& svc, const std::string& user, const std:
 
 httplib::Headers bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
 
+// The job document once the job has left PENDING/QUEUED/EXECUTING (WAIT returns at each change).
+std::string wait_done(const ServiceProcess& svc, const std::string& token, const std::string& job) {
+  auto c = svc.client();
+  std::string body;
+  for (int i = 0; i < 20; i++) {
+    body = c.Get(("/tap/async/" + job + "?WAIT=10").c_str(), bearer(token))->body;
+    if (body.find("EXECUTING") == std::string::npos && body.find("QUEUED") == std::string::npos) break;
+  }
+  return body;
+}
+
 std::string q(const std::string& s) { return httplib::detail::encode_query_param(s); }
 
 httplib::Result put(const ServiceProcess& svc, const std::string& token, const std::string& name,
@@ -268,9 +279,9 @@ TEST(Platform, IsolationBetweenUsers) {
   std::string job = loc.substr(loc.rfind('/') + 1);
   ASSERT_EQ(c.Post(("/tap/async/" + job + "/phase").c_str(), bearer(a), "PHASE=RUN",
                    "application/x-www-form-urlencoded")->status, 303);
-  auto done = c.Get(("/tap/async/" + job + "?WAIT=30").c_str(), bearer(a));
-  EXPECT_NE(done->body.find("COMPLETED"), std::string::npos) << done->body;
-  EXPECT_NE(done->body.find("<uws:ownerId>alice</uws:ownerId>"), std::string::npos);
+  std::string done = wait_done(svc, a, job);
+  EXPECT_NE(done.find("COMPLETED"), std::string::npos) << done;
+  EXPECT_NE(done.find("<uws:ownerId>alice</uws:ownerId>"), std::string::npos);
   // Bob plants a symbolic link in his own area pointing at alice's files, and alice's area
   // gets one in public/ pointing at her secret (as if she had made it on the server).
   fs::path users = fs::path(svc.state()) / "users";
@@ -391,6 +402,56 @@ TEST(Platform, Kill9DuringUploadsThenRestart) {
   EXPECT_EQ(svc.client().Get("/auth/whoAmI", bearer(a))->body, "alice");
   for (const auto& [name, body] : acked) EXPECT_EQ(get(svc, a2, "/storage/get?name=" + q(name))->body, body) << name;
   EXPECT_TRUE(fs::is_empty(fs::path(svc.state()) / "users/alice/tmp"));
+}
+
+}  // namespace
+}  // namespace al_service_test
+
+namespace al_service_test {
+namespace {
+
+TEST(Platform, QueryResultsIntoStorage) {
+  ServiceProcess svc({"small_sky"});
+  add_user(svc, "alice", "alice-password");
+  std::string a = login(svc, "alice", "alice-password");
+  auto c = svc.client();
+  const std::string adql = "SELECT TOP 5 id, ra, dec FROM small_sky ORDER BY id";
+  // The same query answered directly, as CSV: what the stored file must hold.
+  auto direct = c.Post("/tap/sync", httplib::Params{{"REQUEST", "doQuery"}, {"LANG", "ADQL"}, {"QUERY", adql},
+                                                    {"RESPONSEFORMAT", "csv"}});
+  ASSERT_EQ(direct->status, 200) << direct->body;
+  auto r = c.Post("/tap/sync", bearer(a),
+                  httplib::Params{{"REQUEST", "doQuery"}, {"LANG", "ADQL"}, {"QUERY", adql}, {"OUT", "vos://results/q1.csv"}});
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_NE(r->body.find("\"out\":\"vos://results/q1.csv\""), std::string::npos) << r->body;
+  EXPECT_EQ(get(svc, a, "/storage/get?name=" + q("vos://results/q1.csv"))->body, direct->body);
+  auto pq = c.Post("/tap/sync", bearer(a),
+                   httplib::Params{{"REQUEST", "doQuery"}, {"LANG", "ADQL"}, {"QUERY", adql}, {"OUT", "vos://q1.parquet"}});
+  ASSERT_EQ(pq->status, 200) << pq->body;
+  EXPECT_EQ(get(svc, a, "/storage/get?name=" + q("vos://q1.parquet"))->body.substr(0, 4), "PAR1");
+  // Anonymous callers cannot write; unknown formats and traversal are refused.
+  EXPECT_EQ(c.Post("/tap/sync", httplib::Params{{"REQUEST", "doQuery"}, {"LANG", "ADQL"}, {"QUERY", adql},
+                                                {"OUT", "vos://x.csv"}})->status,
+            401);
+  EXPECT_EQ(c.Post("/tap/sync", bearer(a), httplib::Params{{"REQUEST", "doQuery"}, {"LANG", "ADQL"}, {"QUERY", adql},
+                                                           {"OUT", "vos://x.exe"}})->status,
+            400);
+  EXPECT_EQ(c.Post("/tap/sync", bearer(a), httplib::Params{{"REQUEST", "doQuery"}, {"LANG", "ADQL"}, {"QUERY", adql},
+                                                           {"OUT", "vos://../bob/x.csv"}})->status,
+            400);
+  // Async: the job writes its result into storage too.
+  auto created = c.Post("/tap/async", bearer(a),
+                        httplib::Params{{"REQUEST", "doQuery"}, {"LANG", "ADQL"}, {"QUERY", adql},
+                                        {"OUT", "vos://results/async.csv"}, {"PHASE", "RUN"}});
+  ASSERT_EQ(created->status, 303) << created->body;
+  std::string loc = created->get_header_value("Location");
+  std::string job = loc.substr(loc.rfind('/') + 1);
+  std::string done = wait_done(svc, a, job);
+  EXPECT_NE(done.find("COMPLETED"), std::string::npos) << done;
+  EXPECT_EQ(get(svc, a, "/storage/get?name=" + q("vos://results/async.csv"))->body, direct->body);
+  EXPECT_EQ(c.Post("/tap/async", httplib::Params{{"REQUEST", "doQuery"}, {"LANG", "ADQL"}, {"QUERY", adql},
+                                                 {"OUT", "vos://x.csv"}})->status,
+            401);
 }
 
 }  // namespace
