@@ -368,10 +368,29 @@ TEST(Platform, IsolationBetweenUsers) {
   EXPECT_EQ(get(svc, a, "/tap/async/" + job + "/results/result")->status, 200);
 }
 
-TEST(Platform, Kill9DuringUploadsThenRestart) {
-  ServiceProcess svc({});
+TEST(Platform, Kill9DuringUploadsAndJobsThenRestart) {
+  ServiceProcess svc({"small_sky"});
   add_user(svc, "alice", "alice-password");
   std::string a = login(svc, "alice", "alice-password");
+  auto c = svc.client();
+  // A finished job (its result into storage too) and a long one still running at the kill.
+  auto job = [&](const std::string& query, const std::string& out) {
+    httplib::Params p{{"LANG", "ADQL"}, {"PHASE", "RUN"}, {"QUERY", query}};
+    if (!out.empty()) p.emplace("OUT", out);
+    auto r = c.Post("/tap/async", bearer(a), p);
+    EXPECT_EQ(r->status, 303);
+    std::string loc = r->get_header_value("Location");
+    return loc.substr(loc.rfind('/') + 1);
+  };
+  std::string finished = job("SELECT TOP 7 id FROM small_sky ORDER BY id", "vos://jobs/done.csv");
+  ASSERT_NE(wait_done(svc, a, finished).find("COMPLETED"), std::string::npos);
+  std::string finished_result = get(svc, a, "/tap/async/" + finished + "/results/result")->body;
+  std::string finished_file = get(svc, a, "/storage/get?name=" + q("vos://jobs/done.csv"))->body;
+  std::string running = job("SELECT COUNT(*) FROM small_sky a, small_sky b, small_sky c, small_sky d",
+                            "vos://jobs/never.csv");
+  for (int i = 0; i < 500 && get(svc, a, "/tap/async/" + running + "/phase")->body != "EXECUTING"; i++)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_EQ(get(svc, a, "/tap/async/" + running + "/phase")->body, "EXECUTING");
   std::map<std::string, std::string> acked;
   for (int i = 0; i < 20; i++) {
     std::string name = "vos://up/f" + std::to_string(i), body(10000 + i * 997, char('a' + i % 26));
@@ -400,8 +419,16 @@ TEST(Platform, Kill9DuringUploadsThenRestart) {
   for (auto& t : ts) t.join();
   std::string a2 = login(svc, "alice", "alice-password");  // tokens survive too
   EXPECT_EQ(svc.client().Get("/auth/whoAmI", bearer(a))->body, "alice");
-  for (const auto& [name, body] : acked) EXPECT_EQ(get(svc, a2, "/storage/get?name=" + q(name))->body, body) << name;
+  for (const auto& [name, body] : acked) EXPECT_TRUE(get(svc, a2, "/storage/get?name=" + q(name))->body == body) << name;
   EXPECT_TRUE(fs::is_empty(fs::path(svc.state()) / "users/alice/tmp"));
+  // The finished job and its stored result are intact; the interrupted one is ERROR, has no
+  // result, and wrote nothing into storage.
+  EXPECT_EQ(get(svc, a2, "/tap/async/" + finished + "/phase")->body, "COMPLETED");
+  EXPECT_EQ(get(svc, a2, "/tap/async/" + finished + "/results/result")->body, finished_result);
+  EXPECT_EQ(get(svc, a2, "/storage/get?name=" + q("vos://jobs/done.csv"))->body, finished_file);
+  EXPECT_EQ(get(svc, a2, "/tap/async/" + running + "/phase")->body, "ERROR");
+  EXPECT_EQ(get(svc, a2, "/tap/async/" + running + "/results/result")->status, 404);
+  EXPECT_EQ(get(svc, a2, "/storage/stat?name=" + q("vos://jobs/never.csv"))->status, 404);
 }
 
 }  // namespace
