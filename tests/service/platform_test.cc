@@ -545,3 +545,33 @@ TEST(Platform, MyDbImportQueryJoinAndIsolation) {
 
 }  // namespace
 }  // namespace al_service_test
+
+namespace al_service_test {
+namespace {
+
+TEST(Platform, DataLabQueryAliases) {
+  ServiceProcess svc({"small_sky"});
+  add_user(svc, "alice", "alice-password");
+  add_user(svc, "bob", "bob-password1");
+  std::string a = login(svc, "alice", "alice-password"), b = login(svc, "bob", "bob-password1");
+  const std::string adql = "SELECT TOP 3 id FROM small_sky ORDER BY id";
+  std::string expect = sync_csv(svc, "", adql);
+  EXPECT_EQ(get(svc, a, "/query/query?ofmt=csv&adql=" + q(adql))->body, expect);
+  auto c = svc.client();
+  auto job = c.Post("/query/query", bearer(a), httplib::Params{{"adql", adql}, {"ofmt", "csv"}, {"async", "true"}});
+  ASSERT_EQ(job->status, 200) << job->body;
+  std::string id = job->body;
+  for (int i = 0; i < 200 && get(svc, a, "/query/status?jobid=" + id)->body != "COMPLETED"; i++)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(get(svc, a, "/query/results?jobid=" + id)->body, expect);
+  // Another user's job id is not there for bob, nor for anonymous callers.
+  for (std::string p : {std::string("status"), std::string("results"), std::string("abort")}) {
+    EXPECT_EQ(get(svc, b, "/query/" + p + "?jobid=" + id)->status, 404) << p;
+    EXPECT_EQ(c.Get(("/query/" + p + "?jobid=" + id).c_str())->status, 404) << p;
+  }
+  EXPECT_EQ(get(svc, a, "/query/status?jobid=" + id)->body, "COMPLETED");
+  EXPECT_EQ(c.Get("/query/query?adql=")->status, 400);
+}
+
+}  // namespace
+}  // namespace al_service_test
