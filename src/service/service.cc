@@ -245,7 +245,10 @@ struct Service::Impl {
                     "text/xml");
     }));
     s.Get("/tap/tables", guarded([this](const httplib::Request& q, httplib::Response& r) {
-      r.set_content(tableset_xml(root, q.get_param_value("detail") == "min"), "text/xml");
+      std::string who = accounts.identify(q).name;
+      std::unique_ptr<CatalogRoot> mine;
+      if (!who.empty()) mine = std::make_unique<CatalogRoot>(mydb.root(who));
+      r.set_content(tableset_xml(root, q.get_param_value("detail") == "min", mine.get()), "text/xml");
     }));
     s.Get(R"(/tap/tables/([^/]+))", guarded([this](const httplib::Request& q, httplib::Response& r) {
       r.set_content(table_xml(root, q.matches[1].str()), "text/xml");

@@ -158,12 +158,12 @@ TEST(Platform, LoginsAreRateLimitedPerUserAndAddress) {
 }
 
 TEST(Platform, TokensExpire) {
-  ServiceProcess svc({}, {"--token-lifetime", "1"});
+  ServiceProcess svc({}, {"--token-lifetime", "3"});
   add_user(svc, "alice", "alice-password");
   std::string tok = login(svc, "alice", "alice-password");
   auto c = svc.client();
   EXPECT_EQ(c.Get("/auth/whoAmI", bearer(tok))->body, "alice");
-  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  std::this_thread::sleep_for(std::chrono::milliseconds(4100));
   EXPECT_EQ(c.Get("/auth/whoAmI", bearer(tok))->status, 401);
   EXPECT_EQ(c.Get("/storage/ls", bearer(tok))->status, 401);
 }
@@ -510,8 +510,17 @@ TEST(Platform, MyDbImportQueryJoinAndIsolation) {
   EXPECT_EQ(c.Post("/mydb/import?table=mine&ra=alpha&dec=delta", bearer(a), csv, "text/csv")->status, 409);
   EXPECT_NE(get(svc, a, "/mydb/list")->body.find("\"name\":\"mine\""), std::string::npos);
   EXPECT_EQ(get(svc, a, "/mydb/describe?table=mine")->status, 200);
-  // In ADQL, for alice only.
+  // In ADQL, TAP_SCHEMA and /tap/tables, for alice only.
   EXPECT_EQ(sync_csv(svc, a, "SELECT COUNT(*) AS n FROM mydb.mine"), "n\r\n3\r\n");
+  const std::string ts = "SELECT table_name FROM TAP_SCHEMA.tables WHERE schema_name = 'mydb'";
+  EXPECT_EQ(sync_csv(svc, a, ts), "table_name\r\nmydb.mine\r\n");
+  EXPECT_EQ(sync_csv(svc, b, ts), "table_name\r\n");
+  EXPECT_EQ(sync_csv(svc, "", ts), "table_name\r\n");
+  EXPECT_NE(sync_csv(svc, a, "SELECT column_name FROM TAP_SCHEMA.columns WHERE table_name = 'mydb.mine'").find("alpha"),
+            std::string::npos);
+  EXPECT_NE(get(svc, a, "/tap/tables")->body.find("<name>mydb.mine</name>"), std::string::npos);
+  EXPECT_EQ(get(svc, b, "/tap/tables")->body.find("mydb.mine"), std::string::npos);
+  EXPECT_EQ(c.Get("/tap/tables")->body.find("mydb.mine"), std::string::npos);
   int st = 0;
   sync_csv(svc, b, "SELECT COUNT(*) AS n FROM mydb.mine", &st);
   EXPECT_EQ(st, 400);
