@@ -547,6 +547,17 @@ TEST(Platform, MyDbImportQueryJoinAndIsolation) {
   EXPECT_EQ(sync_csv(svc, a, "SELECT m.name FROM mydb.mine m JOIN small_sky s ON s.ra = m.alpha AND s.dec = m.delta "
                              "ORDER BY m.name"),
             "name\r\nx1\r\nx2\r\n");  // x1, x2 sit exactly on small_sky rows 700, 701; x3 on none
+  // A VOTable upload (the service's own VOTable output, as a client would save it).
+  auto c2 = svc.client();
+  auto vot = c2.Post("/tap/sync", httplib::Params{{"REQUEST", "doQuery"}, {"LANG", "ADQL"}, {"RESPONSEFORMAT", "votable/td"},
+                                                  {"QUERY", "SELECT id, ra, dec FROM small_sky WHERE id < 705"}});
+  ASSERT_EQ(vot->status, 200);
+  httplib::MultipartFormDataItems items = {{"file", vot->body, "t.vot", "application/x-votable+xml"}};
+  auto vimp = c2.Post("/mydb/import?table=fromvot", bearer(a), items);
+  ASSERT_EQ(vimp->status, 201) << vimp->body;
+  EXPECT_EQ(sync_csv(svc, a, "SELECT COUNT(*) AS n FROM mydb.fromvot"),
+            sync_csv(svc, "", "SELECT COUNT(*) AS n FROM small_sky WHERE id < 705"));
+  EXPECT_EQ(c2.Post("/mydb/import?table=bad", bearer(a), "<?xml version=\"1.0\"?><VOTABLE><oops", "text/xml")->status, 400);
   EXPECT_EQ(post(svc, a, "/mydb/drop?table=mine")->status, 200);
   sync_csv(svc, a, "SELECT COUNT(*) AS n FROM mydb.mine", &st);
   EXPECT_EQ(st, 400);
