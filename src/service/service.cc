@@ -135,6 +135,24 @@ struct Service::Impl {
       res.set_content(nlohmann::json{{"out", out}, {"table", t}}.dump() + "\n", "application/json");
       return;
     }
+    if (!out.empty() && out.back() == '/') {
+      std::string path = opts.state + "/tmp/hats-" + std::to_string(getpid()) + "-" + std::to_string(temp_counter++) +
+                         ".parquet";
+      stream->write_parquet(path);
+      Entry e;
+      try {
+        e = write_hats(storage, caller.name, out, path, param_or(params, "RA", "ra"), param_or(params, "DEC", "dec"));
+      } catch (...) {
+        std::error_code ec;
+        fs::remove(path, ec);
+        throw;
+      }
+      std::error_code ec;
+      fs::remove(path, ec);
+      res.set_content(nlohmann::json{{"out", e.path}, {"size", e.size}, {"rows", stream->rows_sent()}}.dump() + "\n",
+                      "application/json");
+      return;
+    }
     if (!out.empty()) {
       Entry e = write_out(storage, caller.name, out, *stream, tp, opts.state + "/tmp");
       res.set_content(nlohmann::json{{"out", e.path}, {"size", e.size}, {"rows", stream->rows_sent()}}.dump() + "\n",
@@ -259,7 +277,9 @@ struct Service::Impl {
     jobs.deliver = [this](const Job& j, const std::string& path) {
       auto out = j.params.find("OUT");
       if (out == j.params.end() || out->second.empty()) return;
-      if (out->second.rfind("mydb://", 0) == 0)
+      if (out->second.back() == '/')
+        write_hats(storage, j.owner, out->second, path, param_or(j.params, "RA", "ra"), param_or(j.params, "DEC", "dec"));
+      else if (out->second.rfind("mydb://", 0) == 0)
         mydb.import(j.owner, out->second.substr(7), path, param_or(j.params, "RA", "ra"), param_or(j.params, "DEC", "dec"));
       else
         copy_out(storage, j.owner, out->second, path);

@@ -456,6 +456,19 @@ TEST(Platform, QueryResultsIntoStorage) {
                    httplib::Params{{"REQUEST", "doQuery"}, {"LANG", "ADQL"}, {"QUERY", adql}, {"OUT", "vos://q1.parquet"}});
   ASSERT_EQ(pq->status, 200) << pq->body;
   EXPECT_EQ(get(svc, a, "/storage/get?name=" + q("vos://q1.parquet"))->body.substr(0, 4), "PAR1");
+  // A HATS directory: a catalog the engine can open, listed as a folder.
+  auto hats = c.Post("/tap/sync", bearer(a), httplib::Params{{"REQUEST", "doQuery"}, {"LANG", "ADQL"},
+                                                             {"QUERY", "SELECT id, ra, dec FROM small_sky"},
+                                                             {"OUT", "vos://results/sky/"}});
+  ASSERT_EQ(hats->status, 200) << hats->body;
+  EXPECT_NE(get(svc, a, "/storage/stat?name=" + q("vos://results/sky"))->body.find("\"type\":\"dir\""), std::string::npos);
+  fs::path cat = fs::path(svc.state()) / "users/alice/files/results/sky";
+  EXPECT_TRUE(fs::exists(cat / "properties") || fs::exists(cat / "collection.properties")) << cat;
+  EXPECT_EQ(c.Post("/tap/sync", bearer(a), httplib::Params{{"REQUEST", "doQuery"}, {"LANG", "ADQL"},
+                                                           {"QUERY", "SELECT id, ra, dec FROM small_sky"},
+                                                           {"OUT", "vos://results/sky/"}})->status,
+            409);
+  EXPECT_TRUE(fs::is_empty(fs::path(svc.state()) / "users/alice/tmp"));
   // Anonymous callers cannot write; unknown formats and traversal are refused.
   EXPECT_EQ(c.Post("/tap/sync", httplib::Params{{"REQUEST", "doQuery"}, {"LANG", "ADQL"}, {"QUERY", adql},
                                                 {"OUT", "vos://x.csv"}})->status,

@@ -287,6 +287,31 @@ Entry Upload::commit() {
   return make_entry(target_.parts.back(), target_.text(), st);
 }
 
+Entry Storage::put_tree(const std::string& caller, const std::string& name, const std::string& built) {
+  VosPath v = own(caller, name, true);
+  if (v.parts.empty()) throw DaliError(400, "a directory result needs a name, not the top of the area");
+  Fd src(::open(built.c_str(), kDirFlags));
+  if (src.fd < 0) fail(errno, v.text());
+  int64_t size = tree_size(src.fd);
+  reserve(caller, size, quota(caller));
+  try {
+    Fd root = open_area(area(caller), v);
+    Fd parent = walk(root.fd, v, v.parts.size() - 1, true);
+    // renameat2(RENAME_NOREPLACE) is not in every libc: an existing name is checked first,
+    // and rename() itself refuses to replace a non-empty directory.
+    struct stat st {};
+    if (::fstatat(parent.fd, v.parts.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) fail(EEXIST, v.text());
+    if (::renameat(AT_FDCWD, built.c_str(), parent.fd, v.parts.back().c_str()) != 0) fail(errno, v.text());
+    ::fsync(parent.fd);
+    release(caller, size, size);
+    ::fstatat(parent.fd, v.parts.back().c_str(), &st, AT_SYMLINK_NOFOLLOW);
+    return make_entry(v.parts.back(), v.text(), st);
+  } catch (...) {
+    release(caller, size, 0);
+    throw;
+  }
+}
+
 void Storage::mkdir(const std::string& caller, const std::string& name) {
   VosPath v = own(caller, name, true);
   Fd root = open_area(area(caller), v);
