@@ -209,6 +209,10 @@ int64_t Storage::quota(const std::string& user) {
 
 int64_t Storage::used(const std::string& user) {
   std::lock_guard lk(mu_);
+  return used_locked(user);
+}
+
+int64_t Storage::used_locked(const std::string& user) {
   auto it = used_.find(user);
   if (it != used_.end()) return it->second;
   VosPath top;
@@ -217,8 +221,9 @@ int64_t Storage::used(const std::string& user) {
 }
 
 void Storage::reserve(const std::string& user, int64_t n, int64_t limit) {
-  int64_t now = used(user);
+  // One lock for the check and the reservation: a commit in between cannot be missed.
   std::lock_guard lk(mu_);
+  int64_t now = used_locked(user);
   if (now + reserved_[user] + n > limit)
     throw DaliError(413, "storage quota exceeded (" + std::to_string(limit) + " bytes; " + std::to_string(now) +
                              " used)");
@@ -226,8 +231,8 @@ void Storage::reserve(const std::string& user, int64_t n, int64_t limit) {
 }
 
 void Storage::release(const std::string& user, int64_t reserved, int64_t committed_delta) {
-  used(user);
   std::lock_guard lk(mu_);
+  used_locked(user);
   reserved_[user] -= reserved;
   used_[user] += committed_delta;
 }
@@ -321,6 +326,7 @@ void Storage::mkdir(const std::string& caller, const std::string& name) {
 void Storage::mv(const std::string& caller, const std::string& from, const std::string& to) {
   VosPath a = own(caller, from, true), b = own(caller, to, true);
   if (a.parts.empty() || b.parts.empty()) throw DaliError(400, "mv needs a file or directory on both sides");
+  used(caller);  // counted before the change, so the change is not counted twice
   Fd root = open_area(area(caller), a);
   Fd pa = walk(root.fd, a, a.parts.size() - 1, false);
   leaf_stat(pa.fd, a);
@@ -350,6 +356,7 @@ Entry Storage::cp(const std::string& caller, const std::string& from, const std:
 void Storage::rm(const std::string& caller, const std::string& name, bool recursive) {
   VosPath v = own(caller, name, true);
   if (v.parts.empty()) throw DaliError(400, "rm needs a file or directory, not the top of the area");
+  used(caller);  // counted before the change, so the change is not counted twice
   Fd root = open_area(area(caller), v);
   Fd parent = walk(root.fd, v, v.parts.size() - 1, false);
   const char* leaf = v.parts.back().c_str();

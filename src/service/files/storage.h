@@ -68,6 +68,7 @@ class Storage {
   VosPath own(const std::string& caller, const std::string& name, bool write);
   std::string area(const std::string& user);  // users/NAME/files, created when missing
   int64_t quota(const std::string& user);
+  int64_t used_locked(const std::string& user);  // mu_ held
   void reserve(const std::string& user, int64_t n, int64_t limit);  // 413 when it does not fit
   void release(const std::string& user, int64_t reserved, int64_t committed_delta);
 
