@@ -4,6 +4,9 @@
 //   /tap/capabilities, /tap/availability, /tap/tables[/NAME]   VOSI
 //   /auth/...                       accounts and tokens (auth/routes.h)
 //   /storage/...                    personal storage (files/routes.h)
+//   /mydb/...                       personal tables (mydb/routes.h)
+//   /query/...                      Data Lab-style aliases over sync/async
+// Accounts, storage and MyDB are described in docs/platform.md.
 // Every error is a DALI error document with its HTTP status.
 #pragma once
 #include <cstdint>
