@@ -51,6 +51,8 @@ void add_serve(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--read-timeout", a->opts.http.read_timeout_s, "Seconds a silent client is kept")
       ->capture_default_str();
+  sub->add_option("--token-lifetime", a->opts.token_lifetime_s, "Seconds a login token stays valid")
+      ->capture_default_str();
   sub->callback([a] { run_serve(*a); });
 }
 

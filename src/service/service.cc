@@ -7,7 +7,15 @@
 #include <fstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
+#include "service/auth/accounts.h"
+#include "service/auth/routes.h"
+#include "service/files/query_out.h"
+#include "service/files/routes.h"
 #include "service/http/form.h"
+#include "service/http/json.h"
+#include "service/mydb/routes.h"
 #include "service/tap/admission.h"
 #include "service/tap/catalogs.h"
 #include "service/tap/error.h"
@@ -34,6 +42,9 @@ struct Service::Impl {
   Admission admission;
   HttpServer http;
   JobManager jobs;
+  Accounts accounts;
+  Storage storage;
+  MyDb mydb;
   std::atomic<uint64_t> temp_counter{0};
 
   explicit Impl(ServiceOptions o)
@@ -41,7 +52,12 @@ struct Service::Impl {
         root(opts.root),
         admission(opts.max_running, opts.max_queued, std::chrono::seconds(opts.queue_wait_s)),
         http(opts.http),
-        jobs(opts.state, root, opts.limits, admission) {}
+        jobs(opts.state, root, opts.limits, admission),
+        accounts(opts.state),
+        storage(opts.state + "/users", accounts.store()),
+        mydb(opts.state + "/users") {
+    accounts.token_lifetime_s = opts.token_lifetime_s;
+  }
 
   // Runs `fn`, turning DaliError (and anything else) into an error document.
   template <class Fn>
@@ -68,12 +84,39 @@ struct Service::Impl {
     };
   }
 
+  // The `mydb` schema of a caller's queries: their own tables, or an empty folder for
+  // anonymous callers (so mydb.X never falls through to a public catalog).
+  std::string mydb_root(const std::string& user) {
+    if (!user.empty()) return mydb.root(user);
+    std::string none = opts.state + "/no-mydb";
+    fs::create_directories(none);
+    return none;
+  }
+  static std::string param_or(const ParamMap& p, const std::string& key, const std::string& dflt) {
+    auto it = p.find(key);
+    return it == p.end() || it->second.empty() ? dflt : it->second;
+  }
+
   void sync(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* body) {
+    Caller caller = accounts.identify(req);  // a bad token is refused even where anonymous callers are welcome
     RequestParams params = read_params(req, body);
-    TapParams tp = parse_tap_params(params.values, opts.limits);
-    UploadTables uploads = load_uploads(tp.uploads, [&params](const std::string& name) {
-      return request_part(params, name);
+    run_sync(caller, params.values, res, &params);
+  }
+
+  // `request`: the whole request when it may carry uploaded parts (UPLOAD=name,param:PART).
+  void run_sync(const Caller& caller, const ParamMap& params, httplib::Response& res,
+                const RequestParams* request = nullptr) {
+    TapParams tp = parse_tap_params(params, opts.limits);
+    UploadTables uploads = load_uploads(tp.uploads, [request](const std::string& name) -> std::string {
+      if (!request) throw DaliError(400, "UPLOAD names part '" + name + "', which the request does not have");
+      return request_part(*request, name);
     }, opts.limits.upload);
+    std::string out = params.count("OUT") ? params.at("OUT") : "";
+    if (!out.empty()) {
+      if (caller.anonymous()) throw DaliError(401, "OUT= writes into personal storage: log in first");
+      format_for_out(out, tp);
+    }
+    tp.schema_roots["mydb"] = mydb_root(caller.name);
     std::shared_ptr<void> slot = admission.enter();
     std::shared_ptr<ResultStream> stream;
     try {
@@ -82,6 +125,47 @@ struct Service::Impl {
       throw DaliError(400, e.what());
     }
     res.status = 200;
+    if (out.rfind("mydb://", 0) == 0) {
+      std::string path = opts.state + "/tmp/mydb-" + std::to_string(getpid()) + "-" + std::to_string(temp_counter++) +
+                         ".parquet";
+      stream->write_parquet(path);
+      nlohmann::json t;
+      try {
+        t = mydb.import(caller.name, out.substr(7), path, param_or(params, "RA", "ra"), param_or(params, "DEC", "dec"));
+      } catch (...) {
+        std::error_code ec;
+        fs::remove(path, ec);
+        throw;
+      }
+      std::error_code ec;
+      fs::remove(path, ec);
+      res.set_content(nlohmann::json{{"out", out}, {"table", t}}.dump() + "\n", "application/json");
+      return;
+    }
+    if (!out.empty() && out.back() == '/') {
+      std::string path = opts.state + "/tmp/hats-" + std::to_string(getpid()) + "-" + std::to_string(temp_counter++) +
+                         ".parquet";
+      stream->write_parquet(path);
+      Entry e;
+      try {
+        e = write_hats(storage, caller.name, out, path, param_or(params, "RA", "ra"), param_or(params, "DEC", "dec"));
+      } catch (...) {
+        std::error_code ec;
+        fs::remove(path, ec);
+        throw;
+      }
+      std::error_code ec;
+      fs::remove(path, ec);
+      res.set_content(nlohmann::json{{"out", e.path}, {"size", e.size}, {"rows", stream->rows_sent()}}.dump() + "\n",
+                      "application/json");
+      return;
+    }
+    if (!out.empty()) {
+      Entry e = write_out(storage, caller.name, out, *stream, tp, opts.state + "/tmp");
+      res.set_content(nlohmann::json{{"out", e.path}, {"size", e.size}, {"rows", stream->rows_sent()}}.dump() + "\n",
+                      "application/json");
+      return;
+    }
     if (tp.parquet) {
       // Parquet needs its footer at the end: the result is written to a file, then sent.
       std::string path = opts.state + "/tmp/sync-" + std::to_string(getpid()) + "-" +
@@ -111,6 +195,67 @@ struct Service::Impl {
     });
   }
 
+  // Data Lab's query service, as thin aliases: /query/query runs ADQL (adql=, ofmt=, out=,
+  // async=true for a job id), /query/status|results|abort?jobid= act on the caller's jobs.
+  void add_query_aliases(httplib::Server& s) {
+    auto job_of = [this](const httplib::Request& q) {
+      std::string who = accounts.identify(q).name, id = q.get_param_value("jobid");
+      Job j = jobs.get(id);
+      if (j.owner != who) throw DaliError(404, "no job '" + id + "'");
+      return j;
+    };
+    auto query = [this](const httplib::Request& q, httplib::Response& r, const httplib::ContentReader* body) {
+      json_guard(r, [&] {
+        Caller caller = accounts.identify(q);
+        ParamMap in = read_params(q, body).values, p{{"REQUEST", "doQuery"}, {"LANG", "ADQL"}};
+        p["QUERY"] = param_or(in, "ADQL", param_or(in, "SQL", ""));
+        if (p["QUERY"].empty()) throw DaliError(400, "the parameter 'adql' is missing");
+        std::string ofmt = param_or(in, "OFMT", "csv");
+        p["RESPONSEFORMAT"] = ofmt == "votable" ? "votable" : ofmt;
+        for (const char* k : {"OUT", "MAXREC", "RA", "DEC"})
+          if (in.count(k)) p[k] = in[k];
+        std::string async = param_or(in, "ASYNC", "false");
+        if (async == "true" || async == "1") {
+          Job j = jobs.create(p, {}, caller.name);
+          jobs.run(j.id);
+          r.set_content(j.id, "text/plain");
+          return;
+        }
+        run_sync(caller, p, r);
+      });
+    };
+    s.Get("/query/query", [query](const httplib::Request& q, httplib::Response& r) { query(q, r, nullptr); });
+    s.Post("/query/query", [query](const httplib::Request& q, httplib::Response& r, const httplib::ContentReader& b) {
+      query(q, r, &b);
+    });
+    s.Get("/query/status", [job_of](const httplib::Request& q, httplib::Response& r) {
+      json_guard(r, [&] { r.set_content(job_of(q).phase, "text/plain"); });
+    });
+    s.Get("/query/abort", [this, job_of](const httplib::Request& q, httplib::Response& r) {
+      json_guard(r, [&] {
+        jobs.abort(job_of(q).id);
+        r.set_content("OK", "text/plain");
+      });
+    });
+    s.Get("/query/results", [this, job_of](const httplib::Request& q, httplib::Response& r) {
+      json_guard(r, [&] {
+        Job j = job_of(q);
+        if (j.phase == "ERROR") throw DaliError(400, "job " + j.id + " failed: " + j.error);
+        if (j.phase != "COMPLETED") throw DaliError(404, "job " + j.id + " has no result (it is " + j.phase + ")");
+        std::string path = jobs.job_dir(j.id) + "/" + j.result_file;
+        auto file = std::make_shared<std::ifstream>(path, std::ios::binary);
+        if (!*file) throw DaliError(404, "the result of job " + j.id + " is gone");
+        r.set_content_provider(fs::file_size(path), j.result_mime,
+                               [file](size_t offset, size_t length, httplib::DataSink& sink) {
+                                 std::string buf(std::min<size_t>(length, 1 << 20), '\0');
+                                 file->seekg(std::streamoff(offset));
+                                 file->read(buf.data(), std::streamsize(buf.size()));
+                                 return sink.write(buf.data(), size_t(file->gcount()));
+                               });
+      });
+    });
+  }
+
   void routes() {
     httplib::Server& s = http.routes();
     s.Get("/tap/sync", guarded([this](const httplib::Request& q, httplib::Response& r) { sync(q, r, nullptr); }));
@@ -125,7 +270,10 @@ struct Service::Impl {
                     "text/xml");
     }));
     s.Get("/tap/tables", guarded([this](const httplib::Request& q, httplib::Response& r) {
-      r.set_content(tableset_xml(root, q.get_param_value("detail") == "min"), "text/xml");
+      std::string who = accounts.identify(q).name;
+      std::unique_ptr<CatalogRoot> mine;
+      if (!who.empty()) mine = std::make_unique<CatalogRoot>(mydb.root(who));
+      r.set_content(tableset_xml(root, q.get_param_value("detail") == "min", mine.get()), "text/xml");
     }));
     s.Get(R"(/tap/tables/([^/]+))", guarded([this](const httplib::Request& q, httplib::Response& r) {
       r.set_content(table_xml(root, q.matches[1].str()), "text/xml");
@@ -133,7 +281,30 @@ struct Service::Impl {
     s.Get("/tap/examples", guarded([this](const httplib::Request&, httplib::Response& r) {
       r.set_content(examples_xhtml(root), "application/xhtml+xml");
     }));
-    add_async_routes(s, jobs, [this](const httplib::Request& q) { return base_url(q, http.port()); });
+    jobs.deliver = [this](const Job& j, const std::string& path) {
+      auto out = j.params.find("OUT");
+      if (out == j.params.end() || out->second.empty()) return;
+      if (out->second.back() == '/')
+        write_hats(storage, j.owner, out->second, path, param_or(j.params, "RA", "ra"), param_or(j.params, "DEC", "dec"));
+      else if (out->second.rfind("mydb://", 0) == 0)
+        mydb.import(j.owner, out->second.substr(7), path, param_or(j.params, "RA", "ra"), param_or(j.params, "DEC", "dec"));
+      else
+        copy_out(storage, j.owner, out->second, path);
+    };
+    jobs.shape = [this](const Job& j, TapParams& tp) {
+      tp.schema_roots["mydb"] = mydb_root(j.owner);
+      auto out = j.params.find("OUT");
+      if (out == j.params.end() || out->second.empty()) return;
+      if (j.owner.empty()) throw DaliError(401, "OUT= writes into personal storage: log in first");
+      format_for_out(out->second, tp);
+    };
+    add_async_routes(
+        s, jobs, [this](const httplib::Request& q) { return base_url(q, http.port()); },
+        [this](const httplib::Request& q) { return accounts.identify(q).name; });
+    add_auth_routes(s, accounts);
+    add_query_aliases(s);
+    add_mydb_routes(s, mydb, storage, accounts, opts.state + "/tmp");
+    add_storage_routes(s, storage, accounts);
     auto landing = [this](const httplib::Request& q, httplib::Response& r) {
       std::string base = base_url(q, http.port());
       r.set_content("astrolake TAP service\n\nTAP base URL: " + base + "\nsync: " + base + "/sync\ntables: " + base +

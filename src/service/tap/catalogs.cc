@@ -1,5 +1,7 @@
 #include "service/tap/catalogs.h"
 
+#include "service/tap/error.h"
+
 #include <algorithm>
 #include <filesystem>
 

@@ -39,6 +39,9 @@ struct TapParams {
   votable::Format format = votable::Format::Binary2;  // otherwise
   std::string format_name;                            // as given, for messages
   std::vector<UploadSpec> uploads;                    // UPLOAD
+  // Set by the service, not from parameters: schemas with their own catalog root (the
+  // caller's `mydb`); see adql::PlanOptions::schema_roots.
+  std::map<std::string, std::string> schema_roots;
 };
 
 // Throws DaliError(400/413).

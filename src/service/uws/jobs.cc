@@ -84,9 +84,10 @@ JobManager::~JobManager() {
 std::string JobManager::job_dir(const std::string& id) const { return dir_ + "/" + id; }
 
 Job JobManager::create(const std::map<std::string, std::string>& params,
-                       const std::map<std::string, std::string>& parts) {
+                       const std::map<std::string, std::string>& parts, const std::string& owner) {
   Job j;
   j.id = new_job_id();
+  j.owner = owner;
   j.creation_time = unix_now();
   j.destruction_time = j.creation_time + default_destruction_s;
   j.execution_duration = int64_t(limits_.time_limit_s);
@@ -96,6 +97,10 @@ Job JobManager::create(const std::map<std::string, std::string>& params,
   if (run_id != params.end()) {
     j.run_id = run_id->second;
     j.params.erase("RUNID");
+  }
+  if (shape) {
+    TapParams tp;
+    shape(j, tp);  // checks OUT= and the like before the job exists
   }
   keep_parts(j.id, parts);
   store_.put(j);
@@ -218,6 +223,7 @@ void JobManager::execute(std::string id) {
     QueryLimits lim = limits_;
     if (j.execution_duration > 0) lim.time_limit_s = double(j.execution_duration);
     TapParams tp = parse_tap_params(j.params, lim);
+    if (shape) shape(j, tp);
     fs::create_directories(job_dir(id));
     file = tp.parquet ? "result.parquet" : "result.dat";
     mime = result_mime(tp);
@@ -243,6 +249,7 @@ void JobManager::execute(std::string id) {
       fs::rename(path + ".tmp", path);
     }
     if (ctx->cancelled()) throw engine::QueryError("cancelled");
+    if (deliver) deliver(j, path);
   } catch (const std::exception& e) {
     phase = ctx->cancelled() ? "ABORTED" : "ERROR";
     error = e.what();

@@ -4,6 +4,7 @@
 // slot from the same Admission as /sync (waiting in QUEUED while none is free).
 #pragma once
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,8 +29,10 @@ class JobManager {
   JobManager(const std::string& state_dir, const CatalogRoot& root, const QueryLimits& limits, Admission& admission);
   ~JobManager();  // stops the sweeper; running jobs are cancelled and waited for
 
-  // `parts`: uploaded files by upper-case part name, kept with the job for UPLOAD=name,param:PART.
-  Job create(const std::map<std::string, std::string>& params, const std::map<std::string, std::string>& parts = {});
+  // `parts`: uploaded files by upper-case part name, kept with the job for UPLOAD=name,param:PART;
+  // `owner`: the caller's user name ("" for anonymous callers).
+  Job create(const std::map<std::string, std::string>& params, const std::map<std::string, std::string>& parts = {},
+             const std::string& owner = "");
   // Stores uploaded files of a job (at creation or with later parameters) for UPLOAD=name,param:PART.
   void keep_parts(const std::string& id, const std::map<std::string, std::string>& parts);
   Job get(const std::string& id) const;  // throws DaliError(404)
@@ -45,6 +48,12 @@ class JobManager {
 
   std::string job_dir(const std::string& id) const;
   int64_t default_destruction_s = 7 * 86400;
+  // Called with a job and its result file once written (e.g. to copy it where OUT= says);
+  // an exception makes the job ERROR.
+  std::function<void(const Job&, const std::string&)> deliver;
+  // Called with a job and its TAP parameters before it runs, and at creation to check them
+  // (throws DaliError); e.g. OUT= decides the result format.
+  std::function<void(const Job&, TapParams&)> shape;
 
  private:
   void execute(std::string id);
