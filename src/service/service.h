@@ -2,6 +2,7 @@
 //   /tap/sync                       GET/POST (form or multipart): run ADQL, stream the result
 //   /tap/async[/ID[/...]]           UWS 1.1 jobs (state in SQLite under --state)
 //   /tap/capabilities, /tap/availability, /tap/tables[/NAME]   VOSI
+//   /, /web/skymap.png              the web page and its sky maps (service/web)
 // Every error is a DALI error document with its HTTP status.
 #pragma once
 #include <memory>
