@@ -168,3 +168,32 @@ def test_skymap_picture(service, browser):
     assert "small_sky_order1_collection" in browser.eval("document.querySelector('#skymap-img').alt")
     snap(browser, "web-skymap.png")
     assert browser.errors == []
+
+
+def test_downloads_csv_votable_parquet(service, browser, tmp_path):
+    import pyarrow.parquet as pq
+    from astropy.io.votable import parse_single_table
+
+    browser.send("Browser.setDownloadBehavior", behavior="allow", downloadPath=str(tmp_path))
+    browser.goto(service["url"] + "/")
+    adql = "SELECT id, ra, dec FROM small_sky WHERE dec < -40 ORDER BY id"
+    browser.fill("#adql", adql)
+    browser.click("#run-sync")
+    browser.wait("document.querySelector('#result-info').textContent.includes('rows')")
+    expected = cli_rows(adql, service["root"])
+    ids = [int(r[0]) for r in expected[1:]]
+    for fmt, name in [("csv", "result.csv"), ("votable", "result.vot"), ("parquet", "result.parquet")]:
+        browser.click(f".downloads button[data-format={fmt}]")
+        browser.wait(f"document.querySelector('#message').textContent == 'Downloaded {name}.'")
+        path = tmp_path / name
+        for _ in range(100):  # the browser finishes writing the file after the page is done
+            if path.exists() and not list(tmp_path.glob("*.crdownload")):
+                break
+            threading.Event().wait(0.1)
+        if fmt == "csv":
+            assert list(csv.reader(io.StringIO(path.read_text()))) == expected
+        elif fmt == "votable":
+            assert [int(v) for v in parse_single_table(str(path)).to_table()["id"]] == ids
+        else:
+            assert pq.read_table(path).column("id").to_pylist() == ids
+    assert browser.errors == []
