@@ -25,6 +25,11 @@ ARTIFACTS = os.environ.get("AL_ARTIFACTS", os.path.join(REPO, "build", "test-art
 PASSWORD = "correct horse battery staple"
 
 
+def has_accounts():
+    out = subprocess.run([BIN, "--help"], capture_output=True, text=True).stdout
+    return re.search(r"^  user ", out, re.M) is not None
+
+
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
     d = tmp_path_factory.mktemp("web")
@@ -33,6 +38,9 @@ def service(tmp_path_factory):
     for c in ["small_sky", "small_sky_order1_collection"]:
         shutil.copytree(os.path.join(DATA, c), root / c)
     state = str(d / "state")
+    if has_accounts():
+        subprocess.run([BIN, "user", "add", "ada", "--state", state], input=PASSWORD + "\n", text=True,
+                       check=True, capture_output=True)
     proc = subprocess.Popen([BIN, "serve", "--root", str(root), "--state", state, "--port", "0"],
                             stderr=subprocess.PIPE, text=True)
     line = proc.stderr.readline()
@@ -196,4 +204,48 @@ def test_downloads_csv_votable_parquet(service, browser, tmp_path):
             assert [int(v) for v in parse_single_table(str(path)).to_table()["id"]] == ids
         else:
             assert pq.read_table(path).column("id").to_pylist() == ids
+    assert browser.errors == []
+
+
+@pytest.mark.skipif(not has_accounts(), reason="this build has no `astrolake user` (accounts)")
+def test_login_upload_share_logout(service, browser, tmp_path):
+    browser.goto(service["url"] + "/")
+    browser.fill("#login input[name=username]", "ada")
+    browser.fill("#login input[name=password]", "wrong")
+    browser.eval("document.querySelector('#login').requestSubmit()")
+    assert browser.wait("document.querySelector('#message.error')?.textContent")
+    browser.fill("#login input[name=password]", PASSWORD)
+    browser.eval("document.querySelector('#login').requestSubmit()")
+    browser.wait("document.querySelector('#who-name').textContent == 'ada'")
+    assert browser.eval("document.querySelector('#login input[name=password]').value") == ""
+    token = browser.eval("sessionStorage.getItem('astrolake-token')")
+    auth = {"Authorization": "Bearer " + token}
+    # Upload a file through the Files section; the service holds exactly its bytes.
+    local = tmp_path / "notes.csv"
+    local.write_text("id,ra,dec\n1,10.5,-20.25\n")
+    browser.click("nav button[data-tab=files]")
+    browser.choose_file("#upload-file", local)
+    browser.eval("document.querySelector('#upload-form').requestSubmit()")
+    browser.wait("[...document.querySelectorAll('#files-table tbody tr')].some(tr => "
+                 "tr.children[0].textContent == 'notes.csv')")
+    got = requests.get(service["url"] + "/storage/get", params={"name": "vos://notes.csv"}, headers=auth)
+    assert got.status_code == 200 and got.content == local.read_bytes()
+    # Share: a copy in public/.
+    browser.eval("[...document.querySelectorAll('#files-table tbody tr')].find(tr => tr.children[0].textContent"
+                 " == 'notes.csv').querySelectorAll('button')[1].click()")
+    browser.wait("document.querySelector('#message').textContent.includes('vos://public/notes.csv')")
+    got = requests.get(service["url"] + "/storage/get", params={"name": "vos://public/notes.csv"}, headers=auth)
+    assert got.content == local.read_bytes()
+    snap(browser, "web-files.png")
+    # A query as ada, then the job list.
+    browser.click("nav button[data-tab=query]")
+    browser.fill("#adql", "SELECT TOP 5 id FROM small_sky ORDER BY id")
+    browser.click("#run-sync")
+    browser.wait("document.querySelector('#result-info').textContent == '5 rows'")
+    browser.click("nav button[data-tab=jobs]")
+    browser.wait("document.querySelector('#jobs-table tbody tr')")
+    browser.click("#logout")
+    browser.wait("getComputedStyle(document.querySelector('#who')).display == 'none'")
+    assert browser.eval("sessionStorage.getItem('astrolake-token')") is None
+    assert requests.get(service["url"] + "/auth/isValidToken", params={"token": token}).text.strip() == "False"
     assert browser.errors == []
