@@ -250,13 +250,16 @@ async function loadJobs() {
   clearTimeout(jobsTimer);
   const parse = async (path) =>
     new DOMParser().parseFromString(await (await api(path)).text(), "application/xml");
-  const list = await parse("/tap/async");
+  const list = await parse("/tap/async?LAST=100");  // the newest 100
+  const ids = [...list.getElementsByTagNameNS("*", "jobref")].map((ref) => ref.getAttribute("id"));
+  // A job deleted meanwhile (404) is left out rather than failing the whole list.
+  const jobs = await Promise.all(ids.map((id) => parse("/tap/async/" + id).catch(() => null)));
   const tbody = $("#jobs-table tbody");
   const rows = [];
   let active = false;
-  for (const ref of list.getElementsByTagNameNS("*", "jobref")) {
-    const id = ref.getAttribute("id");
-    const job = await parse("/tap/async/" + id);
+  ids.forEach((id, i) => {
+    const job = jobs[i];
+    if (!job) return;
     const phase = text(job, "phase");
     active = active || phase === "QUEUED" || phase === "EXECUTING";
     let adql = "";
@@ -279,7 +282,7 @@ async function loadJobs() {
     tr.append(el("td", id), el("td", phase, { class: "phase-" + phase }), el("td", text(job, "creationTime")),
               el("td", duration(job)), q, acts);
     rows.push(tr);
-  }
+  });
   tbody.replaceChildren(...rows);
   if (!rows.length) {
     const tr = el("tr");
