@@ -8,8 +8,8 @@ PKGS=(build-essential cmake pkg-config git
       libhealpix-cxx-dev libcfitsio-dev libzstd-dev libsnappy-dev zlib1g-dev libpng-dev
       nlohmann-json3-dev libcli11-dev libexpat1-dev libgtest-dev libbenchmark-dev
       python3-numpy python3-astropy python3-healpy python3-pytest time ccache
-      python3-venv python3-dev iproute2 libcpp-httplib-dev libsqlite3-dev stilts
-      chromium)
+      python3-venv python3-dev iproute2 libcpp-httplib-dev libsqlite3-dev stilts libsodium-dev
+      chromium)  # chromium: the web page's browser test (tests/service/test_web.py)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -18,6 +18,7 @@ void add_skymap(CLI::App& app);
 void add_query(CLI::App& app);      // ADQL
 void add_functions(CLI::App& app);
 void add_serve(CLI::App& app);      // the TAP service
+void add_user(CLI::App& app);       // accounts of the service
 
 // Catalog root for commands that name catalogs: --root, else $ASTROLAKE_ROOT, else ./catalogs.
 std::string default_root();

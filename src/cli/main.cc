@@ -112,6 +112,7 @@ int main(int argc, char** argv) {
   add_query(app);
   add_functions(app);
   add_serve(app);
+  add_user(app);
   // A closed pipe is an error return (EPIPE) handled like any other write error, so that work
   // stops and temp files are removed, instead of a SIGPIPE killing the process mid-write.
   std::signal(SIGPIPE, SIG_IGN);

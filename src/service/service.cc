@@ -7,6 +7,9 @@
 #include <fstream>
 #include <thread>
 
+#include "service/auth/accounts.h"
+#include "service/auth/routes.h"
+#include "service/files/routes.h"
 #include "service/http/form.h"
 #include "service/tap/admission.h"
 #include "service/tap/catalogs.h"
@@ -35,6 +38,8 @@ struct Service::Impl {
   Admission admission;
   HttpServer http;
   JobManager jobs;
+  Accounts accounts;
+  Storage storage;
   std::atomic<uint64_t> temp_counter{0};
 
   explicit Impl(ServiceOptions o)
@@ -42,7 +47,9 @@ struct Service::Impl {
         root(opts.root),
         admission(opts.max_running, opts.max_queued, std::chrono::seconds(opts.queue_wait_s)),
         http(opts.http),
-        jobs(opts.state, root, opts.limits, admission) {}
+        jobs(opts.state, root, opts.limits, admission),
+        accounts(opts.state),
+        storage(opts.state + "/users", accounts.store()) {}
 
   // Runs `fn`, turning DaliError (and anything else) into an error document.
   template <class Fn>
@@ -70,6 +77,7 @@ struct Service::Impl {
   }
 
   void sync(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* body) {
+    accounts.identify(req);  // a bad token is refused even where anonymous callers are welcome
     TapParams tp = parse_tap_params(read_params(req, body).values, opts.limits);
     std::shared_ptr<void> slot = admission.enter();
     std::shared_ptr<ResultStream> stream;
@@ -130,7 +138,11 @@ struct Service::Impl {
     s.Get("/tap/examples", guarded([this](const httplib::Request&, httplib::Response& r) {
       r.set_content(examples_xhtml(root), "application/xhtml+xml");
     }));
-    add_async_routes(s, jobs, [this](const httplib::Request& q) { return base_url(q, http.port()); });
+    add_async_routes(
+        s, jobs, [this](const httplib::Request& q) { return base_url(q, http.port()); },
+        [this](const httplib::Request& q) { return accounts.identify(q).name; });
+    add_auth_routes(s, accounts);
+    add_storage_routes(s, storage, accounts);
     auto landing = [this](const httplib::Request& q, httplib::Response& r) {
       std::string base = base_url(q, http.port());
       r.set_content("astrolake TAP service\n\nTAP base URL: " + base + "\nsync: " + base + "/sync\ntables: " + base +

@@ -82,9 +82,10 @@ JobManager::~JobManager() {
 
 std::string JobManager::job_dir(const std::string& id) const { return dir_ + "/" + id; }
 
-Job JobManager::create(const std::map<std::string, std::string>& params) {
+Job JobManager::create(const std::map<std::string, std::string>& params, const std::string& owner) {
   Job j;
   j.id = new_job_id();
+  j.owner = owner;
   j.creation_time = unix_now();
   j.destruction_time = j.creation_time + default_destruction_s;
   j.execution_duration = int64_t(limits_.time_limit_s);

@@ -28,7 +28,7 @@ class JobManager {
   JobManager(const std::string& state_dir, const CatalogRoot& root, const QueryLimits& limits, Admission& admission);
   ~JobManager();  // stops the sweeper; running jobs are cancelled and waited for
 
-  Job create(const std::map<std::string, std::string>& params);
+  Job create(const std::map<std::string, std::string>& params, const std::string& owner = "");
   Job get(const std::string& id) const;  // throws DaliError(404)
   std::vector<Job> list() const { return store_.list(); }
   void update(const Job& job) { store_.put(job); }

@@ -45,7 +45,8 @@ std::string job_xml(const Job& j, const std::string& base) {
   std::string s = std::string("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<uws:job ") + kUwsNs +
                   " version=\"1.1\">\n<uws:jobId>" + xml_escape(j.id) + "</uws:jobId>\n";
   if (!j.run_id.empty()) s += "<uws:runId>" + xml_escape(j.run_id) + "</uws:runId>\n";
-  s += "<uws:ownerId xsi:nil=\"true\"/>\n<uws:phase>" + j.phase + "</uws:phase>\n";
+  s += j.owner.empty() ? "<uws:ownerId xsi:nil=\"true\"/>\n" : "<uws:ownerId>" + xml_escape(j.owner) + "</uws:ownerId>\n";
+  s += "<uws:phase>" + j.phase + "</uws:phase>\n";
   s += time_or_nil("creationTime", j.creation_time);
   s += time_or_nil("startTime", j.start_time);
   s += time_or_nil("endTime", j.end_time);
@@ -112,7 +113,8 @@ std::string value_of(const RequestParams& p, const std::string& key) {
 
 }  // namespace
 
-void add_async_routes(httplib::Server& s, JobManager& jobs, std::function<std::string(const httplib::Request&)> base) {
+void add_async_routes(httplib::Server& s, JobManager& jobs, std::function<std::string(const httplib::Request&)> base,
+                      std::function<std::string(const httplib::Request&)> caller) {
   using Req = httplib::Request;
   using Res = httplib::Response;
   using Body = httplib::ContentReader;
@@ -126,22 +128,35 @@ void add_async_routes(httplib::Server& s, JobManager& jobs, std::function<std::s
     }
   };
   const std::string job = R"(/tap/async/([0-9a-f]+))";
+  // The job a request names, when it is the caller's (same message as for no job at all).
+  auto own = [&jobs, caller](const Req& q) {
+    std::string who = caller(q), id = q.matches[1].str();
+    Job j = jobs.get(id);
+    if (j.owner != who) throw DaliError(404, "no job '" + id + "'");
+    return j;
+  };
 
   s.Get("/tap/async", [=, &jobs](const Req& q, Res& r) {
-    guard(r, [&] { r.set_content(jobs_xml(filtered(jobs.list(), q), base(q)), "text/xml"); });
+    guard(r, [&] {
+      std::string who = caller(q);
+      std::vector<Job> mine = jobs.list();
+      mine.erase(std::remove_if(mine.begin(), mine.end(), [&](const Job& j) { return j.owner != who; }), mine.end());
+      r.set_content(jobs_xml(filtered(mine, q), base(q)), "text/xml");
+    });
   });
   s.Post("/tap/async", [=, &jobs](const Req& q, Res& r, const Body& b) {
     guard(r, [&] {
+      std::string who = caller(q);
       RequestParams p = read_params(q, &b);
-      Job j = jobs.create(p.values);
+      Job j = jobs.create(p.values, who);
       if (value_of(p, "PHASE") == "RUN") jobs.run(j.id);
       redirect(r, base(q) + "/async/" + j.id);
     });
   });
   s.Get(job, [=, &jobs](const Req& q, Res& r) {
     guard(r, [&] {
-      std::string id = q.matches[1].str();
-      Job j = jobs.get(id);
+      Job j = own(q);
+      std::string id = j.id;
       if (q.has_param("WAIT")) {
         double wait = -1;
         try {
@@ -156,13 +171,13 @@ void add_async_routes(httplib::Server& s, JobManager& jobs, std::function<std::s
     });
   });
   auto remove = [=, &jobs](const Req& q, Res& r) {
-    jobs.destroy(q.matches[1].str());
+    jobs.destroy(own(q).id);
     redirect(r, base(q) + "/async");
   };
   s.Delete(job, [=](const Req& q, Res& r) { guard(r, [&] { remove(q, r); }); });
   // More parameters for a pending job (POST to the job or to its parameters).
   auto set_params = [=, &jobs](const Req& q, Res& r, const RequestParams& p) {
-    Job j = jobs.get(q.matches[1].str());
+    Job j = own(q);
     if (j.phase != "PENDING") throw DaliError(400, "parameters can change only while the job is PENDING");
     for (const auto& [k, v] : p.values) {
       if (k == "RUNID") j.run_id = v;
@@ -183,11 +198,11 @@ void add_async_routes(httplib::Server& s, JobManager& jobs, std::function<std::s
     });
   });
   s.Get(job + "/phase", [=, &jobs](const Req& q, Res& r) {
-    guard(r, [&] { r.set_content(jobs.get(q.matches[1].str()).phase, "text/plain"); });
+    guard(r, [&] { r.set_content(own(q).phase, "text/plain"); });
   });
   s.Post(job + "/phase", [=, &jobs](const Req& q, Res& r, const Body& b) {
     guard(r, [&] {
-      std::string id = q.matches[1].str(), phase = value_of(read_params(q, &b), "PHASE");
+      std::string id = own(q).id, phase = value_of(read_params(q, &b), "PHASE");
       if (phase == "RUN") jobs.run(id);
       else if (phase == "ABORT") jobs.abort(id);
       else throw DaliError(400, "PHASE must be RUN or ABORT, not '" + phase + "'");
@@ -195,11 +210,11 @@ void add_async_routes(httplib::Server& s, JobManager& jobs, std::function<std::s
     });
   });
   s.Get(job + "/executionduration", [=, &jobs](const Req& q, Res& r) {
-    guard(r, [&] { r.set_content(std::to_string(jobs.get(q.matches[1].str()).execution_duration), "text/plain"); });
+    guard(r, [&] { r.set_content(std::to_string(own(q).execution_duration), "text/plain"); });
   });
   s.Post(job + "/executionduration", [=, &jobs](const Req& q, Res& r, const Body& b) {
     guard(r, [&] {
-      Job j = jobs.get(q.matches[1].str());
+      Job j = own(q);
       std::string v = value_of(read_params(q, &b), "EXECUTIONDURATION");
       long long d = -1;
       try {
@@ -214,11 +229,11 @@ void add_async_routes(httplib::Server& s, JobManager& jobs, std::function<std::s
     });
   });
   s.Get(job + "/destruction", [=, &jobs](const Req& q, Res& r) {
-    guard(r, [&] { r.set_content(iso_time(jobs.get(q.matches[1].str()).destruction_time), "text/plain"); });
+    guard(r, [&] { r.set_content(iso_time(own(q).destruction_time), "text/plain"); });
   });
   s.Post(job + "/destruction", [=, &jobs](const Req& q, Res& r, const Body& b) {
     guard(r, [&] {
-      Job j = jobs.get(q.matches[1].str());
+      Job j = own(q);
       j.destruction_time = parse_iso_time(value_of(read_params(q, &b), "DESTRUCTION"));
       jobs.update(j);
       redirect(r, base(q) + "/async/" + j.id);
@@ -227,18 +242,18 @@ void add_async_routes(httplib::Server& s, JobManager& jobs, std::function<std::s
   s.Get(job + "/quote", [=, &jobs](const Req& q, Res& r) {
     // No estimate is made: an empty quote means "unknown" (UWS 1.1).
     guard(r, [&] {
-      jobs.get(q.matches[1].str());
+      own(q);
       r.set_content("", "text/plain");
     });
   });
   s.Get(job + "/owner", [=, &jobs](const Req& q, Res& r) {
     guard(r, [&] {
-      r.set_content(jobs.get(q.matches[1].str()).owner, "text/plain");
+      r.set_content(own(q).owner, "text/plain");
     });
   });
   s.Get(job + "/error", [=, &jobs](const Req& q, Res& r) {
     guard(r, [&] {
-      Job j = jobs.get(q.matches[1].str());
+      Job j = own(q);
       if (j.phase != "ERROR") throw DaliError(404, "job " + j.id + " has no error (it is " + j.phase + ")");
       r.set_content(votable::error_document(j.error), "application/x-votable+xml");
     });
@@ -246,20 +261,20 @@ void add_async_routes(httplib::Server& s, JobManager& jobs, std::function<std::s
   s.Get(job + "/parameters", [=, &jobs](const Req& q, Res& r) {
     guard(r, [&] {
       r.set_content(std::string("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n") +
-                        parameters_xml(jobs.get(q.matches[1].str())).insert(15, std::string(" ") + kUwsNs),
+                        parameters_xml(own(q)).insert(15, std::string(" ") + kUwsNs),
                     "text/xml");
     });
   });
   s.Get(job + "/results", [=, &jobs](const Req& q, Res& r) {
     guard(r, [&] {
-      std::string doc = results_xml(jobs.get(q.matches[1].str()), base(q));
+      std::string doc = results_xml(own(q), base(q));
       r.set_content("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + doc.insert(12, std::string(" ") + kUwsNs),
                     "text/xml");
     });
   });
   s.Get(job + "/results/result", [=, &jobs](const Req& q, Res& r) {
     guard(r, [&] {
-      Job j = jobs.get(q.matches[1].str());
+      Job j = own(q);
       if (j.phase != "COMPLETED") throw DaliError(404, "job " + j.id + " has no result (it is " + j.phase + ")");
       std::string path = jobs.job_dir(j.id) + "/" + j.result_file;
       auto file = std::make_shared<std::ifstream>(path, std::ios::binary);

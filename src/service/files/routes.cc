@@ -1,0 +1,166 @@
+#include "service/files/routes.h"
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "service/http/form.h"
+#include "service/http/json.h"
+#include "service/tap/error.h"
+
+namespace astrolake::service {
+
+namespace {
+
+using Req = httplib::Request;
+using Res = httplib::Response;
+using json = nlohmann::json;
+
+json entry_json(const Entry& e) {
+  return {{"name", e.name}, {"path", e.path}, {"type", e.dir ? "dir" : "file"}, {"size", e.size}, {"mtime", e.mtime}};
+}
+
+json stat_json(const Entry& e) {
+  json j = entry_json(e);
+  // public: inside the owner's public/ folder (vos://public/... or vos://~OWNER/public/...).
+  size_t at = e.path.find("://");
+  std::string rest = e.path.substr(at + 3);
+  if (!rest.empty() && rest[0] == '~') rest = rest.substr(std::min(rest.size(), rest.find('/') + 1));
+  j["public"] = rest == "public" || rest.rfind("public/", 0) == 0;
+  return j;
+}
+
+void send_json(Res& r, const json& j, int status = 200) {
+  r.status = status;
+  r.set_content(j.dump() + "\n", "application/json");
+}
+
+// Served files are downloads, never pages of this site (no script in a user's upload runs here).
+std::string mime_of(const std::string& name) {
+  auto ends = [&](const char* ext) {
+    std::string e = ext;
+    return name.size() >= e.size() && name.compare(name.size() - e.size(), e.size(), e) == 0;
+  };
+  if (ends(".csv")) return "text/csv";
+  if (ends(".parquet")) return "application/vnd.apache.parquet";
+  if (ends(".vot") || ends(".xml")) return "application/x-votable+xml";
+  if (ends(".json")) return "application/json";
+  if (ends(".txt")) return "text/plain";
+  if (ends(".png")) return "image/png";
+  if (ends(".fits")) return "application/fits";
+  return "application/octet-stream";
+}
+
+std::string need(const RequestParams& p, const std::string& key) {
+  auto it = p.values.find(key);
+  if (it == p.values.end() || it->second.empty()) throw DaliError(400, "the parameter '" + key + "' is missing");
+  return it->second;
+}
+
+}  // namespace
+
+void add_storage_routes(httplib::Server& s, Storage& st, Accounts& acc) {
+  s.Get("/storage/ls", [&](const Req& q, Res& r) {
+    json_guard(r, [&] {
+      std::string who = acc.require_user(q).name;
+      json out = json::array();
+      for (const Entry& e : st.ls(who, q.has_param("name") ? q.get_param_value("name") : "vos://"))
+        out.push_back(entry_json(e));
+      send_json(r, out);
+    });
+  });
+  s.Get("/storage/stat", [&](const Req& q, Res& r) {
+    json_guard(r, [&] {
+      std::string who = acc.require_user(q).name;
+      send_json(r, stat_json(st.stat(who, q.get_param_value("name"))));
+    });
+  });
+  s.Get("/storage/get", [&](const Req& q, Res& r) {
+    json_guard(r, [&] {
+      std::string who = acc.require_user(q).name;
+      Entry e;
+      auto fd = std::make_shared<int>(st.open_read(who, q.get_param_value("name"), e));
+      if (e.dir) {
+        ::close(*fd);
+        throw DaliError(400, "'" + e.path + "' is a directory (use /storage/ls)");
+      }
+      r.set_header("Content-Disposition", "attachment; filename=\"" + e.name + "\"");
+      r.set_header("X-Content-Type-Options", "nosniff");
+      r.set_header("Accept-Ranges", "bytes");
+      // The open descriptor is what is sent: a later put renames a new file over the name
+      // and this download still reads the old one whole.
+      r.set_content_provider(
+          size_t(e.size), mime_of(e.name),
+          [fd](size_t offset, size_t length, httplib::DataSink& sink) {
+            std::string buf(std::min<size_t>(length, 1 << 20), '\0');
+            ssize_t n = ::pread(*fd, buf.data(), buf.size(), off_t(offset));
+            if (n <= 0) return false;
+            return sink.write(buf.data(), size_t(n));
+          },
+          [fd](bool) { ::close(*fd); });
+    });
+  });
+  auto put = [&](const Req& q, Res& r, const httplib::ContentReader& body) {
+    json_guard(r, [&] {
+      std::string who = acc.require_user(q).name;
+      std::string name = q.get_param_value("name");
+      if (name.empty()) throw DaliError(400, "the parameter 'name' is missing");
+      std::unique_ptr<Upload> up = st.put(who, name);
+      // Errors inside httplib's callbacks are kept and raised after it returns.
+      std::exception_ptr err;
+      bool got_file = !q.is_multipart_form_data();
+      auto sink = [&](const char* d, size_t n) {
+        try {
+          up->write(d, n);
+          return true;
+        } catch (...) {
+          err = std::current_exception();
+          return false;
+        }
+      };
+      if (q.is_multipart_form_data()) {
+        std::string field;
+        body(
+            [&](const httplib::MultipartFormData& f) {
+              field = f.name;
+              if (field == "file") got_file = true;
+              return true;
+            },
+            [&](const char* d, size_t n) { return field != "file" || sink(d, n); });
+      } else {
+        body(sink);
+      }
+      if (err) std::rethrow_exception(err);
+      if (!got_file) throw DaliError(400, "the multipart form has no field 'file'");
+      send_json(r, stat_json(up->commit()), 201);
+    });
+  };
+  s.Put("/storage/put", put);
+  s.Post("/storage/put", put);
+  auto post = [&](const char* path, std::function<void(const std::string&, const RequestParams&, Res&)> fn) {
+    s.Post(path, [&, fn](const Req& q, Res& r, const httplib::ContentReader& body) {
+      json_guard(r, [&] {
+        std::string who = acc.require_user(q).name;
+        fn(who, read_params(q, &body), r);
+      });
+    });
+  };
+  post("/storage/mkdir", [&](const std::string& who, const RequestParams& p, Res& r) {
+    st.mkdir(who, need(p, "DIR"));
+    send_json(r, stat_json(st.stat(who, need(p, "DIR"))), 201);
+  });
+  post("/storage/mv", [&](const std::string& who, const RequestParams& p, Res& r) {
+    st.mv(who, need(p, "FROM"), need(p, "TO"));
+    send_json(r, stat_json(st.stat(who, need(p, "TO"))));
+  });
+  post("/storage/cp", [&](const std::string& who, const RequestParams& p, Res& r) {
+    send_json(r, stat_json(st.cp(who, need(p, "FROM"), need(p, "TO"))), 201);
+  });
+  post("/storage/rm", [&](const std::string& who, const RequestParams& p, Res& r) {
+    auto rec = p.values.find("RECURSIVE");
+    st.rm(who, need(p, "FILE"), rec != p.values.end() && (rec->second == "1" || rec->second == "true"));
+    send_json(r, json{{"removed", need(p, "FILE")}});
+  });
+}
+
+}  // namespace astrolake::service
