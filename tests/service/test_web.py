@@ -209,6 +209,8 @@ def test_downloads_csv_votable_parquet(service, browser, tmp_path):
 
 @pytest.mark.skipif(not has_accounts(), reason="this build has no `astrolake user` (accounts)")
 def test_login_upload_share_logout(service, browser, tmp_path):
+    other = requests.post(service["url"] + "/tap/async", data={"LANG": "ADQL", "QUERY": "SELECT TOP 1 id FROM small_sky"})
+    assert other.status_code == 200 and "<uws:jobId>" in other.text  # an anonymous job, not ada's
     browser.goto(service["url"] + "/")
     browser.fill("#login input[name=username]", "ada")
     browser.fill("#login input[name=password]", "wrong")
@@ -242,8 +244,13 @@ def test_login_upload_share_logout(service, browser, tmp_path):
     browser.fill("#adql", "SELECT TOP 5 id FROM small_sky ORDER BY id")
     browser.click("#run-sync")
     browser.wait("document.querySelector('#result-info').textContent == '5 rows'")
-    browser.click("nav button[data-tab=jobs]")
-    browser.wait("document.querySelector('#jobs-table tbody tr')")
+    browser.click("#run-async")
+    browser.wait("!document.querySelector('#tab-jobs').hidden")
+    browser.wait("[...document.querySelectorAll('#jobs-table tbody tr')].some(tr => "
+                 "tr.children[1]?.textContent == 'COMPLETED')", timeout=60)
+    # Only ada's own job is listed, not the anonymous ones of the other tests.
+    assert browser.eval("[...document.querySelectorAll('#jobs-table tbody tr')].map(tr => "
+                        "tr.children[4].textContent)") == ["SELECT TOP 5 id FROM small_sky ORDER BY id"]
     browser.click("#logout")
     browser.wait("getComputedStyle(document.querySelector('#who')).display == 'none'")
     assert browser.eval("sessionStorage.getItem('astrolake-token')") is None

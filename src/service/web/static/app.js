@@ -320,6 +320,7 @@ async function loadFiles() {
         acts.append(button("Share", async () => {
           await api("/storage/cp?" + new URLSearchParams({ from: vos(e.name), to: "vos://public/" + e.name }), { method: "POST" });
           say("Copied to vos://public/" + e.name + ": every logged-in user can read it.");
+          loadFiles();
         }));
     }
     acts.append(button("Delete", async () => {
