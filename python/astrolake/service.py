@@ -121,8 +121,12 @@ class Service:
         """Logs in (asks for the password when not given) and caches the token for this URL."""
         if password is None:
             password = getpass.getpass(f"Password for {user} at {self.url}: ")
-        self.token = None
-        res = self._request("POST", "/auth/login", error=AuthError, data={"username": user, "password": password})
+        old, self.token = self.token, None  # credentials, not a token, authenticate this one
+        try:
+            res = self._request("POST", "/auth/login", error=AuthError, data={"username": user, "password": password})
+        except BaseException:
+            self.token = old
+            raise
         self.token = res.text.strip()
         cache = self._cache()
         cache[self.url] = {"user": user, "token": self.token}
