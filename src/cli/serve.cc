@@ -47,6 +47,8 @@ void add_serve(CLI::App& app) {
   sub->add_option("--max-maxrec", a->opts.limits.max_maxrec, "Hard row limit")->capture_default_str();
   sub->add_option("--read-timeout", a->opts.http.read_timeout_s, "Seconds a silent client is kept")
       ->capture_default_str();
+  sub->add_option("--token-lifetime", a->opts.token_lifetime_s, "Seconds a login token stays valid")
+      ->capture_default_str();
   sub->callback([a] { run_serve(*a); });
 }
 

@@ -49,7 +49,9 @@ struct Service::Impl {
         http(opts.http),
         jobs(opts.state, root, opts.limits, admission),
         accounts(opts.state),
-        storage(opts.state + "/users", accounts.store()) {}
+        storage(opts.state + "/users", accounts.store()) {
+    accounts.token_lifetime_s = opts.token_lifetime_s;
+  }
 
   // Runs `fn`, turning DaliError (and anything else) into an error document.
   template <class Fn>

@@ -2,9 +2,12 @@
 //   /tap/sync                       GET/POST (form or multipart): run ADQL, stream the result
 //   /tap/async[/ID[/...]]           UWS 1.1 jobs (state in SQLite under --state)
 //   /tap/capabilities, /tap/availability, /tap/tables[/NAME]   VOSI
-//   /, /web/skymap.png              the web page and its sky maps (service/web)
+//   /auth/...                       accounts and tokens (auth/routes.h)
+//   /storage/...                    personal storage (files/routes.h)
+//   /, /web/skymap.png              the web page and its sky maps (web/routes.h)
 // Every error is a DALI error document with its HTTP status.
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -21,6 +24,7 @@ struct ServiceOptions {
   int max_running = 0;             // queries at once (0: the number of cores, at least 2)
   int max_queued = 16;             // more wait; beyond that 503
   int queue_wait_s = 30;           // longest wait for a slot
+  int64_t token_lifetime_s = 7 * 86400;  // login tokens expire after this
 };
 
 class Service {

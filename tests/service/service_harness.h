@@ -39,7 +39,22 @@ class ServiceProcess {
     std::vector<std::string> args = {AL_BINARY, "serve", "--root", root(), "--state", (dir_ / "state").string(),
                                      "--port", "0"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
+    args_ = args;
     start(args);
+  }
+  // SIGKILL (no shutdown at all), then the same command again on the same root and state.
+  void kill9_and_restart() {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    reader_.join();
+    {
+      std::lock_guard lk(mu_);
+      log_.clear();
+    }
+    port_ = 0;
+    start(args_);
   }
   ~ServiceProcess() {
     stop();
@@ -119,6 +134,7 @@ class ServiceProcess {
   }
 
   fs::path dir_;
+  std::vector<std::string> args_;
   pid_t pid_ = -1;
   int port_ = 0;
   int exit_status_ = -1;

@@ -118,9 +118,10 @@ void add_storage_routes(httplib::Server& s, Storage& st, Accounts& acc) {
           return false;
         }
       };
+      bool complete;
       if (q.is_multipart_form_data()) {
         std::string field;
-        body(
+        complete = body(
             [&](const httplib::MultipartFormData& f) {
               field = f.name;
               if (field == "file") got_file = true;
@@ -128,9 +129,11 @@ void add_storage_routes(httplib::Server& s, Storage& st, Accounts& acc) {
             },
             [&](const char* d, size_t n) { return field != "file" || sink(d, n); });
       } else {
-        body(sink);
+        complete = body(sink);
       }
       if (err) std::rethrow_exception(err);
+      // A body that ended early (the client went away) is discarded, never committed.
+      if (!complete) throw DaliError(400, "the upload ended before its body was complete; nothing was stored");
       if (!got_file) throw DaliError(400, "the multipart form has no field 'file'");
       send_json(r, stat_json(up->commit()), 201);
     });
