@@ -7,8 +7,11 @@
 #include <fstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "service/auth/accounts.h"
 #include "service/auth/routes.h"
+#include "service/files/query_out.h"
 #include "service/files/routes.h"
 #include "service/http/form.h"
 #include "service/tap/admission.h"
@@ -79,8 +82,14 @@ struct Service::Impl {
   }
 
   void sync(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* body) {
-    accounts.identify(req);  // a bad token is refused even where anonymous callers are welcome
-    TapParams tp = parse_tap_params(read_params(req, body).values, opts.limits);
+    Caller caller = accounts.identify(req);  // a bad token is refused even where anonymous callers are welcome
+    ParamMap params = read_params(req, body).values;
+    TapParams tp = parse_tap_params(params, opts.limits);
+    std::string out = params.count("OUT") ? params.at("OUT") : "";
+    if (!out.empty()) {
+      if (caller.anonymous()) throw DaliError(401, "OUT= writes into personal storage: log in first");
+      format_for_out(out, tp);
+    }
     std::shared_ptr<void> slot = admission.enter();
     std::shared_ptr<ResultStream> stream;
     try {
@@ -89,6 +98,12 @@ struct Service::Impl {
       throw DaliError(400, e.what());
     }
     res.status = 200;
+    if (!out.empty()) {
+      Entry e = write_out(storage, caller.name, out, *stream, tp, opts.state + "/tmp");
+      res.set_content(nlohmann::json{{"out", e.path}, {"size", e.size}, {"rows", stream->rows_sent()}}.dump() + "\n",
+                      "application/json");
+      return;
+    }
     if (tp.parquet) {
       // Parquet needs its footer at the end: the result is written to a file, then sent.
       std::string path = opts.state + "/tmp/sync-" + std::to_string(getpid()) + "-" +
@@ -140,6 +155,16 @@ struct Service::Impl {
     s.Get("/tap/examples", guarded([this](const httplib::Request&, httplib::Response& r) {
       r.set_content(examples_xhtml(root), "application/xhtml+xml");
     }));
+    jobs.deliver = [this](const Job& j, const std::string& path) {
+      auto out = j.params.find("OUT");
+      if (out != j.params.end() && !out->second.empty()) copy_out(storage, j.owner, out->second, path);
+    };
+    jobs.shape = [](const Job& j, TapParams& tp) {
+      auto out = j.params.find("OUT");
+      if (out == j.params.end() || out->second.empty()) return;
+      if (j.owner.empty()) throw DaliError(401, "OUT= writes into personal storage: log in first");
+      format_for_out(out->second, tp);
+    };
     add_async_routes(
         s, jobs, [this](const httplib::Request& q) { return base_url(q, http.port()); },
         [this](const httplib::Request& q) { return accounts.identify(q).name; });

@@ -41,6 +41,17 @@ std::string login(const ServiceProcess& svc, const std::string& user, const std:
 
 httplib::Headers bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
 
+// The job document once the job has left PENDING/QUEUED/EXECUTING (WAIT returns at each change).
+std::string wait_done(const ServiceProcess& svc, const std::string& token, const std::string& job) {
+  auto c = svc.client();
+  std::string body;
+  for (int i = 0; i < 20; i++) {
+    body = c.Get(("/tap/async/" + job + "?WAIT=10").c_str(), bearer(token))->body;
+    if (body.find("EXECUTING") == std::string::npos && body.find("QUEUED") == std::string::npos) break;
+  }
+  return body;
+}
+
 std::string q(const std::string& s) { return httplib::detail::encode_query_param(s); }
 
 httplib::Result put(const ServiceProcess& svc, const std::string& token, const std::string& name,
@@ -268,9 +279,9 @@ TEST(Platform, IsolationBetweenUsers) {
   std::string job = loc.substr(loc.rfind('/') + 1);
   ASSERT_EQ(c.Post(("/tap/async/" + job + "/phase").c_str(), bearer(a), "PHASE=RUN",
                    "application/x-www-form-urlencoded")->status, 303);
-  auto done = c.Get(("/tap/async/" + job + "?WAIT=30").c_str(), bearer(a));
-  EXPECT_NE(done->body.find("COMPLETED"), std::string::npos) << done->body;
-  EXPECT_NE(done->body.find("<uws:ownerId>alice</uws:ownerId>"), std::string::npos);
+  std::string done = wait_done(svc, a, job);
+  EXPECT_NE(done.find("COMPLETED"), std::string::npos) << done;
+  EXPECT_NE(done.find("<uws:ownerId>alice</uws:ownerId>"), std::string::npos);
   // Bob plants a symbolic link in his own area pointing at alice's files, and alice's area
   // gets one in public/ pointing at her secret (as if she had made it on the server).
   fs::path users = fs::path(svc.state()) / "users";
@@ -357,10 +368,29 @@ TEST(Platform, IsolationBetweenUsers) {
   EXPECT_EQ(get(svc, a, "/tap/async/" + job + "/results/result")->status, 200);
 }
 
-TEST(Platform, Kill9DuringUploadsThenRestart) {
-  ServiceProcess svc({});
+TEST(Platform, Kill9DuringUploadsAndJobsThenRestart) {
+  ServiceProcess svc({"small_sky"});
   add_user(svc, "alice", "alice-password");
   std::string a = login(svc, "alice", "alice-password");
+  auto c = svc.client();
+  // A finished job (its result into storage too) and a long one still running at the kill.
+  auto job = [&](const std::string& query, const std::string& out) {
+    httplib::Params p{{"LANG", "ADQL"}, {"PHASE", "RUN"}, {"QUERY", query}};
+    if (!out.empty()) p.emplace("OUT", out);
+    auto r = c.Post("/tap/async", bearer(a), p);
+    EXPECT_EQ(r->status, 303);
+    std::string loc = r->get_header_value("Location");
+    return loc.substr(loc.rfind('/') + 1);
+  };
+  std::string finished = job("SELECT TOP 7 id FROM small_sky ORDER BY id", "vos://jobs/done.csv");
+  ASSERT_NE(wait_done(svc, a, finished).find("COMPLETED"), std::string::npos);
+  std::string finished_result = get(svc, a, "/tap/async/" + finished + "/results/result")->body;
+  std::string finished_file = get(svc, a, "/storage/get?name=" + q("vos://jobs/done.csv"))->body;
+  std::string running = job("SELECT COUNT(*) FROM small_sky a, small_sky b, small_sky c, small_sky d",
+                            "vos://jobs/never.csv");
+  for (int i = 0; i < 500 && get(svc, a, "/tap/async/" + running + "/phase")->body != "EXECUTING"; i++)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_EQ(get(svc, a, "/tap/async/" + running + "/phase")->body, "EXECUTING");
   std::map<std::string, std::string> acked;
   for (int i = 0; i < 20; i++) {
     std::string name = "vos://up/f" + std::to_string(i), body(10000 + i * 997, char('a' + i % 26));
@@ -389,8 +419,66 @@ TEST(Platform, Kill9DuringUploadsThenRestart) {
   for (auto& t : ts) t.join();
   std::string a2 = login(svc, "alice", "alice-password");  // tokens survive too
   EXPECT_EQ(svc.client().Get("/auth/whoAmI", bearer(a))->body, "alice");
-  for (const auto& [name, body] : acked) EXPECT_EQ(get(svc, a2, "/storage/get?name=" + q(name))->body, body) << name;
+  for (const auto& [name, body] : acked) EXPECT_TRUE(get(svc, a2, "/storage/get?name=" + q(name))->body == body) << name;
   EXPECT_TRUE(fs::is_empty(fs::path(svc.state()) / "users/alice/tmp"));
+  // The finished job and its stored result are intact; the interrupted one is ERROR, has no
+  // result, and wrote nothing into storage.
+  EXPECT_EQ(get(svc, a2, "/tap/async/" + finished + "/phase")->body, "COMPLETED");
+  EXPECT_EQ(get(svc, a2, "/tap/async/" + finished + "/results/result")->body, finished_result);
+  EXPECT_EQ(get(svc, a2, "/storage/get?name=" + q("vos://jobs/done.csv"))->body, finished_file);
+  EXPECT_EQ(get(svc, a2, "/tap/async/" + running + "/phase")->body, "ERROR");
+  EXPECT_EQ(get(svc, a2, "/tap/async/" + running + "/results/result")->status, 404);
+  EXPECT_EQ(get(svc, a2, "/storage/stat?name=" + q("vos://jobs/never.csv"))->status, 404);
+}
+
+}  // namespace
+}  // namespace al_service_test
+
+namespace al_service_test {
+namespace {
+
+TEST(Platform, QueryResultsIntoStorage) {
+  ServiceProcess svc({"small_sky"});
+  add_user(svc, "alice", "alice-password");
+  std::string a = login(svc, "alice", "alice-password");
+  auto c = svc.client();
+  const std::string adql = "SELECT TOP 5 id, ra, dec FROM small_sky ORDER BY id";
+  // The same query answered directly, as CSV: what the stored file must hold.
+  auto direct = c.Post("/tap/sync", httplib::Params{{"REQUEST", "doQuery"}, {"LANG", "ADQL"}, {"QUERY", adql},
+                                                    {"RESPONSEFORMAT", "csv"}});
+  ASSERT_EQ(direct->status, 200) << direct->body;
+  auto r = c.Post("/tap/sync", bearer(a),
+                  httplib::Params{{"REQUEST", "doQuery"}, {"LANG", "ADQL"}, {"QUERY", adql}, {"OUT", "vos://results/q1.csv"}});
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_NE(r->body.find("\"out\":\"vos://results/q1.csv\""), std::string::npos) << r->body;
+  EXPECT_EQ(get(svc, a, "/storage/get?name=" + q("vos://results/q1.csv"))->body, direct->body);
+  auto pq = c.Post("/tap/sync", bearer(a),
+                   httplib::Params{{"REQUEST", "doQuery"}, {"LANG", "ADQL"}, {"QUERY", adql}, {"OUT", "vos://q1.parquet"}});
+  ASSERT_EQ(pq->status, 200) << pq->body;
+  EXPECT_EQ(get(svc, a, "/storage/get?name=" + q("vos://q1.parquet"))->body.substr(0, 4), "PAR1");
+  // Anonymous callers cannot write; unknown formats and traversal are refused.
+  EXPECT_EQ(c.Post("/tap/sync", httplib::Params{{"REQUEST", "doQuery"}, {"LANG", "ADQL"}, {"QUERY", adql},
+                                                {"OUT", "vos://x.csv"}})->status,
+            401);
+  EXPECT_EQ(c.Post("/tap/sync", bearer(a), httplib::Params{{"REQUEST", "doQuery"}, {"LANG", "ADQL"}, {"QUERY", adql},
+                                                           {"OUT", "vos://x.exe"}})->status,
+            400);
+  EXPECT_EQ(c.Post("/tap/sync", bearer(a), httplib::Params{{"REQUEST", "doQuery"}, {"LANG", "ADQL"}, {"QUERY", adql},
+                                                           {"OUT", "vos://../bob/x.csv"}})->status,
+            400);
+  // Async: the job writes its result into storage too.
+  auto created = c.Post("/tap/async", bearer(a),
+                        httplib::Params{{"REQUEST", "doQuery"}, {"LANG", "ADQL"}, {"QUERY", adql},
+                                        {"OUT", "vos://results/async.csv"}, {"PHASE", "RUN"}});
+  ASSERT_EQ(created->status, 303) << created->body;
+  std::string loc = created->get_header_value("Location");
+  std::string job = loc.substr(loc.rfind('/') + 1);
+  std::string done = wait_done(svc, a, job);
+  EXPECT_NE(done.find("COMPLETED"), std::string::npos) << done;
+  EXPECT_EQ(get(svc, a, "/storage/get?name=" + q("vos://results/async.csv"))->body, direct->body);
+  EXPECT_EQ(c.Post("/tap/async", httplib::Params{{"REQUEST", "doQuery"}, {"LANG", "ADQL"}, {"QUERY", adql},
+                                                 {"OUT", "vos://x.csv"}})->status,
+            401);
 }
 
 }  // namespace

@@ -96,6 +96,10 @@ Job JobManager::create(const std::map<std::string, std::string>& params, const s
     j.run_id = run_id->second;
     j.params.erase("RUNID");
   }
+  if (shape) {
+    TapParams tp;
+    shape(j, tp);  // checks OUT= and the like before the job exists
+  }
   store_.put(j);
   return j;
 }
@@ -200,6 +204,7 @@ void JobManager::execute(std::string id) {
     QueryLimits lim = limits_;
     if (j.execution_duration > 0) lim.time_limit_s = double(j.execution_duration);
     TapParams tp = parse_tap_params(j.params, lim);
+    if (shape) shape(j, tp);
     fs::create_directories(job_dir(id));
     file = tp.parquet ? "result.parquet" : "result.dat";
     mime = result_mime(tp);
@@ -216,6 +221,7 @@ void JobManager::execute(std::string id) {
       fs::rename(path + ".tmp", path);
     }
     if (ctx->cancelled()) throw engine::QueryError("cancelled");
+    if (deliver) deliver(j, path);
   } catch (const std::exception& e) {
     phase = ctx->cancelled() ? "ABORTED" : "ERROR";
     error = e.what();

@@ -4,6 +4,7 @@
 // slot from the same Admission as /sync (waiting in QUEUED while none is free).
 #pragma once
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -42,6 +43,12 @@ class JobManager {
 
   std::string job_dir(const std::string& id) const;
   int64_t default_destruction_s = 7 * 86400;
+  // Called with a job and its result file once written (e.g. to copy it where OUT= says);
+  // an exception makes the job ERROR.
+  std::function<void(const Job&, const std::string&)> deliver;
+  // Called with a job and its TAP parameters before it runs, and at creation to check them
+  // (throws DaliError); e.g. OUT= decides the result format.
+  std::function<void(const Job&, TapParams&)> shape;
 
  private:
   void execute(std::string id);

@@ -1,0 +1,21 @@
+// OUT=vos://... on TAP queries: the result goes into the caller's storage instead of the
+// response. The format follows the name: .csv, .tsv, .json, .vot/.xml (VOTable), .parquet.
+// (A directory name ending in '/' for HATS and mydb:// are not supported yet: 400.)
+#pragma once
+#include <string>
+
+#include "service/files/storage.h"
+#include "service/tap/query.h"
+
+namespace astrolake::service {
+
+// Sets the result format in `tp` from the OUT name; throws DaliError(400) for an unsupported one.
+void format_for_out(const std::string& out, TapParams& tp);
+// Writes a result into storage as `out` for `user`, atomically; `tmp_dir` holds the Parquet
+// file while it is written. Returns the stored file's entry.
+Entry write_out(Storage& storage, const std::string& user, const std::string& out, ResultStream& stream,
+                const TapParams& tp, const std::string& tmp_dir);
+// Copies a finished result file into storage as `out` (async jobs).
+Entry copy_out(Storage& storage, const std::string& user, const std::string& out, const std::string& path);
+
+}  // namespace astrolake::service
