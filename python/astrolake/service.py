@@ -175,7 +175,8 @@ class Service:
     def query(self, adql, fmt="pandas", out=None, async_=False, maxrec=None):
         """Runs ADQL on the service. Returns a pandas DataFrame ("pandas"), CSV text ("csv"),
         VOTable bytes ("votable") or an astropy Table ("table"); with `out` (vos://... or
-        mydb://NAME) the result is stored there and the service's answer is returned; with
+        mydb://NAME) the result is stored there and the service's answer, a dict with out, size
+        and rows, is returned; with
         async_=True a Job at once (see wait() and results())."""
         params = self._params(adql, fmt, out, maxrec)
         if async_:
@@ -187,7 +188,7 @@ class Service:
             return Job(location.rstrip("/").rsplit("/", 1)[1], fmt)
         res = self._request("POST", "/tap/sync", data=params)
         if out:
-            return res.text
+            return res.json()  # {"out": where, "size": bytes, "rows": n}
         return self._convert(res.content, fmt)
 
     def _job(self, job, suffix=""):

@@ -244,6 +244,14 @@ def test_login_upload_share_logout(service, browser, tmp_path):
     browser.fill("#adql", "SELECT TOP 5 id FROM small_sky ORDER BY id")
     browser.click("#run-sync")
     browser.wait("document.querySelector('#result-info').textContent == '5 rows'")
+    # The same into storage ("Save to").
+    browser.fill("#out", "vos://results/top5.csv")
+    browser.click("#run-sync")
+    browser.wait("document.querySelector('#message').textContent.startsWith('Stored 5 rows in')")
+    got = requests.get(service["url"] + "/storage/get", params={"name": "vos://results/top5.csv"}, headers=auth)
+    assert got.status_code == 200 and [r[0] for r in csv.reader(io.StringIO(got.text))] == \
+        [r[0] for r in cli_rows("SELECT TOP 5 id FROM small_sky ORDER BY id", service["root"])]
+    browser.fill("#out", "")
     browser.click("#run-async")
     browser.wait("!document.querySelector('#tab-jobs').hidden")
     browser.wait("[...document.querySelectorAll('#jobs-table tbody tr')].some(tr => "

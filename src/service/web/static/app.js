@@ -179,6 +179,12 @@ function queryParams(format) {
   return p;
 }
 
+// The "Save to" name, when the result should go into storage instead of the page.
+function outParam() {
+  const out = $("#out").value.trim();
+  return out ? { OUT: out } : {};
+}
+
 function showResult(csv, adql, source) {
   const rows = parseCsv(csv);
   result = { header: rows.shift() || [], rows, page: 0, adql };
@@ -210,13 +216,19 @@ function drawPage() {
 async function runSync() {
   const started = performance.now();
   say("Running…");
-  const res = await api("/tap/sync", form(queryParams("csv")));
+  const out = outParam();
+  const res = await api("/tap/sync", form({ ...queryParams("csv"), ...out }));
+  if (out.OUT) {
+    const stored = await res.json();
+    say("Stored " + stored.rows + " rows in " + stored.out + " (" + stored.size + " bytes).");
+    return;
+  }
   showResult(await res.text(), $("#adql").value);
   say("Done in " + ((performance.now() - started) / 1000).toFixed(2) + " s.");
 }
 
 async function runAsync() {
-  const res = await api("/tap/async", form({ ...queryParams("csv"), PHASE: "RUN" }));
+  const res = await api("/tap/async", form({ ...queryParams("csv"), ...outParam(), PHASE: "RUN" }));
   const id = new URL(res.url).pathname.split("/").pop();
   say("Submitted job " + id + ".");
   showTab("jobs");
