@@ -263,4 +263,10 @@ def test_login_upload_share_logout(service, browser, tmp_path):
     browser.wait("getComputedStyle(document.querySelector('#who')).display == 'none'")
     assert browser.eval("sessionStorage.getItem('astrolake-token')") is None
     assert requests.get(service["url"] + "/auth/isValidToken", params={"token": token}).text.strip() == "False"
+    # A page opened with the revoked token still in the tab drops it and works anonymously.
+    browser.eval(f"sessionStorage.setItem('astrolake-token', '{token}')")
+    browser.goto(service["url"] + "/")
+    browser.wait("document.querySelectorAll('#catalogs > li').length > 0")
+    assert browser.eval("sessionStorage.getItem('astrolake-token')") is None
+    assert browser.eval("getComputedStyle(document.querySelector('#who')).display") == "none"
     assert browser.errors == []

@@ -107,6 +107,7 @@ async function login(ev) {
 async function logout() {
   try { await api("/auth/logout"); } finally { setToken(""); }
   say("Logged out.");
+  loadCatalogs();  // without the personal tables
 }
 
 // ---------- catalogs and columns ----------
@@ -437,6 +438,6 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#tables-refresh").addEventListener("click", action(loadTables));
   $("#import-form").addEventListener("submit", action(importTable));
   $("#skymap-form").addEventListener("submit", action(drawSkymap));
-  showUser();
-  action(loadCatalogs)();
+  // A stale token is dropped first, so that the catalog list is asked for without it.
+  action(async () => { await showUser(); await loadCatalogs(); })();
 });
