@@ -202,27 +202,31 @@ std::shared_ptr<catalog::Catalog> QueryPlanner::open_catalog(const TableRef& t, 
   std::string path;
   std::error_code ec;
   bool confine = opts_.confine_to_root;
+  std::string root = opts_.root;
+  if (t.names.size() >= 2)
+    for (const auto& [schema, dir] : opts_.schema_roots)
+      if (t.names[t.names.size() - 2].matches(schema)) root = dir;
   bool by_path = last.quoted && t.names.size() == 1 &&
                  (last.name.find('/') != std::string::npos || (!confine && fs::is_directory(last.name, ec)));
   if (by_path) {
     // Confined, a quoted path is relative to the root; otherwise it is used as given.
-    path = confine ? (fs::path(opts_.root) / last.name).string() : last.name;
+    path = confine ? (fs::path(root) / last.name).string() : last.name;
     alias = fs::path(last.name).filename().string();
     if (alias.empty()) alias = fs::path(last.name).parent_path().filename().string();
   } else {
-    path = (fs::path(opts_.root) / last.name).string();
+    path = (fs::path(root) / last.name).string();
     if (!last.quoted && !fs::is_directory(path, ec)) {
       // Unquoted names are case-insensitive: find the directory whatever its case.
-      for (const fs::path& d : root_dirs(opts_.root))
+      for (const fs::path& d : root_dirs(root))
         if (last.matches(d.filename().string())) path = d.string();
     }
   }
   if (!t.alias.empty()) alias = t.alias.name;
   if (confine) {
     // Checked before anything is looked up, so a refused name reveals nothing outside the root.
-    std::string rel = by_path ? last.name : fs::path(path).lexically_relative(opts_.root).string();
+    std::string rel = by_path ? last.name : fs::path(path).lexically_relative(root).string();
     try {
-      std::string resolved = catalog::confined_catalog_path(opts_.root, rel);
+      std::string resolved = catalog::confined_catalog_path(root, rel);
       if (!resolved.empty()) path = resolved;
     } catch (const std::invalid_argument& e) {
       fail(t.line, t.column, e.what());
@@ -233,8 +237,8 @@ std::shared_ptr<catalog::Catalog> QueryPlanner::open_catalog(const TableRef& t, 
     fail(t.line, t.column, "cannot open catalog '" + last.name + "': " + ec.message());
   if (!is_dir) {
     std::vector<std::string> names;
-    for (const fs::path& d : root_dirs(opts_.root)) names.push_back(d.filename().string());
-    fail(t.line, t.column, "no catalog '" + last.name + "' under " + opts_.root + suggest(last.name, names));
+    for (const fs::path& d : root_dirs(root)) names.push_back(d.filename().string());
+    fail(t.line, t.column, "no catalog '" + last.name + "' under " + root + suggest(last.name, names));
   }
   try {
     return std::make_shared<catalog::Catalog>(catalog::Catalog::open(path));

@@ -64,6 +64,10 @@ struct PlanOptions {
   // Tables held in memory (a service's TAP_SCHEMA), asked first for each FROM name with its
   // parts as written, e.g. {"TAP_SCHEMA", "columns"}; null means "not one of mine".
   std::function<std::shared_ptr<const parquet::Table>(const std::vector<std::string>& names)> memory_tables;
+  // Schemas with a catalog root of their own, e.g. {"mydb", "STATE/users/alice/mydb"} for a
+  // service's per-user tables: `mydb.NAME` is NAME under that root (schema names compare
+  // case-insensitively unless quoted; confinement applies to it as to `root`).
+  std::map<std::string, std::string> schema_roots;
 };
 
 // One line of the plan tree, for EXPLAIN.

@@ -14,6 +14,7 @@
 #include "service/files/query_out.h"
 #include "service/files/routes.h"
 #include "service/http/form.h"
+#include "service/mydb/routes.h"
 #include "service/tap/admission.h"
 #include "service/tap/catalogs.h"
 #include "service/tap/error.h"
@@ -43,6 +44,7 @@ struct Service::Impl {
   JobManager jobs;
   Accounts accounts;
   Storage storage;
+  MyDb mydb;
   std::atomic<uint64_t> temp_counter{0};
 
   explicit Impl(ServiceOptions o)
@@ -52,7 +54,8 @@ struct Service::Impl {
         http(opts.http),
         jobs(opts.state, root, opts.limits, admission),
         accounts(opts.state),
-        storage(opts.state + "/users", accounts.store()) {
+        storage(opts.state + "/users", accounts.store()),
+        mydb(opts.state + "/users") {
     accounts.token_lifetime_s = opts.token_lifetime_s;
   }
 
@@ -81,6 +84,19 @@ struct Service::Impl {
     };
   }
 
+  // The `mydb` schema of a caller's queries: their own tables, or an empty folder for
+  // anonymous callers (so mydb.X never falls through to a public catalog).
+  std::string mydb_root(const std::string& user) {
+    if (!user.empty()) return mydb.root(user);
+    std::string none = opts.state + "/no-mydb";
+    fs::create_directories(none);
+    return none;
+  }
+  static std::string param_or(const ParamMap& p, const std::string& key, const std::string& dflt) {
+    auto it = p.find(key);
+    return it == p.end() || it->second.empty() ? dflt : it->second;
+  }
+
   void sync(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* body) {
     Caller caller = accounts.identify(req);  // a bad token is refused even where anonymous callers are welcome
     ParamMap params = read_params(req, body).values;
@@ -90,6 +106,7 @@ struct Service::Impl {
       if (caller.anonymous()) throw DaliError(401, "OUT= writes into personal storage: log in first");
       format_for_out(out, tp);
     }
+    tp.schema_roots["mydb"] = mydb_root(caller.name);
     std::shared_ptr<void> slot = admission.enter();
     std::shared_ptr<ResultStream> stream;
     try {
@@ -98,6 +115,23 @@ struct Service::Impl {
       throw DaliError(400, e.what());
     }
     res.status = 200;
+    if (out.rfind("mydb://", 0) == 0) {
+      std::string path = opts.state + "/tmp/mydb-" + std::to_string(getpid()) + "-" + std::to_string(temp_counter++) +
+                         ".parquet";
+      stream->write_parquet(path);
+      nlohmann::json t;
+      try {
+        t = mydb.import(caller.name, out.substr(7), path, param_or(params, "RA", "ra"), param_or(params, "DEC", "dec"));
+      } catch (...) {
+        std::error_code ec;
+        fs::remove(path, ec);
+        throw;
+      }
+      std::error_code ec;
+      fs::remove(path, ec);
+      res.set_content(nlohmann::json{{"out", out}, {"table", t}}.dump() + "\n", "application/json");
+      return;
+    }
     if (!out.empty()) {
       Entry e = write_out(storage, caller.name, out, *stream, tp, opts.state + "/tmp");
       res.set_content(nlohmann::json{{"out", e.path}, {"size", e.size}, {"rows", stream->rows_sent()}}.dump() + "\n",
@@ -157,9 +191,14 @@ struct Service::Impl {
     }));
     jobs.deliver = [this](const Job& j, const std::string& path) {
       auto out = j.params.find("OUT");
-      if (out != j.params.end() && !out->second.empty()) copy_out(storage, j.owner, out->second, path);
+      if (out == j.params.end() || out->second.empty()) return;
+      if (out->second.rfind("mydb://", 0) == 0)
+        mydb.import(j.owner, out->second.substr(7), path, param_or(j.params, "RA", "ra"), param_or(j.params, "DEC", "dec"));
+      else
+        copy_out(storage, j.owner, out->second, path);
     };
-    jobs.shape = [](const Job& j, TapParams& tp) {
+    jobs.shape = [this](const Job& j, TapParams& tp) {
+      tp.schema_roots["mydb"] = mydb_root(j.owner);
       auto out = j.params.find("OUT");
       if (out == j.params.end() || out->second.empty()) return;
       if (j.owner.empty()) throw DaliError(401, "OUT= writes into personal storage: log in first");
@@ -169,6 +208,7 @@ struct Service::Impl {
         s, jobs, [this](const httplib::Request& q) { return base_url(q, http.port()); },
         [this](const httplib::Request& q) { return accounts.identify(q).name; });
     add_auth_routes(s, accounts);
+    add_mydb_routes(s, mydb, storage, accounts, opts.state + "/tmp");
     add_storage_routes(s, storage, accounts);
     auto landing = [this](const httplib::Request& q, httplib::Response& r) {
       std::string base = base_url(q, http.port());

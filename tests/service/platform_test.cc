@@ -483,3 +483,65 @@ TEST(Platform, QueryResultsIntoStorage) {
 
 }  // namespace
 }  // namespace al_service_test
+
+namespace al_service_test {
+namespace {
+
+std::string sync_csv(const ServiceProcess& svc, const std::string& token, const std::string& adql, int* status = nullptr) {
+  auto c = svc.client();
+  httplib::Params p{{"REQUEST", "doQuery"}, {"LANG", "ADQL"}, {"QUERY", adql}, {"RESPONSEFORMAT", "csv"}};
+  auto r = token.empty() ? c.Post("/tap/sync", p) : c.Post("/tap/sync", bearer(token), p);
+  if (status) *status = r->status;
+  return r->body;
+}
+
+TEST(Platform, MyDbImportQueryJoinAndIsolation) {
+  ServiceProcess svc({"small_sky"});
+  add_user(svc, "alice", "alice-password");
+  add_user(svc, "bob", "bob-password1");
+  std::string a = login(svc, "alice", "alice-password"), b = login(svc, "bob", "bob-password1");
+  auto c = svc.client();
+  // A CSV upload with RA/Dec under other names.
+  std::string csv = "name,alpha,delta,mag\nx1,282.5,-58.5,11.5\nx2,299.5,-48.5,12.5\nx3,10.0,20.0,13.5\n";
+  auto imp = c.Post("/mydb/import?table=mine&ra=alpha&dec=delta", bearer(a), csv, "text/csv");
+  ASSERT_EQ(imp->status, 201) << imp->body;
+  EXPECT_NE(imp->body.find("\"rows\":3"), std::string::npos) << imp->body;
+  EXPECT_NE(imp->body.find("\"name\":\"mag\""), std::string::npos);
+  EXPECT_EQ(c.Post("/mydb/import?table=mine&ra=alpha&dec=delta", bearer(a), csv, "text/csv")->status, 409);
+  EXPECT_NE(get(svc, a, "/mydb/list")->body.find("\"name\":\"mine\""), std::string::npos);
+  EXPECT_EQ(get(svc, a, "/mydb/describe?table=mine")->status, 200);
+  // In ADQL, for alice only.
+  EXPECT_EQ(sync_csv(svc, a, "SELECT COUNT(*) AS n FROM mydb.mine"), "n\r\n3\r\n");
+  int st = 0;
+  sync_csv(svc, b, "SELECT COUNT(*) AS n FROM mydb.mine", &st);
+  EXPECT_EQ(st, 400);
+  sync_csv(svc, "", "SELECT COUNT(*) AS n FROM mydb.mine", &st);
+  EXPECT_EQ(st, 400);
+  sync_csv(svc, b, "SELECT * FROM mydb.\"../../alice/mydb/mine\"", &st);
+  EXPECT_EQ(st, 400);
+  sync_csv(svc, b, "SELECT * FROM mydb.\"/tmp\"", &st);
+  EXPECT_EQ(st, 400);
+  for (std::string path : {std::string("/mydb/describe?table=mine"), std::string("/mydb/describe?table=..%2Fmine")})
+    EXPECT_EQ(get(svc, b, path)->status, path.find("..") == std::string::npos ? 404 : 400) << path;
+  EXPECT_EQ(get(svc, b, "/mydb/list")->body, "[]\n");
+  EXPECT_EQ(post(svc, b, "/mydb/drop?table=mine")->status, 404);
+  EXPECT_EQ(c.Get("/mydb/list")->status, 401);
+  // A query result saved as a table, then joined with a public catalog.
+  auto saved = c.Post("/tap/sync", bearer(a),
+                      httplib::Params{{"REQUEST", "doQuery"}, {"LANG", "ADQL"},
+                                      {"QUERY", "SELECT id, ra, dec FROM small_sky WHERE id < 710"},
+                                      {"OUT", "mydb://firsts"}});
+  ASSERT_EQ(saved->status, 200) << saved->body;
+  std::string expect = sync_csv(svc, "", "SELECT COUNT(*) AS n FROM small_sky WHERE id < 710");
+  EXPECT_EQ(sync_csv(svc, a, "SELECT COUNT(*) AS n FROM mydb.firsts"), expect);
+  EXPECT_EQ(sync_csv(svc, a, "SELECT COUNT(*) AS n FROM mydb.firsts f JOIN small_sky s ON f.id = s.id"), expect);
+  EXPECT_EQ(sync_csv(svc, a, "SELECT m.name FROM mydb.mine m JOIN small_sky s ON s.ra = m.alpha AND s.dec = m.delta "
+                             "ORDER BY m.name"),
+            "name\r\nx1\r\nx2\r\n");  // x1, x2 sit exactly on small_sky rows 700, 701; x3 on none
+  EXPECT_EQ(post(svc, a, "/mydb/drop?table=mine")->status, 200);
+  sync_csv(svc, a, "SELECT COUNT(*) AS n FROM mydb.mine", &st);
+  EXPECT_EQ(st, 400);
+}
+
+}  // namespace
+}  // namespace al_service_test

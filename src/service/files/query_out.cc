@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "service/mydb/mydb.h"
 #include "service/tap/error.h"
 
 namespace astrolake::service {
@@ -20,7 +21,11 @@ bool ends_with(const std::string& s, const char* e) {
 }  // namespace
 
 void format_for_out(const std::string& out, TapParams& tp) {
-  if (out.rfind("mydb://", 0) == 0) throw DaliError(400, "OUT=mydb:// is not supported by this service yet");
+  if (out.rfind("mydb://", 0) == 0) {  // a Parquet result, then imported as a personal table
+    check_table_name(out.substr(7));
+    tp.parquet = true;
+    return;
+  }
   if (out.rfind("vos://", 0) != 0) throw DaliError(400, "OUT must be a vos:// name, not '" + out + "'");
   tp.parquet = false;
   if (ends_with(out, ".csv")) tp.format = votable::Format::Csv;

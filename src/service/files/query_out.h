@@ -1,6 +1,7 @@
 // OUT=vos://... on TAP queries: the result goes into the caller's storage instead of the
 // response. The format follows the name: .csv, .tsv, .json, .vot/.xml (VOTable), .parquet.
-// (A directory name ending in '/' for HATS and mydb:// are not supported yet: 400.)
+// mydb://NAME asks for Parquet (the service then imports it as a personal table).
+// (A directory name ending in '/' for HATS is not supported yet: 400.)
 #pragma once
 #include <string>
 

@@ -1,5 +1,7 @@
 #include "service/tap/catalogs.h"
 
+#include "service/tap/error.h"
+
 #include <algorithm>
 #include <filesystem>
 #include <functional>
@@ -89,6 +91,14 @@ void CatalogRoot::check_statement(const adql::Statement& stmt) const {
       std::vector<std::string> names;
       for (const auto& n : t.names) names.push_back(n.name);
       if (is_tap_schema_name(names)) return;
+      // mydb.NAME: the caller's own tables, resolved by the planner under their root
+      // (adql::PlanOptions::schema_roots); only a plain name may reach it.
+      if (t.names.size() >= 2 && t.names[t.names.size() - 2].matches("mydb")) {
+        bool plain = !last.name.empty() && last.name.size() <= 64;
+        for (char c : last.name) plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+        if (!plain) throw DaliError(400, "mydb table names are letters, digits and '_'");
+        return;
+      }
       find(last.name);
     } else if (t.kind == TableRefKind::Subquery) {
       if (t.subquery) query(*t.subquery);

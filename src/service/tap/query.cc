@@ -106,6 +106,7 @@ ResultStream::ResultStream(const TapParams& params, const CatalogRoot& root, con
     root.check_statement(stmt);
     adql::PlanOptions po;
     po.root = root.path();
+    po.schema_roots = params.schema_roots;
     po.ctx = ctx_.get();
     po.threads = limits.threads;
     po.progress = 0;

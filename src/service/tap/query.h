@@ -36,6 +36,9 @@ struct TapParams {
   bool parquet = false;                               // RESPONSEFORMAT parquet
   votable::Format format = votable::Format::Binary2;  // otherwise
   std::string format_name;                            // as given, for messages
+  // Set by the service, not from parameters: schemas with their own catalog root (the
+  // caller's `mydb`); see adql::PlanOptions::schema_roots.
+  std::map<std::string, std::string> schema_roots;
 };
 
 // Throws DaliError(400/413).

@@ -1,0 +1,119 @@
+#include "service/mydb/routes.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "service/http/json.h"
+#include "service/tap/error.h"
+
+namespace astrolake::service {
+
+namespace {
+
+using Req = httplib::Request;
+using Res = httplib::Response;
+
+// The importer picks the reader by extension: the upload's file name, its Content-Type, or
+// its first bytes decide which.
+std::string extension_for(const std::string& filename, const std::string& mime, const std::string& head) {
+  auto ends = [](const std::string& s, const char* e) {
+    std::string x = e;
+    return s.size() >= x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0;
+  };
+  if (ends(filename, ".vot") || ends(filename, ".xml") || mime.find("votable") != std::string::npos ||
+      head.rfind("<?xml", 0) == 0 || head.rfind("<VOTABLE", 0) == 0)
+    throw DaliError(400, "VOTable import is not supported yet: upload CSV or Parquet");
+  if (ends(filename, ".parquet") || mime.find("parquet") != std::string::npos || head.rfind("PAR1", 0) == 0)
+    return ".parquet";
+  return ".csv";
+}
+
+// A temporary file removed when it goes out of scope.
+struct TempFile {
+  std::string path;
+  ~TempFile() {
+    if (!path.empty()) std::remove(path.c_str());
+  }
+};
+
+}  // namespace
+
+void add_mydb_routes(httplib::Server& s, MyDb& db, Storage& st, Accounts& acc, const std::string& tmp_dir) {
+  s.Get("/mydb/list", [&](const Req& q, Res& r) {
+    json_guard(r, [&] { r.set_content(db.list(acc.require_user(q).name).dump() + "\n", "application/json"); });
+  });
+  s.Get("/mydb/describe", [&](const Req& q, Res& r) {
+    json_guard(r, [&] {
+      std::string who = acc.require_user(q).name;
+      r.set_content(db.describe(who, q.get_param_value("table")).dump() + "\n", "application/json");
+    });
+  });
+  s.Post("/mydb/drop", [&](const Req& q, Res& r) {
+    json_guard(r, [&] {
+      std::string who = acc.require_user(q).name;
+      db.drop(who, q.get_param_value("table"));
+      r.set_content("{\"dropped\":\"" + q.get_param_value("table") + "\"}\n", "application/json");
+    });
+  });
+  s.Post("/mydb/import", [&, tmp_dir](const Req& q, Res& r, const httplib::ContentReader& body) {
+    json_guard(r, [&] {
+      std::string who = acc.require_user(q).name;
+      std::string table = q.get_param_value("table");
+      check_table_name(table);
+      static std::atomic<uint64_t> counter{0};
+      std::string base = tmp_dir + "/mydb-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+      std::string data, filename, mime = q.get_header_value("Content-Type");
+      if (q.has_param("from")) {
+        Entry e;
+        int fd = st.open_read(who, q.get_param_value("from"), e);
+        if (e.dir) {
+          ::close(fd);
+          throw DaliError(400, "'" + e.path + "' is a directory");
+        }
+        filename = e.name;
+        std::string buf(1 << 20, '\0');
+        ssize_t n;
+        while ((n = ::read(fd, buf.data(), buf.size())) > 0) data.append(buf.data(), size_t(n));
+        ::close(fd);
+      } else if (q.is_multipart_form_data()) {
+        std::string field;
+        body(
+            [&](const httplib::MultipartFormData& f) {
+              field = f.name;
+              if (field == "file") {
+                filename = f.filename;
+                mime = f.content_type;
+              }
+              return true;
+            },
+            [&](const char* d, size_t n) {
+              if (field == "file") data.append(d, n);
+              return true;
+            });
+      } else {
+        if (!body([&](const char* d, size_t n) {
+              data.append(d, n);
+              return true;
+            }))
+          throw DaliError(400, "the upload ended before its body was complete");
+      }
+      if (data.empty()) throw DaliError(400, "no table data (send CSV or Parquet as the body or field 'file')");
+      TempFile tmp{base + extension_for(filename, mime, data.substr(0, 16))};
+      {
+        std::ofstream out(tmp.path, std::ios::binary);
+        out.write(data.data(), std::streamsize(data.size()));
+        if (!out) throw DaliError(500, "cannot write a temporary file");
+      }
+      std::string ra = q.has_param("ra") ? q.get_param_value("ra") : "ra";
+      std::string dec = q.has_param("dec") ? q.get_param_value("dec") : "dec";
+      r.status = 201;
+      r.set_content(db.import(who, table, tmp.path, ra, dec).dump() + "\n", "application/json");
+    });
+  });
+}
+
+}  // namespace astrolake::service
