@@ -276,3 +276,27 @@ def test_mydb_import_query_drop(service, home):
         svc.query("SELECT * FROM mydb.south")
     with pytest.raises(astrolake.StorageError, match="south"):
         svc.mydb_drop("south")
+
+
+@needs_accounts
+def test_mydb_from_csv_file_and_query_out(service, home, tmp_path):
+    if not has_route(service["url"], "GET", "/mydb/list"):
+        pytest.skip("this build's service has no MyDB")
+    svc = astrolake.Service(service["url"])
+    svc.login("bob", USERS["bob"])
+    path = tmp_path / "mine.csv"
+    path.write_text(svc.query("SELECT id, ra AS ra_deg, dec AS dec_deg FROM small_sky WHERE id < 720", fmt="csv"))
+    made = svc.mydb_import("mine", str(path), ra="ra_deg", dec="dec_deg")
+    assert made["name"] == "mine" and made["rows"] == 20
+    # A query result saved as a personal table, then joined with a catalog.
+    svc.query("SELECT id, ra, dec FROM small_sky WHERE dec < -60", out="mydb://far_south")
+    n = svc.query("SELECT COUNT(*) AS n FROM mydb.far_south AS f JOIN small_sky AS s ON f.id = s.id")["n"][0]
+    assert n == len(svc.query("SELECT id FROM small_sky WHERE dec < -60"))
+    # alice sees neither of bob's tables.
+    alice = astrolake.Service(service["url"], token=None)
+    alice.login("alice", USERS["alice"])
+    assert {"mine", "far_south"}.isdisjoint(t["name"] for t in alice.mydb_list())
+    with pytest.raises(astrolake.QueryError):
+        alice.query("SELECT * FROM mydb.mine")
+    svc.mydb_drop("mine")
+    svc.mydb_drop("far_south")

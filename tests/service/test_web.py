@@ -259,6 +259,25 @@ def test_login_upload_share_logout(service, browser, tmp_path):
     # Only ada's own job is listed, not the anonymous ones of the other tests.
     assert browser.eval("[...document.querySelectorAll('#jobs-table tbody tr')].map(tr => "
                         "tr.children[4].textContent)") == ["SELECT TOP 5 id FROM small_sky ORDER BY id"]
+    # My tables: import the uploaded CSV, query it, drop it.
+    browser.click("nav button[data-tab=tables]")
+    browser.fill("#import-name", "notes")
+    browser.choose_file("#import-file", local)
+    browser.eval("document.querySelector('#import-form').requestSubmit()")
+    browser.wait("[...document.querySelectorAll('#tables-table tbody tr')].some(tr => "
+                 "tr.children[0].textContent == 'notes' && tr.children[1].textContent == '1')", timeout=60)
+    browser.eval("document.querySelector('#tables-table tbody tr button').click()")  # Query
+    assert browser.eval("document.querySelector('#adql').value") == "SELECT TOP 100 * FROM mydb.notes"
+    browser.click("#run-sync")
+    browser.wait("document.querySelector('#result-info').textContent == '1 rows'")
+    header, row = shown_rows(browser)
+    shown = dict(zip(header, row))
+    assert (shown["id"], shown["ra"], shown["dec"]) == ("1", "10.5", "-20.25")
+    browser.eval("window.confirm = () => true")  # the page asks before dropping
+    browser.click("nav button[data-tab=tables]")
+    browser.wait("document.querySelector('#tables-table tbody tr')?.children[0].textContent == 'notes'")
+    browser.eval("document.querySelectorAll('#tables-table tbody tr button')[1].click()")  # Drop
+    browser.wait("document.querySelectorAll('#tables-table tbody tr').length == 0")
     browser.click("#logout")
     browser.wait("getComputedStyle(document.querySelector('#who')).display == 'none'")
     assert browser.eval("sessionStorage.getItem('astrolake-token')") is None
