@@ -289,7 +289,7 @@ class Service:
         return self._storage("GET", "/mydb/list").json()
 
     def mydb_import(self, name, data, ra="ra", dec="dec"):
-        """Creates mydb.NAME from a pandas DataFrame or a CSV, Parquet or VOTable file."""
+        """Creates mydb.NAME from a pandas DataFrame or a CSV or Parquet file."""
         params = {"table": name, "ra": ra, "dec": dec}
         if hasattr(data, "to_parquet"):
             buf = io.BytesIO()

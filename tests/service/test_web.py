@@ -266,6 +266,7 @@ def test_login_upload_share_logout(service, browser, tmp_path):
     browser.eval("document.querySelector('#import-form').requestSubmit()")
     browser.wait("[...document.querySelectorAll('#tables-table tbody tr')].some(tr => "
                  "tr.children[0].textContent == 'notes' && tr.children[1].textContent == '1')", timeout=60)
+    snap(browser, "web-tables.png")
     browser.eval("document.querySelector('#tables-table tbody tr button').click()")  # Query
     assert browser.eval("document.querySelector('#adql').value") == "SELECT TOP 100 * FROM mydb.notes"
     browser.click("#run-sync")
