@@ -14,6 +14,7 @@
 #include "service/files/query_out.h"
 #include "service/files/routes.h"
 #include "service/http/form.h"
+#include "service/http/json.h"
 #include "service/mydb/routes.h"
 #include "service/tap/admission.h"
 #include "service/tap/catalogs.h"
@@ -99,7 +100,10 @@ struct Service::Impl {
 
   void sync(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* body) {
     Caller caller = accounts.identify(req);  // a bad token is refused even where anonymous callers are welcome
-    ParamMap params = read_params(req, body).values;
+    run_sync(caller, read_params(req, body).values, res);
+  }
+
+  void run_sync(const Caller& caller, const ParamMap& params, httplib::Response& res) {
     TapParams tp = parse_tap_params(params, opts.limits);
     std::string out = params.count("OUT") ? params.at("OUT") : "";
     if (!out.empty()) {
@@ -130,6 +134,24 @@ struct Service::Impl {
       std::error_code ec;
       fs::remove(path, ec);
       res.set_content(nlohmann::json{{"out", out}, {"table", t}}.dump() + "\n", "application/json");
+      return;
+    }
+    if (!out.empty() && out.back() == '/') {
+      std::string path = opts.state + "/tmp/hats-" + std::to_string(getpid()) + "-" + std::to_string(temp_counter++) +
+                         ".parquet";
+      stream->write_parquet(path);
+      Entry e;
+      try {
+        e = write_hats(storage, caller.name, out, path, param_or(params, "RA", "ra"), param_or(params, "DEC", "dec"));
+      } catch (...) {
+        std::error_code ec;
+        fs::remove(path, ec);
+        throw;
+      }
+      std::error_code ec;
+      fs::remove(path, ec);
+      res.set_content(nlohmann::json{{"out", e.path}, {"size", e.size}, {"rows", stream->rows_sent()}}.dump() + "\n",
+                      "application/json");
       return;
     }
     if (!out.empty()) {
@@ -167,6 +189,67 @@ struct Service::Impl {
     });
   }
 
+  // Data Lab's query service, as thin aliases: /query/query runs ADQL (adql=, ofmt=, out=,
+  // async=true for a job id), /query/status|results|abort?jobid= act on the caller's jobs.
+  void add_query_aliases(httplib::Server& s) {
+    auto job_of = [this](const httplib::Request& q) {
+      std::string who = accounts.identify(q).name, id = q.get_param_value("jobid");
+      Job j = jobs.get(id);
+      if (j.owner != who) throw DaliError(404, "no job '" + id + "'");
+      return j;
+    };
+    auto query = [this](const httplib::Request& q, httplib::Response& r, const httplib::ContentReader* body) {
+      json_guard(r, [&] {
+        Caller caller = accounts.identify(q);
+        ParamMap in = read_params(q, body).values, p{{"REQUEST", "doQuery"}, {"LANG", "ADQL"}};
+        p["QUERY"] = param_or(in, "ADQL", param_or(in, "SQL", ""));
+        if (p["QUERY"].empty()) throw DaliError(400, "the parameter 'adql' is missing");
+        std::string ofmt = param_or(in, "OFMT", "csv");
+        p["RESPONSEFORMAT"] = ofmt == "votable" ? "votable" : ofmt;
+        for (const char* k : {"OUT", "MAXREC", "RA", "DEC"})
+          if (in.count(k)) p[k] = in[k];
+        std::string async = param_or(in, "ASYNC", "false");
+        if (async == "true" || async == "1") {
+          Job j = jobs.create(p, caller.name);
+          jobs.run(j.id);
+          r.set_content(j.id, "text/plain");
+          return;
+        }
+        run_sync(caller, p, r);
+      });
+    };
+    s.Get("/query/query", [query](const httplib::Request& q, httplib::Response& r) { query(q, r, nullptr); });
+    s.Post("/query/query", [query](const httplib::Request& q, httplib::Response& r, const httplib::ContentReader& b) {
+      query(q, r, &b);
+    });
+    s.Get("/query/status", [job_of](const httplib::Request& q, httplib::Response& r) {
+      json_guard(r, [&] { r.set_content(job_of(q).phase, "text/plain"); });
+    });
+    s.Get("/query/abort", [this, job_of](const httplib::Request& q, httplib::Response& r) {
+      json_guard(r, [&] {
+        jobs.abort(job_of(q).id);
+        r.set_content("OK", "text/plain");
+      });
+    });
+    s.Get("/query/results", [this, job_of](const httplib::Request& q, httplib::Response& r) {
+      json_guard(r, [&] {
+        Job j = job_of(q);
+        if (j.phase == "ERROR") throw DaliError(400, "job " + j.id + " failed: " + j.error);
+        if (j.phase != "COMPLETED") throw DaliError(404, "job " + j.id + " has no result (it is " + j.phase + ")");
+        std::string path = jobs.job_dir(j.id) + "/" + j.result_file;
+        auto file = std::make_shared<std::ifstream>(path, std::ios::binary);
+        if (!*file) throw DaliError(404, "the result of job " + j.id + " is gone");
+        r.set_content_provider(fs::file_size(path), j.result_mime,
+                               [file](size_t offset, size_t length, httplib::DataSink& sink) {
+                                 std::string buf(std::min<size_t>(length, 1 << 20), '\0');
+                                 file->seekg(std::streamoff(offset));
+                                 file->read(buf.data(), std::streamsize(buf.size()));
+                                 return sink.write(buf.data(), size_t(file->gcount()));
+                               });
+      });
+    });
+  }
+
   void routes() {
     httplib::Server& s = http.routes();
     s.Get("/tap/sync", guarded([this](const httplib::Request& q, httplib::Response& r) { sync(q, r, nullptr); }));
@@ -181,7 +264,10 @@ struct Service::Impl {
                     "text/xml");
     }));
     s.Get("/tap/tables", guarded([this](const httplib::Request& q, httplib::Response& r) {
-      r.set_content(tableset_xml(root, q.get_param_value("detail") == "min"), "text/xml");
+      std::string who = accounts.identify(q).name;
+      std::unique_ptr<CatalogRoot> mine;
+      if (!who.empty()) mine = std::make_unique<CatalogRoot>(mydb.root(who));
+      r.set_content(tableset_xml(root, q.get_param_value("detail") == "min", mine.get()), "text/xml");
     }));
     s.Get(R"(/tap/tables/([^/]+))", guarded([this](const httplib::Request& q, httplib::Response& r) {
       r.set_content(table_xml(root, q.matches[1].str()), "text/xml");
@@ -192,7 +278,9 @@ struct Service::Impl {
     jobs.deliver = [this](const Job& j, const std::string& path) {
       auto out = j.params.find("OUT");
       if (out == j.params.end() || out->second.empty()) return;
-      if (out->second.rfind("mydb://", 0) == 0)
+      if (out->second.back() == '/')
+        write_hats(storage, j.owner, out->second, path, param_or(j.params, "RA", "ra"), param_or(j.params, "DEC", "dec"));
+      else if (out->second.rfind("mydb://", 0) == 0)
         mydb.import(j.owner, out->second.substr(7), path, param_or(j.params, "RA", "ra"), param_or(j.params, "DEC", "dec"));
       else
         copy_out(storage, j.owner, out->second, path);
@@ -208,6 +296,7 @@ struct Service::Impl {
         s, jobs, [this](const httplib::Request& q) { return base_url(q, http.port()); },
         [this](const httplib::Request& q) { return accounts.identify(q).name; });
     add_auth_routes(s, accounts);
+    add_query_aliases(s);
     add_mydb_routes(s, mydb, storage, accounts, opts.state + "/tmp");
     add_storage_routes(s, storage, accounts);
     auto landing = [this](const httplib::Request& q, httplib::Response& r) {

@@ -158,12 +158,12 @@ TEST(Platform, LoginsAreRateLimitedPerUserAndAddress) {
 }
 
 TEST(Platform, TokensExpire) {
-  ServiceProcess svc({}, {"--token-lifetime", "1"});
+  ServiceProcess svc({}, {"--token-lifetime", "3"});
   add_user(svc, "alice", "alice-password");
   std::string tok = login(svc, "alice", "alice-password");
   auto c = svc.client();
   EXPECT_EQ(c.Get("/auth/whoAmI", bearer(tok))->body, "alice");
-  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  std::this_thread::sleep_for(std::chrono::milliseconds(4100));
   EXPECT_EQ(c.Get("/auth/whoAmI", bearer(tok))->status, 401);
   EXPECT_EQ(c.Get("/storage/ls", bearer(tok))->status, 401);
 }
@@ -456,6 +456,19 @@ TEST(Platform, QueryResultsIntoStorage) {
                    httplib::Params{{"REQUEST", "doQuery"}, {"LANG", "ADQL"}, {"QUERY", adql}, {"OUT", "vos://q1.parquet"}});
   ASSERT_EQ(pq->status, 200) << pq->body;
   EXPECT_EQ(get(svc, a, "/storage/get?name=" + q("vos://q1.parquet"))->body.substr(0, 4), "PAR1");
+  // A HATS directory: a catalog the engine can open, listed as a folder.
+  auto hats = c.Post("/tap/sync", bearer(a), httplib::Params{{"REQUEST", "doQuery"}, {"LANG", "ADQL"},
+                                                             {"QUERY", "SELECT id, ra, dec FROM small_sky"},
+                                                             {"OUT", "vos://results/sky/"}});
+  ASSERT_EQ(hats->status, 200) << hats->body;
+  EXPECT_NE(get(svc, a, "/storage/stat?name=" + q("vos://results/sky"))->body.find("\"type\":\"dir\""), std::string::npos);
+  fs::path cat = fs::path(svc.state()) / "users/alice/files/results/sky";
+  EXPECT_TRUE(fs::exists(cat / "properties") || fs::exists(cat / "collection.properties")) << cat;
+  EXPECT_EQ(c.Post("/tap/sync", bearer(a), httplib::Params{{"REQUEST", "doQuery"}, {"LANG", "ADQL"},
+                                                           {"QUERY", "SELECT id, ra, dec FROM small_sky"},
+                                                           {"OUT", "vos://results/sky/"}})->status,
+            409);
+  EXPECT_TRUE(fs::is_empty(fs::path(svc.state()) / "users/alice/tmp"));
   // Anonymous callers cannot write; unknown formats and traversal are refused.
   EXPECT_EQ(c.Post("/tap/sync", httplib::Params{{"REQUEST", "doQuery"}, {"LANG", "ADQL"}, {"QUERY", adql},
                                                 {"OUT", "vos://x.csv"}})->status,
@@ -510,8 +523,17 @@ TEST(Platform, MyDbImportQueryJoinAndIsolation) {
   EXPECT_EQ(c.Post("/mydb/import?table=mine&ra=alpha&dec=delta", bearer(a), csv, "text/csv")->status, 409);
   EXPECT_NE(get(svc, a, "/mydb/list")->body.find("\"name\":\"mine\""), std::string::npos);
   EXPECT_EQ(get(svc, a, "/mydb/describe?table=mine")->status, 200);
-  // In ADQL, for alice only.
+  // In ADQL, TAP_SCHEMA and /tap/tables, for alice only.
   EXPECT_EQ(sync_csv(svc, a, "SELECT COUNT(*) AS n FROM mydb.mine"), "n\r\n3\r\n");
+  const std::string ts = "SELECT table_name FROM TAP_SCHEMA.tables WHERE schema_name = 'mydb'";
+  EXPECT_EQ(sync_csv(svc, a, ts), "table_name\r\nmydb.mine\r\n");
+  EXPECT_EQ(sync_csv(svc, b, ts), "table_name\r\n");
+  EXPECT_EQ(sync_csv(svc, "", ts), "table_name\r\n");
+  EXPECT_NE(sync_csv(svc, a, "SELECT column_name FROM TAP_SCHEMA.columns WHERE table_name = 'mydb.mine'").find("alpha"),
+            std::string::npos);
+  EXPECT_NE(get(svc, a, "/tap/tables")->body.find("<name>mydb.mine</name>"), std::string::npos);
+  EXPECT_EQ(get(svc, b, "/tap/tables")->body.find("mydb.mine"), std::string::npos);
+  EXPECT_EQ(c.Get("/tap/tables")->body.find("mydb.mine"), std::string::npos);
   int st = 0;
   sync_csv(svc, b, "SELECT COUNT(*) AS n FROM mydb.mine", &st);
   EXPECT_EQ(st, 400);
@@ -538,9 +560,50 @@ TEST(Platform, MyDbImportQueryJoinAndIsolation) {
   EXPECT_EQ(sync_csv(svc, a, "SELECT m.name FROM mydb.mine m JOIN small_sky s ON s.ra = m.alpha AND s.dec = m.delta "
                              "ORDER BY m.name"),
             "name\r\nx1\r\nx2\r\n");  // x1, x2 sit exactly on small_sky rows 700, 701; x3 on none
+  // A VOTable upload (the service's own VOTable output, as a client would save it).
+  auto c2 = svc.client();
+  auto vot = c2.Post("/tap/sync", httplib::Params{{"REQUEST", "doQuery"}, {"LANG", "ADQL"}, {"RESPONSEFORMAT", "votable/td"},
+                                                  {"QUERY", "SELECT id, ra, dec FROM small_sky WHERE id < 705"}});
+  ASSERT_EQ(vot->status, 200);
+  httplib::MultipartFormDataItems items = {{"file", vot->body, "t.vot", "application/x-votable+xml"}};
+  auto vimp = c2.Post("/mydb/import?table=fromvot", bearer(a), items);
+  ASSERT_EQ(vimp->status, 201) << vimp->body;
+  EXPECT_EQ(sync_csv(svc, a, "SELECT COUNT(*) AS n FROM mydb.fromvot"),
+            sync_csv(svc, "", "SELECT COUNT(*) AS n FROM small_sky WHERE id < 705"));
+  EXPECT_EQ(c2.Post("/mydb/import?table=bad", bearer(a), "<?xml version=\"1.0\"?><VOTABLE><oops", "text/xml")->status, 400);
   EXPECT_EQ(post(svc, a, "/mydb/drop?table=mine")->status, 200);
   sync_csv(svc, a, "SELECT COUNT(*) AS n FROM mydb.mine", &st);
   EXPECT_EQ(st, 400);
+}
+
+}  // namespace
+}  // namespace al_service_test
+
+namespace al_service_test {
+namespace {
+
+TEST(Platform, DataLabQueryAliases) {
+  ServiceProcess svc({"small_sky"});
+  add_user(svc, "alice", "alice-password");
+  add_user(svc, "bob", "bob-password1");
+  std::string a = login(svc, "alice", "alice-password"), b = login(svc, "bob", "bob-password1");
+  const std::string adql = "SELECT TOP 3 id FROM small_sky ORDER BY id";
+  std::string expect = sync_csv(svc, "", adql);
+  EXPECT_EQ(get(svc, a, "/query/query?ofmt=csv&adql=" + q(adql))->body, expect);
+  auto c = svc.client();
+  auto job = c.Post("/query/query", bearer(a), httplib::Params{{"adql", adql}, {"ofmt", "csv"}, {"async", "true"}});
+  ASSERT_EQ(job->status, 200) << job->body;
+  std::string id = job->body;
+  for (int i = 0; i < 200 && get(svc, a, "/query/status?jobid=" + id)->body != "COMPLETED"; i++)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(get(svc, a, "/query/results?jobid=" + id)->body, expect);
+  // Another user's job id is not there for bob, nor for anonymous callers.
+  for (std::string p : {std::string("status"), std::string("results"), std::string("abort")}) {
+    EXPECT_EQ(get(svc, b, "/query/" + p + "?jobid=" + id)->status, 404) << p;
+    EXPECT_EQ(c.Get(("/query/" + p + "?jobid=" + id).c_str())->status, 404) << p;
+  }
+  EXPECT_EQ(get(svc, a, "/query/status?jobid=" + id)->body, "COMPLETED");
+  EXPECT_EQ(c.Get("/query/query?adql=")->status, 400);
 }
 
 }  // namespace

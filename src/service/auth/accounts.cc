@@ -75,6 +75,11 @@ std::string Accounts::login(const std::string& name, const std::string& password
   int64_t now = now_s();
   {
     std::lock_guard lk(mu_);
+    // Guessing many names or from many addresses must not grow these maps without bound.
+    for (auto* m : {&user_failures_, &address_failures_})
+      if (m->size() > 10000)
+        for (auto it = m->begin(); it != m->end();)
+          it = it->second.empty() || it->second.back() <= now - 60 ? m->erase(it) : std::next(it);
     if (limited(user_failures_[name], max_failures_per_user, now) ||
         limited(address_failures_[address], max_failures_per_address, now))
       throw DaliError(429, "too many failed logins; try again in a minute");

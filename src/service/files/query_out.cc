@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "catalog/import.h"
 #include "service/mydb/mydb.h"
 #include "service/tap/error.h"
 
@@ -28,14 +29,46 @@ void format_for_out(const std::string& out, TapParams& tp) {
   }
   if (out.rfind("vos://", 0) != 0) throw DaliError(400, "OUT must be a vos:// name, not '" + out + "'");
   tp.parquet = false;
-  if (ends_with(out, ".csv")) tp.format = votable::Format::Csv;
+  if (ends_with(out, "/")) tp.parquet = true;  // a HATS directory, imported from Parquet
+  else if (ends_with(out, ".csv")) tp.format = votable::Format::Csv;
   else if (ends_with(out, ".tsv")) tp.format = votable::Format::Tsv;
   else if (ends_with(out, ".json")) tp.format = votable::Format::Json;
   else if (ends_with(out, ".vot") || ends_with(out, ".xml")) tp.format = votable::Format::Binary2;
   else if (ends_with(out, ".parquet")) tp.parquet = true;
   else
-    throw DaliError(400, "OUT '" + out + "': name the file .csv, .tsv, .json, .vot, .xml or .parquet "
-                         "(HATS directories are not supported yet)");
+    throw DaliError(400, "OUT '" + out + "': name a file .csv, .tsv, .json, .vot, .xml or .parquet, or a "
+                         "directory ending in '/' for a HATS catalog");
+}
+
+Entry write_hats(Storage& storage, const std::string& user, const std::string& out, const std::string& parquet_path,
+                 const std::string& ra, const std::string& dec) {
+  static std::atomic<uint64_t> counter{0};
+  std::string built = storage.tmp_dir(user) + "/hats-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  struct Remove {
+    std::string p;
+    ~Remove() {
+      std::error_code ec;
+      std::filesystem::remove_all(p, ec);
+    }
+  } remove{built};
+  std::string leaf = out.substr(0, out.size() - 1);
+  leaf = leaf.substr(leaf.rfind('/') + 1);
+  catalog::ImportOptions o;
+  o.inputs = {parquet_path};
+  o.output = built;
+  o.name = leaf.empty() ? "result" : leaf;
+  o.ra_column = ra;
+  o.dec_column = dec;
+  o.margin_arcsec = 10;
+  o.threads = 1;
+  o.progress = 0;
+  o.memory_budget = uint64_t(512) << 20;
+  try {
+    catalog::import_catalog(o);
+  } catch (const std::exception& e) {
+    throw DaliError(400, std::string("cannot make a HATS catalog of the result: ") + e.what());
+  }
+  return storage.put_tree(user, out, built);
 }
 
 Entry copy_out(Storage& storage, const std::string& user, const std::string& out, const std::string& path) {

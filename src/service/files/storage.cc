@@ -209,6 +209,10 @@ int64_t Storage::quota(const std::string& user) {
 
 int64_t Storage::used(const std::string& user) {
   std::lock_guard lk(mu_);
+  return used_locked(user);
+}
+
+int64_t Storage::used_locked(const std::string& user) {
   auto it = used_.find(user);
   if (it != used_.end()) return it->second;
   VosPath top;
@@ -217,8 +221,9 @@ int64_t Storage::used(const std::string& user) {
 }
 
 void Storage::reserve(const std::string& user, int64_t n, int64_t limit) {
-  int64_t now = used(user);
+  // One lock for the check and the reservation: a commit in between cannot be missed.
   std::lock_guard lk(mu_);
+  int64_t now = used_locked(user);
   if (now + reserved_[user] + n > limit)
     throw DaliError(413, "storage quota exceeded (" + std::to_string(limit) + " bytes; " + std::to_string(now) +
                              " used)");
@@ -226,8 +231,8 @@ void Storage::reserve(const std::string& user, int64_t n, int64_t limit) {
 }
 
 void Storage::release(const std::string& user, int64_t reserved, int64_t committed_delta) {
-  used(user);
   std::lock_guard lk(mu_);
+  used_locked(user);
   reserved_[user] -= reserved;
   used_[user] += committed_delta;
 }
@@ -287,6 +292,31 @@ Entry Upload::commit() {
   return make_entry(target_.parts.back(), target_.text(), st);
 }
 
+Entry Storage::put_tree(const std::string& caller, const std::string& name, const std::string& built) {
+  VosPath v = own(caller, name, true);
+  if (v.parts.empty()) throw DaliError(400, "a directory result needs a name, not the top of the area");
+  Fd src(::open(built.c_str(), kDirFlags));
+  if (src.fd < 0) fail(errno, v.text());
+  int64_t size = tree_size(src.fd);
+  reserve(caller, size, quota(caller));
+  try {
+    Fd root = open_area(area(caller), v);
+    Fd parent = walk(root.fd, v, v.parts.size() - 1, true);
+    // renameat2(RENAME_NOREPLACE) is not in every libc: an existing name is checked first,
+    // and rename() itself refuses to replace a non-empty directory.
+    struct stat st {};
+    if (::fstatat(parent.fd, v.parts.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) fail(EEXIST, v.text());
+    if (::renameat(AT_FDCWD, built.c_str(), parent.fd, v.parts.back().c_str()) != 0) fail(errno, v.text());
+    ::fsync(parent.fd);
+    release(caller, size, size);
+    ::fstatat(parent.fd, v.parts.back().c_str(), &st, AT_SYMLINK_NOFOLLOW);
+    return make_entry(v.parts.back(), v.text(), st);
+  } catch (...) {
+    release(caller, size, 0);
+    throw;
+  }
+}
+
 void Storage::mkdir(const std::string& caller, const std::string& name) {
   VosPath v = own(caller, name, true);
   Fd root = open_area(area(caller), v);
@@ -296,6 +326,7 @@ void Storage::mkdir(const std::string& caller, const std::string& name) {
 void Storage::mv(const std::string& caller, const std::string& from, const std::string& to) {
   VosPath a = own(caller, from, true), b = own(caller, to, true);
   if (a.parts.empty() || b.parts.empty()) throw DaliError(400, "mv needs a file or directory on both sides");
+  used(caller);  // counted before the change, so the change is not counted twice
   Fd root = open_area(area(caller), a);
   Fd pa = walk(root.fd, a, a.parts.size() - 1, false);
   leaf_stat(pa.fd, a);
@@ -325,6 +356,7 @@ Entry Storage::cp(const std::string& caller, const std::string& from, const std:
 void Storage::rm(const std::string& caller, const std::string& name, bool recursive) {
   VosPath v = own(caller, name, true);
   if (v.parts.empty()) throw DaliError(400, "rm needs a file or directory, not the top of the area");
+  used(caller);  // counted before the change, so the change is not counted twice
   Fd root = open_area(area(caller), v);
   Fd parent = walk(root.fd, v, v.parts.size() - 1, false);
   const char* leaf = v.parts.back().c_str();

@@ -53,6 +53,10 @@ class Storage {
   // An open descriptor of the file (caller closes it) and its entry.
   int open_read(const std::string& caller, const std::string& name, Entry& entry);
   std::unique_ptr<Upload> put(const std::string& caller, const std::string& name);
+  // A directory the service built (e.g. a HATS catalog) under tmp_dir(caller), moved into
+  // place as `name` whole; 409 when the name exists, 413 past the quota.
+  Entry put_tree(const std::string& caller, const std::string& name, const std::string& built);
+  std::string tmp_dir(const std::string& user) { return area(user), dir_ + "/" + user + "/tmp"; }
   void mkdir(const std::string& caller, const std::string& name);
   void mv(const std::string& caller, const std::string& from, const std::string& to);
   Entry cp(const std::string& caller, const std::string& from, const std::string& to);
@@ -64,6 +68,7 @@ class Storage {
   VosPath own(const std::string& caller, const std::string& name, bool write);
   std::string area(const std::string& user);  // users/NAME/files, created when missing
   int64_t quota(const std::string& user);
+  int64_t used_locked(const std::string& user);  // mu_ held
   void reserve(const std::string& user, int64_t n, int64_t limit);  // 413 when it does not fit
   void release(const std::string& user, int64_t reserved, int64_t committed_delta);
 

@@ -7,8 +7,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "parquet/writer.h"
 #include "service/http/json.h"
 #include "service/tap/error.h"
+#include "votable/reader.h"
 
 namespace astrolake::service {
 
@@ -18,7 +20,7 @@ using Req = httplib::Request;
 using Res = httplib::Response;
 
 // The importer picks the reader by extension: the upload's file name, its Content-Type, or
-// its first bytes decide which.
+// its first bytes decide which (".vot": a VOTable, converted before the import).
 std::string extension_for(const std::string& filename, const std::string& mime, const std::string& head) {
   auto ends = [](const std::string& s, const char* e) {
     std::string x = e;
@@ -26,7 +28,7 @@ std::string extension_for(const std::string& filename, const std::string& mime, 
   };
   if (ends(filename, ".vot") || ends(filename, ".xml") || mime.find("votable") != std::string::npos ||
       head.rfind("<?xml", 0) == 0 || head.rfind("<VOTABLE", 0) == 0)
-    throw DaliError(400, "VOTable import is not supported yet: upload CSV or Parquet");
+    return ".vot";
   if (ends(filename, ".parquet") || mime.find("parquet") != std::string::npos || head.rfind("PAR1", 0) == 0)
     return ".parquet";
   return ".csv";
@@ -102,8 +104,18 @@ void add_mydb_routes(httplib::Server& s, MyDb& db, Storage& st, Accounts& acc, c
           throw DaliError(400, "the upload ended before its body was complete");
       }
       if (data.empty()) throw DaliError(400, "no table data (send CSV or Parquet as the body or field 'file')");
-      TempFile tmp{base + extension_for(filename, mime, data.substr(0, 16))};
-      {
+      std::string ext = extension_for(filename, mime, data.substr(0, 16));
+      TempFile tmp{base + (ext == ".vot" ? ".parquet" : ext)};
+      if (ext == ".vot") {
+        // The importer reads CSV, FITS and Parquet: a VOTable becomes a Parquet file first.
+        votable::VoTable vt;
+        try {
+          vt = votable::read_votable(data);
+        } catch (const std::exception& e) {
+          throw DaliError(400, std::string("cannot read the VOTable: ") + e.what());
+        }
+        parquet::write_table(tmp.path, vt.table);
+      } else {
         std::ofstream out(tmp.path, std::ios::binary);
         out.write(data.data(), std::streamsize(data.size()));
         if (!out) throw DaliError(500, "cannot write a temporary file");

@@ -137,7 +137,7 @@ TableInfo catalog_table(const TableEntry& t) {
   return info;
 }
 
-std::vector<TableInfo> service_tables(const CatalogRoot& root) {
+std::vector<TableInfo> service_tables(const CatalogRoot& root, const CatalogRoot* mydb) {
   std::vector<TableInfo> out;
   for (const auto& t : root.list()) {
     try {
@@ -145,6 +145,17 @@ std::vector<TableInfo> service_tables(const CatalogRoot& root) {
     } catch (const std::exception&) {
     }
   }
+  if (mydb)
+    for (const auto& t : mydb->list()) {
+      if (t.name.empty() || t.name[0] == '.') continue;  // imports and drops in progress
+      try {
+        TableInfo info = catalog_table(t);
+        info.schema = "mydb";
+        info.name = "mydb." + info.name;
+        out.push_back(std::move(info));
+      } catch (const std::exception&) {
+      }
+    }
   for (auto& t : tap_schema_info()) out.push_back(std::move(t));
   return out;
 }
@@ -155,7 +166,8 @@ bool is_tap_schema_name(const std::vector<std::string>& names) {
   return n == "schemas" || n == "tables" || n == "columns" || n == "keys" || n == "key_columns";
 }
 
-std::shared_ptr<const parquet::Table> tap_schema_table(const std::vector<std::string>& names, const CatalogRoot& root) {
+std::shared_ptr<const parquet::Table> tap_schema_table(const std::vector<std::string>& names, const CatalogRoot& root,
+                                                       const CatalogRoot* mydb) {
   if (!is_tap_schema_name(names)) return nullptr;
   std::string which = lower(names[1]);
   auto out = std::make_shared<parquet::Table>();
@@ -165,18 +177,19 @@ std::shared_ptr<const parquet::Table> tap_schema_table(const std::vector<std::st
     b.add_int("schema_index");
     b.str(0, kSchemaName), b.str(1, ""), b.str(2, "The catalogs under the service's root"), b.num(3, 0);
     b.str(0, "TAP_SCHEMA"), b.str(1, ""), b.str(2, "Metadata of this service (TAP 1.1)"), b.num(3, 1);
+    if (mydb) b.str(0, "mydb"), b.str(1, ""), b.str(2, "Your personal tables"), b.num(3, 2);
   } else if (which == "tables") {
     for (const char* c : {"schema_name", "table_name", "table_type", "utype", "description"}) b.add_string(c);
     b.add_int("table_index");
     int32_t i = 0;
-    for (const auto& t : service_tables(root))
+    for (const auto& t : service_tables(root, mydb))
       b.str(0, t.schema), b.str(1, t.name), b.str(2, "table"), b.str(3, ""), b.str(4, t.description), b.num(5, i++);
   } else if (which == "columns") {
     for (const char* c : {"table_name", "column_name", "datatype", "arraysize", "xtype"}) b.add_string(c);
     b.add_int("size");
     for (const char* c : {"description", "utype", "unit", "ucd"}) b.add_string(c);
     for (const char* c : {"indexed", "principal", "std", "column_index"}) b.add_int(c);
-    for (const auto& t : service_tables(root)) {
+    for (const auto& t : service_tables(root, mydb)) {
       int32_t i = 0;
       for (const auto& c : t.columns) {
         b.str(0, t.name), b.str(1, c.name), b.str(2, c.type.datatype), b.str(3, c.type.arraysize);

@@ -31,8 +31,9 @@ struct TableInfo {
   std::vector<ForeignKey> keys;
 };
 
-// Catalogs that cannot be opened (being written, broken) are left out.
-std::vector<TableInfo> service_tables(const CatalogRoot& root);
+// Catalogs that cannot be opened (being written, broken) are left out. `mydb` (optional): the
+// caller's personal tables, listed as schema "mydb", names "mydb.NAME".
+std::vector<TableInfo> service_tables(const CatalogRoot& root, const CatalogRoot* mydb = nullptr);
 // One catalog's table. Throws NoSuchTable.
 TableInfo catalog_table(const TableEntry& t);
 
@@ -41,7 +42,8 @@ std::string adql_name(const std::string& name);
 
 // The five TAP_SCHEMA tables (schemas, tables, columns, keys, key_columns), for the planner's
 // memory_tables hook: `names` as written in FROM; null when not a TAP_SCHEMA table.
-std::shared_ptr<const parquet::Table> tap_schema_table(const std::vector<std::string>& names, const CatalogRoot& root);
+std::shared_ptr<const parquet::Table> tap_schema_table(const std::vector<std::string>& names, const CatalogRoot& root,
+                                                       const CatalogRoot* mydb = nullptr);
 // True if `names` ({"TAP_SCHEMA", "columns"}) names one of them (case-insensitive).
 bool is_tap_schema_name(const std::vector<std::string>& names);
 

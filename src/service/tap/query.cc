@@ -110,7 +110,13 @@ ResultStream::ResultStream(const TapParams& params, const CatalogRoot& root, con
     po.ctx = ctx_.get();
     po.threads = limits.threads;
     po.progress = 0;
-    po.memory_tables = [&root](const std::vector<std::string>& names) { return tap_schema_table(names, root); };
+    // The caller's TAP_SCHEMA lists their own mydb tables too.
+    auto it = params.schema_roots.find("mydb");
+    std::shared_ptr<CatalogRoot> mydb;
+    if (it != params.schema_roots.end()) mydb = std::make_shared<CatalogRoot>(it->second);
+    po.memory_tables = [&root, mydb](const std::vector<std::string>& names) {
+      return tap_schema_table(names, root, mydb.get());
+    };
     plan_ = adql::plan(stmt, po);
     if (params.maxrec > 0) {
       first_ = plan_.root->next();

@@ -40,10 +40,10 @@ const char* kNamespaces =
 
 }  // namespace
 
-std::string tableset_xml(const CatalogRoot& root, bool detail_min) {
+std::string tableset_xml(const CatalogRoot& root, bool detail_min, const CatalogRoot* mydb) {
   std::string s = std::string("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<vosi:tableset") + kNamespaces + ">\n";
   std::string schema;
-  for (const auto& t : service_tables(root)) {
+  for (const auto& t : service_tables(root, mydb)) {
     if (t.schema != schema) {
       if (!schema.empty()) s += "</schema>\n";
       schema = t.schema;

@@ -13,7 +13,7 @@ namespace astrolake::service {
 std::string capabilities_xml(const std::string& base, const QueryLimits& limits);
 std::string availability_xml(bool available, const std::string& note);
 // All tables; `detail_min` leaves out the columns (VOSI-tables detail=min).
-std::string tableset_xml(const CatalogRoot& root, bool detail_min);
+std::string tableset_xml(const CatalogRoot& root, bool detail_min, const CatalogRoot* mydb = nullptr);
 // DALI examples (XHTML + RDFa) written for the catalogs under the root.
 std::string examples_xhtml(const CatalogRoot& root);
 // One table as a vosi:table document. Throws NoSuchTable.
