@@ -9,7 +9,8 @@ PKGS=(build-essential cmake pkg-config git
       nlohmann-json3-dev libcli11-dev libexpat1-dev libgtest-dev libbenchmark-dev
       python3-numpy python3-astropy python3-healpy python3-pytest time ccache
       python3-venv python3-dev iproute2 libcpp-httplib-dev libsqlite3-dev stilts
-      libcurl4-openssl-dev libssl-dev libsodium-dev)
+      libcurl4-openssl-dev libssl-dev libsodium-dev
+      chromium)  # chromium: the web page's browser test (tests/service/test_web.py)
 # The test servers for object storage (radosgw on a memstore OSD, nginx); installed without
 # recommends, which for Ceph would pull in far more.
 SERVER_PKGS=(ceph-mon ceph-osd radosgw ceph-common nginx-light python3-boto3)

@@ -10,13 +10,15 @@ import os
 
 from . import _core
 from .catalog import Catalog, crossmatch, open_catalog
-from .errors import ArgumentError, AstrolakeError, CatalogError, Cancelled, QueryError
+from .errors import ArgumentError, AstrolakeError, AuthError, CatalogError, Cancelled, QueryError, StorageError
 from .io import from_dataframe, write_catalog
+from .service import Job, RemoteCatalog, Service
 
 __version__ = "0.1.0"
 
 __all__ = ["Catalog", "open_catalog", "from_dataframe", "crossmatch", "write_catalog", "adql",
-           "AstrolakeError", "QueryError", "CatalogError", "ArgumentError", "Cancelled"]
+           "AstrolakeError", "QueryError", "CatalogError", "ArgumentError", "Cancelled",
+           "Service", "Job", "RemoteCatalog", "AuthError", "StorageError"]
 
 
 def adql(query, root=None, threads=0):

@@ -19,3 +19,11 @@ class ArgumentError(AstrolakeError, ValueError):
 
 class Cancelled(AstrolakeError):
     """The engine stopped a job because a cancel was requested."""
+
+
+class AuthError(AstrolakeError, PermissionError):
+    """A service refused the credentials or the token (HTTP 401/403), with its message."""
+
+
+class StorageError(AstrolakeError, OSError):
+    """A service's personal storage or MyDB refused an operation, with its message."""

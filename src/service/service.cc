@@ -21,6 +21,7 @@
 #include "service/tap/error.h"
 #include "service/uws/routes.h"
 #include "service/vosi/vosi.h"
+#include "service/web/routes.h"
 
 namespace fs = std::filesystem;
 
@@ -312,7 +313,7 @@ struct Service::Impl {
                     "text/plain");
     };
     s.Get("/tap", guarded(landing));
-    s.Get("/", guarded(landing));
+    add_web_routes(s, root, admission, opts.state + "/tmp");
   }
 };
 

@@ -6,7 +6,8 @@
 //   /storage/...                    personal storage (files/routes.h)
 //   /mydb/...                       personal tables (mydb/routes.h)
 //   /query/...                      Data Lab-style aliases over sync/async
-// Accounts, storage and MyDB are described in docs/platform.md.
+//   /, /web/skymap.png              the web page and its sky maps (web/routes.h)
+// Accounts, storage, MyDB, the web page and the Python client are described in docs/platform.md.
 // Every error is a DALI error document with its HTTP status.
 #pragma once
 #include <cstdint>
