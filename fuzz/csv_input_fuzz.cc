@@ -3,27 +3,16 @@
 // else (a crash, a sanitizer report, a hang, another exception) is a bug. The sample and chunk
 // sizes are small so that values after the sample and chunk boundaries are exercised, and odd
 // sizes use two parsing threads (the parallel path).
-#include <cstdio>
-#include <cstdlib>
-
 #include "input_fuzz_common.h"
 
 using namespace astrolake;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::string path = fuzz_input::scratch_path(".csv");
-  fuzz_input::write_file(path, data, size);
   catalog::InputOptions opts;
   opts.csv_sample_rows = 3;
   opts.chunk_rows = 5;
   opts.threads = size % 2 ? 2 : 1;
-  try {
-    auto r = catalog::open_csv(path, opts);
-    fuzz_input::drain(*r);
-  } catch (const catalog::InputError&) {
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "unexpected exception: %s\n", e.what());
-    std::abort();
-  }
+  fuzz_input::check_input(path, data, size, [&](const std::string& p) { return catalog::open_csv(p, opts); });
   return 0;
 }

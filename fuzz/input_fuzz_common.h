@@ -8,6 +8,7 @@
 #include <cstring>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <string>
 
 #include "catalog/input.h"
@@ -40,6 +41,21 @@ inline void drain(astrolake::catalog::InputReader& r) {
       for (size_t i = 0; i < c.data.size(); i++) sink += c.data.data()[i];
     }
   if (sink == 1) std::fputc(' ', stderr);
+}
+
+// One fuzz input: written to `path`, opened with open(path) and drained. Success and
+// catalog::InputError are both fine; any other exception is reported and aborts (a bug).
+template <class Open>
+void check_input(const std::string& path, const uint8_t* data, size_t size, Open open) {
+  write_file(path, data, size);
+  try {
+    auto r = open(path);
+    drain(*r);
+  } catch (const astrolake::catalog::InputError&) {
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "unexpected exception: %s\n", e.what());
+    std::abort();
+  }
 }
 
 }  // namespace fuzz_input

@@ -9,6 +9,7 @@
 #include <numbers>
 
 #include "adql/binder.h"
+#include "adql/function_args.h"
 #include "adql/planner.h"
 #include "engine/column_ops.h"
 #include "engine/expr.h"
@@ -29,32 +30,6 @@ namespace {
 using Fields = std::vector<Field>;
 using Columns = std::vector<Column>;
 
-void need_numeric(const std::string& fn, const Fields& a) {
-  for (size_t i = 0; i < a.size(); i++) {
-    bool untyped_null = a[i].name == "NULL" && a[i].type == Type::Int64;
-    if (a[i].list || (!engine::is_numeric(a[i].type) && !untyped_null))
-      throw ExprError("function " + fn + ": argument " + std::to_string(i + 1) + " (" + a[i].name +
-                      ") must be numeric, got " + (a[i].list ? "a list" : parquet::type_name(a[i].type)));
-  }
-}
-
-Field result(Type t) {
-  Field f;
-  f.name = "";
-  f.type = t;
-  f.nullable = true;
-  return f;
-}
-
-// Rows where any argument is null.
-std::vector<uint8_t> valid_rows(const Columns& a, size_t n) {
-  std::vector<uint8_t> v(n, 1);
-  for (const Column& c : a)
-    for (size_t i = 0; i < n; i++)
-      if (c.value_is_null(i)) v[i] = 0;
-  return v;
-}
-
 // Great-circle separation in degrees (the atan2 form: accurate at every angle).
 double separation_deg(double ra1, double dec1, double ra2, double dec2) {
   constexpr double d2r = std::numbers::pi / 180.0;
@@ -73,8 +48,7 @@ double separation_deg(double ra1, double dec1, double ra2, double dec2) {
 // radius, a concave polygon) makes the row NULL rather than failing the whole query.
 template <class Make>
 Column eval_region(const Columns& a, size_t n, size_t shape_args, Make make) {
-  std::vector<std::vector<double>> x;
-  for (const Column& c : a) x.push_back(engine::column_f64(c));
+  std::vector<std::vector<double>> x = double_columns(a);
   std::vector<uint8_t> valid = valid_rows(a, n), out(n, 0);
   std::vector<double> key, cur(shape_args);
   std::optional<engine::Region> region;
@@ -99,7 +73,7 @@ Column eval_region(const Columns& a, size_t n, size_t shape_args, Make make) {
     out[i] = std::isfinite(ra) && std::isfinite(dec) && dec >= -90 && dec <= 90 && region->contains(ra, dec);
   }
   std::vector<int64_t> vals(out.begin(), out.end());
-  return engine::make_i64(result(Type::Int64), std::move(vals), std::move(valid));
+  return engine::make_i64(result_field(Type::Int64), std::move(vals), std::move(valid));
 }
 
 void add_region_fn(engine::FunctionRegistry& r, const std::string& name, int min_args, int max_args,
@@ -112,10 +86,10 @@ void add_region_fn(engine::FunctionRegistry& r, const std::string& name, int min
   f.signature = sig;
   f.help = help;
   f.infer = [name, min_args](const Fields& a) {
-    need_numeric(name, a);
+    need_args(name, a, true);
     if (name == "in_polygon" && a.size() % 2)
       throw ExprError("function in_polygon: needs ra, dec, then ra/dec pairs of vertices");
-    return result(Type::Int64);
+    return result_field(Type::Int64);
   };
   f.eval = [make](const Columns& a, size_t n) { return eval_region(a, n, a.size() - 2, make); };
   r.add(std::move(f));
@@ -129,8 +103,8 @@ void register_all(engine::FunctionRegistry& r) {
     f.signature = "distance(ra1 DOUBLE, dec1 DOUBLE, ra2 DOUBLE, dec2 DOUBLE) -> DOUBLE";
     f.help = "great-circle separation in degrees (ADQL DISTANCE(POINT, POINT) calls this)";
     f.infer = [](const Fields& a) {
-      need_numeric("distance", a);
-      return result(Type::Double);
+      need_args("distance", a, true);
+      return result_field(Type::Double);
     };
     f.eval = [](const Columns& a, size_t n) {
       std::vector<double> r1 = engine::column_f64(a[0]), d1 = engine::column_f64(a[1]);
@@ -140,7 +114,7 @@ void register_all(engine::FunctionRegistry& r) {
       for (size_t i = 0; i < n; i++)
         if (valid[i]) out[i] = separation_deg(r1[i], d1[i], r2[i], d2[i]);
       engine::normalize_validity(valid);
-      return engine::make_f64(result(Type::Double), std::move(out), std::move(valid));
+      return engine::make_f64(result_field(Type::Double), std::move(out), std::move(valid));
     };
     r.add(std::move(f));
   }
@@ -160,8 +134,8 @@ void register_all(engine::FunctionRegistry& r) {
     f.signature = "healpix(order INTEGER, ra DOUBLE, dec DOUBLE) -> BIGINT";
     f.help = "NESTED HEALPix pixel of (ra, dec) at order 0..29 (order 29 = _healpix_29); NULL if invalid";
     f.infer = [](const Fields& a) {
-      need_numeric("healpix", a);
-      return result(Type::Int64);
+      need_args("healpix", a, true);
+      return result_field(Type::Int64);
     };
     f.eval = [](const Columns& a, size_t n) {
       std::vector<int64_t> order = engine::column_i64(a[0]);
@@ -181,7 +155,7 @@ void register_all(engine::FunctionRegistry& r) {
         out[i] = sky::ang2pix(int(order[i]), ra[i], dec[i]);
       }
       engine::normalize_validity(valid);
-      return engine::make_i64(result(Type::Int64), std::move(out), std::move(valid));
+      return engine::make_i64(result_field(Type::Int64), std::move(out), std::move(valid));
     };
     r.add(std::move(f));
   }

@@ -11,6 +11,7 @@
 #include <cmath>
 
 #include "adql/binder.h"
+#include "adql/function_args.h"
 #include "engine/column_ops.h"
 #include "engine/expr.h"
 #include "engine/functions.h"
@@ -31,35 +32,9 @@ namespace {
 using Fields = std::vector<Field>;
 using Columns = std::vector<Column>;
 
-Field out_field(Type t, bool list = false) {
-  Field f;
-  f.type = t;
-  f.nullable = true;
-  f.list = list;
-  return f;
-}
-
-void need(const std::string& fn, const Fields& a, bool numeric) {
-  for (size_t i = 0; i < a.size(); i++) {
-    bool untyped_null = a[i].name == "NULL" && a[i].type == Type::Int64;
-    bool ok = !a[i].list && (untyped_null || (numeric ? engine::is_numeric(a[i].type) : engine::is_stringlike(a[i].type)));
-    if (!ok)
-      throw ExprError("function " + fn + ": argument " + std::to_string(i + 1) + " (" + a[i].name + ") must be " +
-                      (numeric ? "numeric" : "a string") + ", got " + (a[i].list ? "a list" : parquet::type_name(a[i].type)));
-  }
-}
-
-std::vector<uint8_t> valid_rows(const Columns& a, size_t n) {
-  std::vector<uint8_t> v(n, 1);
-  for (const Column& c : a)
-    for (size_t i = 0; i < n; i++)
-      if (c.value_is_null(i)) v[i] = 0;
-  return v;
-}
-
 // Rows of doubles -> a list<double> column; a row with valid[i] == 0 is a null list.
 Column list_column(const std::vector<std::vector<double>>& rows, const std::vector<uint8_t>& valid) {
-  Column c(out_field(Type::Double, true));
+  Column c(result_field(Type::Double, true));
   c.list_offsets.push_back(0);
   bool any_null = std::find(valid.begin(), valid.end(), 0) != valid.end();
   for (size_t i = 0; i < rows.size(); i++) {
@@ -73,7 +48,7 @@ Column list_column(const std::vector<std::vector<double>>& rows, const std::vect
 
 Column int_column(std::vector<int64_t> v, std::vector<uint8_t> valid) {
   engine::normalize_validity(valid);
-  return engine::make_i64(out_field(Type::Int64), std::move(v), std::move(valid));
+  return engine::make_i64(result_field(Type::Int64), std::move(v), std::move(valid));
 }
 
 // A geometry constructor: its numeric arguments, row by row, as a list.
@@ -86,13 +61,12 @@ void add_constructor(engine::FunctionRegistry& r, const std::string& name, int m
   f.signature = sig;
   f.help = help;
   f.infer = [name](const Fields& a) {
-    need(name, a, true);
+    need_args(name, a, true);
     if (name == "polygon" && a.size() % 2) throw ExprError("function polygon: needs ra/dec pairs of vertices");
-    return out_field(Type::Double, true);
+    return result_field(Type::Double, true);
   };
   f.eval = [name](const Columns& a, size_t n) {
-    std::vector<std::vector<double>> x;
-    for (const Column& c : a) x.push_back(engine::column_f64(c));
+    std::vector<std::vector<double>> x = double_columns(a);
     std::vector<uint8_t> valid = valid_rows(a, n);
     std::vector<std::vector<double>> rows(n);
     for (size_t i = 0; i < n; i++) {
@@ -219,12 +193,11 @@ void add_region_relation(engine::FunctionRegistry& r) {
   f.signature = "region_relation(contains, a_is_circle, a_count, a..., b_is_circle, b...) -> INTEGER";
   f.help = "CONTAINS/INTERSECTS of two circles or convex polygons (ADQL CONTAINS(CIRCLE, POLYGON) etc. call this)";
   f.infer = [](const Fields& a) {
-    need("region_relation", a, true);
-    return out_field(Type::Int64);
+    need_args("region_relation", a, true);
+    return result_field(Type::Int64);
   };
   f.eval = [](const Columns& a, size_t n) {
-    std::vector<std::vector<double>> x;
-    for (const Column& c : a) x.push_back(engine::column_f64(c));
+    std::vector<std::vector<double>> x = double_columns(a);
     std::vector<uint8_t> valid = valid_rows(a, n);
     std::vector<int64_t> out(n, 0);
     for (size_t i = 0; i < n; i++) {
@@ -292,8 +265,8 @@ void add_string_predicate(engine::FunctionRegistry& r, const std::string& name, 
   f.signature = sig;
   f.help = help;
   f.infer = [name](const Fields& a) {
-    need(name, a, false);
-    return out_field(Type::Int64);
+    need_args(name, a, false);
+    return result_field(Type::Int64);
   };
   f.eval = [pred](const Columns& a, size_t n) {
     std::vector<uint8_t> valid = valid_rows(a, n);
@@ -355,10 +328,10 @@ void register_geometry_values(engine::FunctionRegistry& r) {
     f.signature = "ivo_healpix_center(order INTEGER, index BIGINT) -> POINT";
     f.help = "IVOA UDF: the centre of NESTED HEALPix pixel index at order, as a POINT";
     f.infer = [](const Fields& a) {
-      need("ivo_healpix_center", a, true);
+      need_args("ivo_healpix_center", a, true);
       if (!engine::is_intlike(a[0].type) || !engine::is_intlike(a[1].type))
         throw ExprError("function ivo_healpix_center: order and index must be integers");
-      return out_field(Type::Double, true);
+      return result_field(Type::Double, true);
     };
     f.eval = [](const Columns& a, size_t n) {
       std::vector<int64_t> order = engine::column_i64(a[0]), pix = engine::column_i64(a[1]);
@@ -394,12 +367,11 @@ void register_geometry_values(engine::FunctionRegistry& r) {
     f.help = "IVOA UDF: position at out_epoch (Julian years) from ICRS astrometry (deg, mas, mas/yr with cos dec, km/s); "
              "NULL parallax, proper motions or radial velocity count as 0";
     f.infer = [](const Fields& a) {
-      need("ivo_epoch_prop_pos", a, true);
-      return out_field(Type::Double, true);
+      need_args("ivo_epoch_prop_pos", a, true);
+      return result_field(Type::Double, true);
     };
     f.eval = [](const Columns& a, size_t n) {
-      std::vector<std::vector<double>> x;
-      for (const Column& c : a) x.push_back(engine::column_f64(c));
+      std::vector<std::vector<double>> x = double_columns(a);
       std::vector<uint8_t> valid(n, 1);
       std::vector<std::vector<double>> rows(n);
       auto val = [&](size_t k, size_t i) { return a[k].value_is_null(i) ? 0.0 : x[k][i]; };
@@ -436,12 +408,11 @@ void register_geometry_values(engine::FunctionRegistry& r) {
     f.signature = "ivo_interval_overlaps(lo1, hi1, lo2, hi2 DOUBLE) -> INTEGER";
     f.help = "IVOA UDF: 1 if the closed intervals [lo1, hi1] and [lo2, hi2] overlap, else 0";
     f.infer = [](const Fields& a) {
-      need("ivo_interval_overlaps", a, true);
-      return out_field(Type::Int64);
+      need_args("ivo_interval_overlaps", a, true);
+      return result_field(Type::Int64);
     };
     f.eval = [](const Columns& a, size_t n) {
-      std::vector<std::vector<double>> x;
-      for (const Column& c : a) x.push_back(engine::column_f64(c));
+      std::vector<std::vector<double>> x = double_columns(a);
       std::vector<uint8_t> valid = valid_rows(a, n);
       std::vector<int64_t> out(n, 0);
       for (size_t i = 0; i < n; i++)

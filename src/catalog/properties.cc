@@ -7,29 +7,12 @@
 
 #include "storage/file_system.h"
 #include "storage/source.h"
+#include "storage/utf8.h"
 
 namespace astrolake::catalog {
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\f'; }
-
-void append_utf8(uint32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out += char(cp);
-  } else if (cp < 0x800) {
-    out += char(0xC0 | (cp >> 6));
-    out += char(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += char(0xE0 | (cp >> 12));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  } else {
-    out += char(0xF0 | (cp >> 18));
-    out += char(0x80 | ((cp >> 12) & 0x3F));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  }
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -79,7 +62,7 @@ std::string unescape(std::string_view s, const std::string& origin, int line) {
             i += 6;
           }
         }
-        append_utf8(cp, out);
+        storage::append_utf8(out, cp);
         break;
       }
       default: out += e;

@@ -30,6 +30,21 @@ const char* binop_symbol(BinOp op) {
   return "?";
 }
 
+bool is_comparison(BinOp op) {
+  return op == BinOp::Eq || op == BinOp::Ne || op == BinOp::Lt || op == BinOp::Le || op == BinOp::Gt ||
+         op == BinOp::Ge;
+}
+
+BinOp flip_comparison(BinOp op) {
+  switch (op) {
+    case BinOp::Lt: return BinOp::Gt;
+    case BinOp::Le: return BinOp::Ge;
+    case BinOp::Gt: return BinOp::Lt;
+    case BinOp::Ge: return BinOp::Le;
+    default: return op;
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Builders and text
 

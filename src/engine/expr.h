@@ -44,6 +44,9 @@ enum class ExprKind {
 
 enum class BinOp { Add, Sub, Mul, Div, Mod, Eq, Ne, Lt, Le, Gt, Ge, Concat };
 const char* binop_symbol(BinOp op);  // "+", "<=", "||", ...
+bool is_comparison(BinOp op);        // = <> < <= > >=
+// The operator with its operands swapped (a < b is b > a); others come back unchanged.
+BinOp flip_comparison(BinOp op);
 
 struct Expr;
 using ExprPtr = std::shared_ptr<const Expr>;

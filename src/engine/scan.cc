@@ -7,6 +7,7 @@
 
 #include "base/scheduler.h"
 #include "engine/column_ops.h"
+#include "engine/expr.h"
 
 namespace astrolake::engine {
 
@@ -17,32 +18,17 @@ std::string ColumnPredicate::to_string() const { return column + " " + binop_sym
 
 namespace {
 
-BinOp flip(BinOp op) {
-  switch (op) {
-    case BinOp::Lt: return BinOp::Gt;
-    case BinOp::Le: return BinOp::Ge;
-    case BinOp::Gt: return BinOp::Lt;
-    case BinOp::Ge: return BinOp::Le;
-    default: return op;
-  }
-}
-
-bool is_cmp(BinOp op) {
-  return op == BinOp::Eq || op == BinOp::Ne || op == BinOp::Lt || op == BinOp::Le || op == BinOp::Gt ||
-         op == BinOp::Ge;
-}
-
 void collect_preds(const Expr& e, std::vector<ColumnPredicate>& out) {
   if (e.kind == ExprKind::And) {
     collect_preds(*e.args[0], out);
     collect_preds(*e.args[1], out);
     return;
   }
-  if (e.kind == ExprKind::Binary && is_cmp(e.op)) {
+  if (e.kind == ExprKind::Binary && is_comparison(e.op)) {
     const Expr& a = *e.args[0];
     const Expr& b = *e.args[1];
     if (a.kind == ExprKind::Column && b.kind == ExprKind::Literal) out.push_back({a.name, e.op, b.value});
-    else if (b.kind == ExprKind::Column && a.kind == ExprKind::Literal) out.push_back({b.name, flip(e.op), a.value});
+    else if (b.kind == ExprKind::Column && a.kind == ExprKind::Literal) out.push_back({b.name, flip_comparison(e.op), a.value});
     return;
   }
   if (e.kind == ExprKind::Between && !e.negated && e.args[0]->kind == ExprKind::Column &&

@@ -30,21 +30,6 @@ struct Simple {
   Value lit;
 };
 
-bool is_comparison(BinOp op) {
-  return op == BinOp::Eq || op == BinOp::Ne || op == BinOp::Lt || op == BinOp::Le || op == BinOp::Gt ||
-         op == BinOp::Ge;
-}
-
-BinOp flip(BinOp op) {
-  switch (op) {
-    case BinOp::Lt: return BinOp::Gt;
-    case BinOp::Le: return BinOp::Ge;
-    case BinOp::Gt: return BinOp::Lt;
-    case BinOp::Ge: return BinOp::Le;
-    default: return op;
-  }
-}
-
 bool plain_numeric(Type t) {
   switch (t) {
     case Type::Int8: case Type::Int16: case Type::Int32: case Type::Int64:
@@ -60,7 +45,7 @@ bool simple(const Expr& e, const Table& batch, Simple& s) {
   BinOp op = e.op;
   if (c->kind == ExprKind::Literal) {
     std::swap(c, l);
-    op = flip(op);
+    op = flip_comparison(op);
   }
   if (c->kind != ExprKind::Column || l->kind != ExprKind::Literal || l->value.null) return false;
   if (l->value.type != Type::Int64 && l->value.type != Type::Double) return false;

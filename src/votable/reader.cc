@@ -12,6 +12,8 @@
 #include <memory>
 #include <optional>
 
+#include "storage/utf8.h"
+
 namespace astrolake::votable {
 
 namespace {
@@ -67,24 +69,6 @@ std::string_view trim(std::string_view s) {
 std::string_view local(const char* name) {
   const char* c = std::strrchr(name, ':');
   return c ? c + 1 : name;
-}
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += char(cp);
-  } else if (cp < 0x800) {
-    out += char(0xC0 | (cp >> 6));
-    out += char(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += char(0xE0 | (cp >> 12));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  } else {
-    out += char(0xF0 | (cp >> 18));
-    out += char(0x80 | ((cp >> 12) & 0x3F));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  }
 }
 
 class Reader {
@@ -541,7 +525,7 @@ class Reader {
       if (c.kind == Kind::Char) {
         s.assign(reinterpret_cast<const char*>(at), bytes);
       } else {
-        for (size_t i = 0; i + 1 < bytes; i += 2) append_utf8(s, uint32_t(be(at + i, 2)));
+        for (size_t i = 0; i + 1 < bytes; i += 2) storage::append_utf8(s, uint32_t(be(at + i, 2)));
       }
       // Fixed-width strings are padded with NULs (or blanks, by some writers).
       size_t nul = s.find('\0');

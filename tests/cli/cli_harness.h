@@ -62,21 +62,28 @@ struct TempDir {
   }
 };
 
-// Starts the binary with `args`; stdout and stderr go to files. Returns the pid.
-inline pid_t spawn_cli(const std::vector<std::string>& args, const std::string& out_file, const std::string& err_file) {
+// Starts the binary with `args`, its file descriptors set up by `fa` and its environment
+// `envp`. Returns the pid, or -1 when it could not be started.
+inline pid_t spawn_binary(const std::vector<std::string>& args, const posix_spawn_file_actions_t& fa,
+                          char* const* envp = environ) {
   std::vector<std::string> all = {AL_BINARY};
   all.insert(all.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : all) argv.push_back(a.data());
   argv.push_back(nullptr);
+  pid_t pid = -1;
+  return posix_spawn(&pid, AL_BINARY, &fa, nullptr, argv.data(), envp) == 0 ? pid : -1;
+}
+
+// Starts the binary with `args`; stdout and stderr go to files. Returns the pid.
+inline pid_t spawn_cli(const std::vector<std::string>& args, const std::string& out_file, const std::string& err_file) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&fa, 2, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, AL_BINARY, &fa, nullptr, argv.data(), environ);
+  pid_t pid = spawn_binary(args, fa);
   posix_spawn_file_actions_destroy(&fa);
-  return rc == 0 ? pid : -1;
+  return pid;
 }
 
 struct RunResult {
@@ -108,17 +115,11 @@ inline RunResult run_cli_stdout_to(const std::vector<std::string>& args, const s
   static int seq = 0;
   std::string err = (fs::temp_directory_path() / ("al_cli_err_" + std::to_string(::getpid()) + "_" +
                                                   std::to_string(seq++))).string();
-  std::vector<std::string> all = {AL_BINARY};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = -1;
-  if (posix_spawn(&pid, AL_BINARY, &fa, nullptr, argv.data(), environ) != 0) pid = -1;
+  pid_t pid = spawn_binary(args, fa);
   posix_spawn_file_actions_destroy(&fa);
   RunResult r;
   int ws = 0;

@@ -8,6 +8,7 @@
 
 namespace {
 
+using al_cli_test::spawn_binary;
 using al_cli_test::TempDir;
 
 struct Measured {
@@ -20,11 +21,6 @@ struct Measured {
 Measured run_measured(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
   TempDir tmp("limits");
   std::string out = tmp / "out", err = tmp / "err";
-  std::vector<std::string> all = {AL_BINARY};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
   std::vector<std::string> envs = env;
   for (char** e = environ; *e; ++e) envs.push_back(*e);
   std::vector<char*> envp;
@@ -34,11 +30,10 @@ Measured run_measured(const std::vector<std::string>& args, const std::vector<st
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, AL_BINARY, &fa, nullptr, argv.data(), envp.data());
+  pid_t pid = spawn_binary(args, fa, envp.data());
   posix_spawn_file_actions_destroy(&fa);
   Measured m;
-  if (rc != 0) return m;
+  if (pid < 0) return m;
   int status = 0;
   rusage ru{};
   if (wait4(pid, &status, 0, &ru) != pid) return m;

@@ -78,18 +78,13 @@ TEST(CliWrites, ClosedPipeStopsTheWorkQuietly) {
     int fds[2];
     ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
     std::string err = (fs::temp_directory_path() / ("al_pipe_err_" + std::to_string(::getpid()))).string();
-    std::vector<std::string> all = {AL_BINARY};
-    all.insert(all.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : all) argv.push_back(a.data());
-    argv.push_back(nullptr);
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
     posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid = -1;
-    ASSERT_EQ(posix_spawn(&pid, AL_BINARY, &fa, nullptr, argv.data(), environ), 0);
+    pid_t pid = spawn_binary(args, fa);
     posix_spawn_file_actions_destroy(&fa);
+    ASSERT_GT(pid, 0);
     ::close(fds[1]);
     char buf[16];
     ASSERT_GT(::read(fds[0], buf, sizeof buf), 0);  // like head: read a little, then go away
