@@ -177,7 +177,10 @@ std::shared_ptr<const parquet::Table> tap_schema_table(const std::vector<std::st
     b.add_int("schema_index");
     b.str(0, kSchemaName), b.str(1, ""), b.str(2, "The catalogs under the service's root"), b.num(3, 0);
     b.str(0, "TAP_SCHEMA"), b.str(1, ""), b.str(2, "Metadata of this service (TAP 1.1)"), b.num(3, 1);
-    if (mydb) b.str(0, "mydb"), b.str(1, ""), b.str(2, "Your personal tables"), b.num(3, 2);
+    // Listed only when it holds a table, as /tables lists only schemas with tables (taplint
+    // checks that the two agree).
+    if (mydb && !mydb->list().empty())
+      b.str(0, "mydb"), b.str(1, ""), b.str(2, "Your personal tables"), b.num(3, 2);
   } else if (which == "tables") {
     for (const char* c : {"schema_name", "table_name", "table_type", "utype", "description"}) b.add_string(c);
     b.add_int("table_index");
