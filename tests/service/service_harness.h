@@ -76,6 +76,16 @@ class ServiceProcess {
     std::lock_guard lk(mu_);
     return log_;
   }
+  // The log once it holds `needle` (the service writes a request's line after answering it, so
+  // a test that has its answer may be ahead of the line); the log as it is after 10 s otherwise.
+  std::string log_with(const std::string& needle) {
+    for (int i = 0; i < 1000; i++) {
+      std::string l = log();
+      if (l.find(needle) != std::string::npos) return l;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return log();
+  }
 
   // SIGTERM; returns the exit status (or -1 if it had to be killed after 20 s).
   int stop() {

@@ -117,8 +117,9 @@ TEST(Service, BadRequestsGetDaliErrorsAndServiceKeepsServing) {
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->body, "n\r\n131\r\n");
   // Every error is in the access log with its status and message.
-  std::string log = svc.log();
+  std::string log = svc.log_with("\"status\":413,");
   EXPECT_NE(log.find("\"status\":413,"), std::string::npos) << log;
+  log = svc.log_with("\"error\":\"unknown LANG 'SQL'");
   EXPECT_NE(log.find("\"error\":\"unknown LANG 'SQL'"), std::string::npos) << log;
 }
 
