@@ -78,6 +78,8 @@ PY
 
 step "TAP service: astrolake serve on 127.0.0.1, queried with pyvo (sync and async)"
 mkdir -p "$OUT/state"
+# A demo account (the state keeps it between runs): the Python client and the web page log in with it.
+$AL user list --state "$OUT/state" | grep -qw demo || echo "demo-password" | $AL user add demo --state "$OUT/state"
 $AL serve --root "$ASTROLAKE_ROOT" --state "$OUT/state" --port 0 2> "$OUT/serve.log" &
 SERVE_PID=$!
 trap 'kill $SERVE_PID 2>/dev/null || true' EXIT
@@ -100,8 +102,32 @@ print(sync.to_table())
 job = tap.run_async("SELECT COUNT(*) AS n FROM ztf WHERE 1 = is_dipper(mjd, mag, magerr, band)")
 print("async job: dimming candidates =", job.to_table()["n"][0])
 PY
+
+step "the platform: log in as 'demo' from Python, save a query result into personal storage and a personal table"
+BASE=${TAP%/tap}
+.venv/bin/python - "$BASE" <<'PY'
+import sys
+import astrolake as al
+svc = al.Service(sys.argv[1])
+svc.login("demo", password="demo-password")
+print("logged in as", svc.whoami())
+svc.query("SELECT TOP 100 source_id, ra, dec, phot_g_mean_mag FROM gaia ORDER BY phot_g_mean_mag",
+          out="vos://results/brightest.csv")
+print("personal storage:", [e["path"] for e in svc.ls("vos://results")])
+if "bright" not in [t["name"] for t in svc.mydb_list()]:
+    svc.query("SELECT TOP 1000 source_id, ra, dec, phot_g_mean_mag FROM gaia ORDER BY phot_g_mean_mag",
+              out="mydb://bright")
+n = svc.query("SELECT COUNT(*) AS n FROM mydb.bright AS b JOIN gaia AS g ON b.source_id = g.source_id")
+print("mydb.bright joined with gaia:", int(n["n"][0]), "rows")
+PY
+if command -v chromium >/dev/null; then
+  step "the web page: $BASE/ (a headless browser's picture of it -> $OUT/web.png)"
+  chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+    --disable-component-update --disable-sync --user-data-dir="$(mktemp -d)" --window-size=1280,900 \
+    --screenshot="$OUT/web.png" "$BASE/" >/dev/null 2>&1 || echo "(no screenshot: chromium failed)"
+fi
 kill -TERM $SERVE_PID; wait $SERVE_PID 2>/dev/null || true; trap - EXIT
-echo "service log (JSON lines) -> $OUT/serve.log; jobs and results in $OUT/state"
+echo "service log (JSON lines) -> $OUT/serve.log; users, jobs, files and tables in $OUT/state"
 
 echo
 echo "Done. Look in $OUT/:"
@@ -113,5 +139,8 @@ echo "  ztf_x_gaia.parquet             cross-match (columns suffixed _ztf/_gaia,
 echo "  ztf_counts.fits / .png         HEALPix count map (nested, healpy-readable) and its Mollweide image"
 echo "  dip_candidates.csv             dimming-event candidates (depth, start, duration) from the ADQL dip search"
 echo "  python_pairs.csv               the Python API's cone + cross-match result"
-echo "  serve.log, state/              the TAP service's access log and its SQLite job store"
-echo "Next: source .venv/bin/activate and open notebooks/ (docs/python.md); astrolake serve (docs/service.md)."
+echo "  serve.log, state/              the service's access log; its state (users, jobs, personal files and tables)"
+echo "  web.png                        the web page, as a headless browser saw it"
+echo "Next: source .venv/bin/activate and open notebooks/ (docs/python.md); or run the platform:"
+echo "  $AL serve --root $ASTROLAKE_ROOT --state $OUT/state --port 8080"
+echo "  then open http://127.0.0.1:8080/ and log in as demo / demo-password (docs/platform.md)."
