@@ -118,6 +118,7 @@ async function loadCatalogs() {
   const select = $("#skymap-catalog");
   list.replaceChildren();
   select.replaceChildren();
+  let first = "";
   for (const schema of xml.getElementsByTagName("schema")) {
     for (const table of schema.getElementsByTagName("table")) {
       const name = table.getElementsByTagName("name")[0].textContent;
@@ -137,10 +138,15 @@ async function loadCatalogs() {
       head.addEventListener("dblclick", () => insertText(name));
       li.append(head, cols);
       list.append(li);
-      if (!schema.getElementsByTagName("name")[0].textContent.toLowerCase().startsWith("tap_schema"))
+      if (!schema.getElementsByTagName("name")[0].textContent.toLowerCase().startsWith("tap_schema")) {
         select.append(el("option", name, { value: name }));
+        first = first || name;
+      }
     }
   }
+  // The editor's starting query names a catalog this service really has.
+  const editor = $("#adql");
+  if (first && editor.value === editor.defaultValue) editor.value = "SELECT TOP 100 * FROM " + first;
 }
 
 function insertText(text) {
