@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <thread>
 
@@ -98,6 +99,22 @@ struct Service::Impl {
     return it == p.end() || it->second.empty() ? dflt : it->second;
   }
 
+  // Writes a result to a temporary Parquet file under the state, hands its path to `use` (which
+  // makes a catalog of it), and removes the file whether or not `use` succeeds.
+  void with_result_file(ResultStream& stream, const std::function<void(const std::string&)>& use) {
+    std::string path = opts.state + "/tmp/result-" + std::to_string(getpid()) + "-" +
+                       std::to_string(temp_counter++) + ".parquet";
+    struct Remove {
+      std::string path;
+      ~Remove() {
+        std::error_code ec;
+        fs::remove(path, ec);
+      }
+    } remove{path};
+    stream.write_parquet(path);
+    use(path);
+  }
+
   void sync(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* body) {
     Caller caller = accounts.identify(req);  // a bad token is refused even where anonymous callers are welcome
     RequestParams params = read_params(req, body);
@@ -127,36 +144,18 @@ struct Service::Impl {
     }
     res.status = 200;
     if (out.rfind("mydb://", 0) == 0) {
-      std::string path = opts.state + "/tmp/mydb-" + std::to_string(getpid()) + "-" + std::to_string(temp_counter++) +
-                         ".parquet";
-      stream->write_parquet(path);
       nlohmann::json t;
-      try {
+      with_result_file(*stream, [&](const std::string& path) {
         t = mydb.import(caller.name, out.substr(7), path, param_or(params, "RA", "ra"), param_or(params, "DEC", "dec"));
-      } catch (...) {
-        std::error_code ec;
-        fs::remove(path, ec);
-        throw;
-      }
-      std::error_code ec;
-      fs::remove(path, ec);
+      });
       res.set_content(nlohmann::json{{"out", out}, {"table", t}}.dump() + "\n", "application/json");
       return;
     }
     if (!out.empty() && out.back() == '/') {
-      std::string path = opts.state + "/tmp/hats-" + std::to_string(getpid()) + "-" + std::to_string(temp_counter++) +
-                         ".parquet";
-      stream->write_parquet(path);
       Entry e;
-      try {
+      with_result_file(*stream, [&](const std::string& path) {
         e = write_hats(storage, caller.name, out, path, param_or(params, "RA", "ra"), param_or(params, "DEC", "dec"));
-      } catch (...) {
-        std::error_code ec;
-        fs::remove(path, ec);
-        throw;
-      }
-      std::error_code ec;
-      fs::remove(path, ec);
+      });
       res.set_content(nlohmann::json{{"out", e.path}, {"size", e.size}, {"rows", stream->rows_sent()}}.dump() + "\n",
                       "application/json");
       return;
