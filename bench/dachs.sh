@@ -9,10 +9,11 @@
 # DaCHS imports about 6-8k rows/s, so keep ROWS small (300000 loads in about a minute).
 # Usage: bench/dachs.sh ASTROLAKE_BINARY WORK_DIR [ROWS=300000] [PYTHON=.venv/bin/python]
 set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
 B="$(realpath "$1")"
 W="$(mkdir -p "$2" && realpath "$2")"
 ROWS="${3:-300000}"
-PY="${4:-$(cd "$(dirname "$0")/.." && pwd)/.venv/bin/python}"
+PY="${4:-$HERE/../.venv/bin/python}"
 PGBIN=/usr/lib/postgresql/15/bin
 [ "$(id -u)" = 0 ] || { echo "dachs.sh: run as root (PostgreSQL runs as user postgres)" >&2; exit 2; }
 for f in "$PGBIN/initdb" /usr/bin/dachs /usr/share/postgresql/15/extension/pg_sphere.control; do
@@ -118,4 +119,4 @@ AURL=$(grep -o 'http://127.0.0.1:[0-9]*/tap' serve.log | head -1)
 DURL="http://127.0.0.1:$DPORT/tap"
 for _ in $(seq 300); do curl -sf -o /dev/null "$DURL/capabilities" && break; sleep 0.2; done
 
-"$PY" "$(dirname "$(realpath "$0")")/tap_compare.py" "$AURL" gaia "$DURL" bench.gaia
+"$PY" "$HERE/tap_compare.py" "$AURL" gaia "$DURL" bench.gaia
