@@ -6,7 +6,8 @@
 # 10" sync cone p50/p99, a 100k-row BINARY2 result, async create -> COMPLETED -> result, COUNT(*).
 # Every server it started is stopped on exit.
 # Needs root and the Debian packages gavodachs2-server, postgresql-15, postgresql-15-pgsphere.
-# DaCHS imports about 6-8k rows/s, so keep ROWS small (300000 loads in about a minute).
+# The package's install script needs a running PostgreSQL: `pg_ctlcluster 15 main start` for the
+# install, stop it after. DaCHS imports slowly, so keep ROWS small (300000 rows: about 20 s here).
 # Usage: bench/dachs.sh ASTROLAKE_BINARY WORK_DIR [ROWS=300000] [PYTHON=.venv/bin/python]
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
