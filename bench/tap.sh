@@ -1,8 +1,8 @@
 #!/bin/bash
-# The TAP service under load (astrolake only; standing up DaCHS here is left out, see
-# docs/benchmarks.md): 10" sync cone p50/p99, a 100k-row BINARY2 result, the async round trip
-# (create with PHASE=RUN -> COMPLETED -> result) and CLIENTS concurrent clients of mixed cones
-# and aggregates for SECONDS, all over loopback with keep-alive.
+# The TAP service under load (astrolake only; bench/dachs.sh compares it with DaCHS): 10" sync
+# cone p50/p99, a 100k-row BINARY2 result, the async round trip (create with PHASE=RUN ->
+# COMPLETED -> result) and CLIENTS concurrent clients of mixed cones and aggregates for SECONDS,
+# all over loopback with keep-alive.
 # Usage: bench/tap.sh BUILD_DIR WORK_DIR [ROWS=1000000] [CLIENTS=32] [SECONDS=20]
 set -euo pipefail
 B="$(cd "$1" && pwd)/src/cli/astrolake"
