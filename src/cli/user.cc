@@ -12,6 +12,7 @@
 #include "catalog/import.h"
 #include "cli/commands.h"
 #include "service/auth/accounts.h"
+#include "service/files/storage.h"
 
 namespace astrolake::cli {
 
@@ -73,9 +74,12 @@ void add_user(CLI::App& app) {
   CLI::App* list = sub->add_subcommand("list", "List the users");
   common(list, false);
   list->callback([a] {
-    service::UserStore store(state_dir(*a) + "/users.db");
+    std::string state = state_dir(*a);
+    service::UserStore store(state + "/users.db");
+    // used: files plus MyDB tables, the bytes the quota counts.
     for (const auto& u : store.list())
-      std::printf("%s\t%s\tquota=%lld\n", u.name.c_str(), u.disabled ? "disabled" : "active", (long long)u.quota_bytes);
+      std::printf("%s\t%s\tused=%lld\tquota=%lld\n", u.name.c_str(), u.disabled ? "disabled" : "active",
+                  (long long)service::usage_bytes(state + "/users", u.name), (long long)u.quota_bytes);
   });
   for (bool disable : {true, false}) {
     CLI::App* c = sub->add_subcommand(disable ? "disable" : "enable",

@@ -57,7 +57,7 @@ struct Service::Impl {
         jobs(opts.state, root, opts.limits, admission),
         accounts(opts.state),
         storage(opts.state + "/users", accounts.store()),
-        mydb(opts.state + "/users") {
+        mydb(opts.state + "/users", storage) {
     accounts.token_lifetime_s = opts.token_lifetime_s;
   }
 
@@ -81,9 +81,9 @@ struct Service::Impl {
   // POST handlers read their body themselves (http/form.h).
   template <class Fn>
   httplib::Server::HandlerWithContentReader guarded_post(Fn fn) {
-    return [fn](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& body) {
+    return reads_body([fn](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& body) {
       guard(res, [&] { fn(req, res, &body); });
-    };
+    });
   }
 
   // The `mydb` schema of a caller's queries: their own tables, or an empty folder for
@@ -225,9 +225,8 @@ struct Service::Impl {
       });
     };
     s.Get("/query/query", [query](const httplib::Request& q, httplib::Response& r) { query(q, r, nullptr); });
-    s.Post("/query/query", [query](const httplib::Request& q, httplib::Response& r, const httplib::ContentReader& b) {
-      query(q, r, &b);
-    });
+    s.Post("/query/query", reads_body([query](const httplib::Request& q, httplib::Response& r,
+                                              const httplib::ContentReader& b) { query(q, r, &b); }));
     s.Get("/query/status", [job_of](const httplib::Request& q, httplib::Response& r) {
       json_guard(r, [&] { r.set_content(job_of(q).phase, "text/plain"); });
     });

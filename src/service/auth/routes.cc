@@ -18,14 +18,14 @@ std::string param(const RequestParams& p, const std::string& upper) {
 void add_auth_routes(httplib::Server& s, Accounts& accounts) {
   using Req = httplib::Request;
   using Res = httplib::Response;
-  s.Post("/auth/login", [&accounts](const Req& q, Res& r, const httplib::ContentReader& body) {
+  s.Post("/auth/login", reads_body([&accounts](const Req& q, Res& r, const httplib::ContentReader& body) {
     json_guard(r, [&] {
       RequestParams p = read_params(q, &body);
       std::string user = param(p, "USERNAME"), password = param(p, "PASSWORD");
       if (user.empty()) throw DaliError(400, "the form field 'username' is missing");
       r.set_content(accounts.login(user, password, q.remote_addr), "text/plain");
     });
-  });
+  }));
   s.Get("/auth/login", [&accounts](const Req& q, Res& r) {
     json_guard(r, [&] {
       // Data Lab's client: the name in the query, the password in a header (never in a URL).

@@ -75,6 +75,13 @@ void add_storage_routes(httplib::Server& s, Storage& st, Accounts& acc) {
       send_json(r, stat_json(st.stat(who, q.get_param_value("name"))));
     });
   });
+  s.Get("/storage/usage", [&](const Req& q, Res& r) {
+    json_guard(r, [&] {
+      std::string who = acc.require_user(q).name;
+      int64_t used = st.used(who), quota = st.quota(who);
+      send_json(r, json{{"user", who}, {"used", used}, {"quota", quota}, {"free", std::max<int64_t>(0, quota - used)}});
+    });
+  });
   s.Get("/storage/get", [&](const Req& q, Res& r) {
     json_guard(r, [&] {
       std::string who = acc.require_user(q).name;
@@ -100,6 +107,10 @@ void add_storage_routes(httplib::Server& s, Storage& st, Accounts& acc) {
           [fd](bool) { ::close(*fd); });
     });
   });
+  // The body streams to a temporary file in the caller's area, checked against the quota as it
+  // arrives; the file takes its name only when the body is complete. An upload that is refused
+  // (quota) is discarded at once and the rest of its body read and dropped, so the client reads
+  // the 413 rather than a reset.
   auto put = [&](const Req& q, Res& r, const httplib::ContentReader& body) {
     json_guard(r, [&] {
       std::string who = acc.require_user(q).name;
@@ -108,15 +119,20 @@ void add_storage_routes(httplib::Server& s, Storage& st, Accounts& acc) {
       std::unique_ptr<Upload> up = st.put(who, name);
       // Errors inside httplib's callbacks are kept and raised after it returns.
       std::exception_ptr err;
+      BodyLimit rest(0);  // counts what is dropped after a refusal
       bool got_file = !q.is_multipart_form_data();
       auto sink = [&](const char* d, size_t n) {
-        try {
-          up->write(d, n);
-          return true;
-        } catch (...) {
-          err = std::current_exception();
-          return false;
+        if (!err) {
+          try {
+            up->write(d, n);
+            return true;
+          } catch (...) {
+            err = std::current_exception();
+            up.reset();  // the partial file goes now
+          }
         }
+        rest.keep(n);
+        return rest.more();
       };
       bool complete;
       if (q.is_multipart_form_data()) {
@@ -138,15 +154,15 @@ void add_storage_routes(httplib::Server& s, Storage& st, Accounts& acc) {
       send_json(r, stat_json(up->commit()), 201);
     });
   };
-  s.Put("/storage/put", put);
-  s.Post("/storage/put", put);
+  s.Put("/storage/put", reads_body(put));
+  s.Post("/storage/put", reads_body(put));
   auto post = [&](const char* path, std::function<void(const std::string&, const RequestParams&, Res&)> fn) {
-    s.Post(path, [&, fn](const Req& q, Res& r, const httplib::ContentReader& body) {
+    s.Post(path, reads_body([&, fn](const Req& q, Res& r, const httplib::ContentReader& body) {
       json_guard(r, [&] {
         std::string who = acc.require_user(q).name;
         fn(who, read_params(q, &body), r);
       });
-    });
+    }));
   };
   post("/storage/mkdir", [&](const std::string& who, const RequestParams& p, Res& r) {
     st.mkdir(who, need(p, "DIR"));

@@ -131,6 +131,22 @@ struct stat leaf_stat(int parent, const VosPath& v) {
 
 }  // namespace
 
+int64_t usage_bytes(const std::string& users_dir, const std::string& user) {
+  int64_t n = 0;
+  Fd files(::open((users_dir + "/" + user + "/files").c_str(), kDirFlags));
+  if (files.fd >= 0) n += tree_size(files.fd);
+  // MyDB tables (not the '.'-named ones being built or dropped: the service charges or credits
+  // those when they are renamed).
+  Fd mydb(::open((users_dir + "/" + user + "/mydb").c_str(), kDirFlags));
+  if (mydb.fd >= 0)
+    for (const auto& [name, st] : entries(mydb.fd)) {
+      if (name[0] == '.' || !S_ISDIR(st.st_mode)) continue;
+      Fd table(::openat(mydb.fd, name.c_str(), kDirFlags));
+      if (table.fd >= 0) n += tree_size(table.fd);
+    }
+  return n;
+}
+
 Storage::Storage(std::string users_dir, UserStore& users) : dir_(std::move(users_dir)), users_(users) {
   fs::create_directories(dir_);
   // Uploads an earlier run left unfinished.
@@ -215,18 +231,26 @@ int64_t Storage::used(const std::string& user) {
 int64_t Storage::used_locked(const std::string& user) {
   auto it = used_.find(user);
   if (it != used_.end()) return it->second;
-  VosPath top;
-  Fd root = open_area(area(user), top);
-  return used_[user] = tree_size(root.fd);
+  area(user);
+  int64_t n = usage_bytes(dir_, user);
+  return used_[user] = n;
 }
+
+void Storage::charge(const std::string& user, int64_t bytes) {
+  reserve(user, bytes, quota(user));
+  release(user, bytes, bytes);
+}
+
+void Storage::credit(const std::string& user, int64_t bytes) { release(user, 0, -bytes); }
 
 void Storage::reserve(const std::string& user, int64_t n, int64_t limit) {
   // One lock for the check and the reservation: a commit in between cannot be missed.
   std::lock_guard lk(mu_);
   int64_t now = used_locked(user);
   if (now + reserved_[user] + n > limit)
-    throw DaliError(413, "storage quota exceeded (" + std::to_string(limit) + " bytes; " + std::to_string(now) +
-                             " used)");
+    throw DaliError(413, "storage quota exceeded: the quota is " + std::to_string(limit) + " bytes, " +
+                             std::to_string(now) + " are used by files and MyDB tables and " +
+                             std::to_string(reserved_[user] + n) + " more were asked for; nothing was stored");
   reserved_[user] += n;
 }
 

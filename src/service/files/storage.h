@@ -2,7 +2,8 @@
 // file descriptors opened component by component with O_NOFOLLOW (a symbolic link anywhere in
 // an area is never followed). Uploads go to users/NAME/tmp and are renamed into place when
 // complete (a reader sees the old file or the new one; an interrupted upload leaves nothing,
-// and leftovers are cleared at start). Quotas count committed files plus uploads in flight.
+// and leftovers are cleared at start). Quotas count committed files, the user's MyDB tables
+// (users/NAME/mydb) and uploads in flight.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -24,6 +25,11 @@ struct Entry {
 
 class Storage;
 
+// Bytes counted against `user`'s quota, read from disk: the files under users_dir/USER/files
+// plus the MyDB tables under users_dir/USER/mydb (links not followed). No side effects, so
+// `astrolake user list` may call it while the service runs.
+int64_t usage_bytes(const std::string& users_dir, const std::string& user);
+
 // A streamed upload; the destructor discards it unless commit() ran.
 class Upload {
  public:
@@ -33,6 +39,11 @@ class Upload {
 
  private:
   friend class Storage;
+
+// Bytes counted against `user`'s quota, read from disk: the files under users_dir/USER/files
+// plus the MyDB tables under users_dir/USER/mydb (links not followed). No side effects, so
+// `astrolake user list` may call it while the service runs.
+int64_t usage_bytes(const std::string& users_dir, const std::string& user);
   Upload(Storage& s, VosPath target, std::string tmp, int fd, int64_t quota)
       : s_(s), target_(std::move(target)), tmp_(std::move(tmp)), fd_(fd), quota_(quota) {}
   Storage& s_;
@@ -61,13 +72,19 @@ class Storage {
   void mv(const std::string& caller, const std::string& from, const std::string& to);
   Entry cp(const std::string& caller, const std::string& from, const std::string& to);
   void rm(const std::string& caller, const std::string& name, bool recursive);
+  // Bytes counted against the user's quota: files plus MyDB tables.
   int64_t used(const std::string& user);
+  int64_t quota(const std::string& user);
+  // For space outside the files area (a MyDB table built beside its place): charge() counts
+  // `bytes` as used, or throws 413 when they do not fit; credit() gives bytes back (a table
+  // dropped, or a charged one that could not be moved into place).
+  void charge(const std::string& user, int64_t bytes);
+  void credit(const std::string& user, int64_t bytes);
 
  private:
   friend class Upload;
   VosPath own(const std::string& caller, const std::string& name, bool write);
   std::string area(const std::string& user);  // users/NAME/files, created when missing
-  int64_t quota(const std::string& user);
   int64_t used_locked(const std::string& user);  // mu_ held
   void reserve(const std::string& user, int64_t n, int64_t limit);  // 413 when it does not fit
   void release(const std::string& user, int64_t reserved, int64_t committed_delta);

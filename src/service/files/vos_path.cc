@@ -12,15 +12,23 @@ bool allowed(char c) {
          c == '-' || c == '+' || c == '=' || c == ',' || c == '@';
 }
 
+// A name shaped to reach outside the caller's area: 403, the message naming what was wrong.
+[[noreturn]] void outside(const std::string& name, const std::string& why) {
+  throw DaliError(403, "path outside your storage area: '" + name.substr(0, 200) + "': " + why);
+}
+
 void check_part(const std::string& p, const std::string& name) {
-  if (p.empty()) throw DaliError(400, "'" + name + "': empty path component (absolute path or '//')");
-  if (p[0] == '.') throw DaliError(400, "'" + name + "': path components may not start with '.' ('..' is refused)");
+  if (p.empty()) outside(name, "empty path component (an absolute path or '//')");
+  if (p[0] == '.') outside(name, "path components may not start with '.' ('.', '..' and hidden names are refused)");
   if (p.size() > 255) throw DaliError(400, "'" + name + "': a path component is longer than 255 bytes");
-  for (char c : p)
+  for (char c : p) {
+    if (c == '%') outside(name, "'%' is refused (no percent-encoded names, so no encoded '..')");
+    if (c == '\\') outside(name, "'\\' is refused (not a path separator here)");
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
+      outside(name, "control and non-ASCII characters are refused (no look-alikes of '.', '/' or names)");
     if (!allowed(c))
-      throw DaliError(400, "'" + name.substr(0, 200) +
-                               "': names may hold only A-Z a-z 0-9 . _ - + = , @ (no '%', '\\', spaces, "
-                               "control or non-ASCII characters)");
+      throw DaliError(400, "'" + name.substr(0, 200) + "': names may hold only A-Z a-z 0-9 . _ - + = , @");
+  }
 }
 
 }  // namespace
@@ -33,14 +41,19 @@ std::string VosPath::text() const {
 
 VosPath parse_vos(const std::string& name, const std::string& caller) {
   const std::string scheme = "vos://";
-  if (name.compare(0, scheme.size(), scheme) != 0) throw DaliError(400, "'" + name.substr(0, 200) + "' is not a vos:// name");
+  if (name.compare(0, scheme.size(), scheme) != 0) {
+    // A file system path or another scheme is an attempt at files outside the area.
+    if (!name.empty() && (name[0] == '/' || name[0] == '\\' || name.find(':') != std::string::npos))
+      outside(name, "only vos:// names reach storage (not file system paths or other schemes)");
+    throw DaliError(400, "'" + name.substr(0, 200) + "' is not a vos:// name");
+  }
   if (name.size() > 1024) throw DaliError(400, "vos:// names are at most 1024 bytes");
   std::string rest = name.substr(scheme.size());
   if (!rest.empty() && rest.back() == '/') rest.pop_back();
   VosPath v;
   v.owner = caller;
   if (rest.empty()) return v;
-  if (rest[0] == '/') throw DaliError(400, "'" + name + "': absolute paths are not accepted");
+  if (rest[0] == '/') outside(name, "absolute paths are refused");
   size_t start = 0;
   bool first = true;
   while (true) {
@@ -48,7 +61,11 @@ VosPath parse_vos(const std::string& name, const std::string& caller) {
     std::string part = rest.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
     if (first && !part.empty() && part[0] == '~') {
       std::string owner = part.substr(1);
-      check_user_name(owner);
+      try {
+        check_user_name(owner);
+      } catch (const DaliError& e) {
+        outside(name, "'~" + owner.substr(0, 40) + "' is not a user's folder (" + e.what() + ")");
+      }
       if (owner != caller) {
         v.owner = owner;
         v.foreign = true;

@@ -2,7 +2,10 @@
 // OWNER's shared folder (read-only for others). Names are checked as bytes before any file
 // is touched: no absolute paths, empty, "." or ".." components, no hidden (leading '.')
 // names, and only the characters A-Z a-z 0-9 . _ - + = , @ — so no '%' (encoded traversal),
-// backslash, NUL, control characters or non-ASCII look-alikes reach the file system.
+// backslash, NUL, control characters or non-ASCII look-alikes reach the file system. Names
+// shaped to reach outside the caller's area (those, file system paths, other schemes, a '~'
+// that names no possible user) answer 403 "path outside your storage area: ..."; other
+// malformed names (a space, too long) 400.
 #pragma once
 #include <string>
 #include <vector>
@@ -16,7 +19,8 @@ struct VosPath {
   std::string text() const;        // the name as the caller would write it
 };
 
-// Throws DaliError 400 for a malformed name, 404 for another user's non-public path.
+// Throws DaliError 403 for a name shaped to reach outside the caller's area, 400 for another
+// malformed name, 404 for another user's non-public path.
 VosPath parse_vos(const std::string& name, const std::string& caller);
 
 }  // namespace astrolake::service

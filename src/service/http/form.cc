@@ -50,6 +50,57 @@ std::string form_decode(const std::string& s) {
   return out;
 }
 
+void BodyLimit::check() const {
+  if (over())
+    throw DaliError(413, "the request body is larger than " + std::to_string(cap_ >> 20) +
+                             " MiB, the limit for bodies held in memory (files of any size go through "
+                             "PUT /storage/put; large MyDB imports through from=vos://...)");
+}
+
+void BodyLimit::drain(const httplib::Request& req, const httplib::ContentReader& reader) {
+  auto drop = [this](const char*, size_t n) {
+    keep(n);
+    return more();
+  };
+  if (req.is_multipart_form_data()) reader([](const httplib::MultipartFormData&) { return true; }, drop);
+  else reader(drop);
+}
+
+httplib::Server::HandlerWithContentReader reads_body(httplib::Server::HandlerWithContentReader handler) {
+  return [handler = std::move(handler)](const httplib::Request& req, httplib::Response& res,
+                                        const httplib::ContentReader& body) {
+    bool used = false;
+    httplib::ContentReader tracked(
+        [&](httplib::ContentReceiver receiver) {
+          used = true;
+          return body(std::move(receiver));
+        },
+        [&](httplib::MultipartContentHeader header, httplib::ContentReceiver receiver) {
+          used = true;
+          return body(std::move(header), std::move(receiver));
+        });
+    try {
+      handler(req, res, tracked);
+    } catch (...) {
+      if (!used) BodyLimit(0).drain(req, body);
+      throw;
+    }
+    if (!used) BodyLimit(0).drain(req, body);
+  };
+}
+
+std::string read_body(const httplib::ContentReader& reader) {
+  BodyLimit limit;
+  std::string body;
+  bool ok = reader([&](const char* data, size_t n) {
+    if (limit.keep(n)) body.append(data, n);
+    return limit.more();
+  });
+  limit.check();
+  if (!ok) throw DaliError(400, "the request body ended before it was complete");
+  return body;
+}
+
 std::string request_part(const RequestParams& p, const std::string& name) {
   auto f = p.files.find(upper(name));
   if (f != p.files.end()) return f->second.content;
@@ -64,15 +115,17 @@ RequestParams read_params(const httplib::Request& req, const httplib::ContentRea
   if (!reader) return out;
   if (req.is_multipart_form_data()) {
     httplib::MultipartFormDataItems parts;
+    BodyLimit limit;
     bool ok = (*reader)(
         [&](const httplib::MultipartFormData& header) {
           parts.push_back(header);
           return true;
         },
         [&](const char* data, size_t n) {
-          parts.back().content.append(data, n);
-          return true;
+          if (limit.keep(n)) parts.back().content.append(data, n);
+          return limit.more();
         });
+    limit.check();
     if (!ok) throw DaliError(400, "malformed multipart/form-data body");
     for (auto& p : parts) {
       if (p.filename.empty()) out.values.emplace(upper(p.name), p.content);
@@ -80,12 +133,7 @@ RequestParams read_params(const httplib::Request& req, const httplib::ContentRea
     }
     return out;
   }
-  std::string body;
-  bool ok = (*reader)([&](const char* data, size_t n) {
-    body.append(data, n);
-    return true;
-  });
-  if (!ok) throw DaliError(400, "request body could not be read");
+  std::string body = read_body(*reader);
   std::string type = req.get_header_value("Content-Type");
   if (type.empty() || type.find("application/x-www-form-urlencoded") != std::string::npos) parse_form(body, out);
   else if (!body.empty()) throw DaliError(400, "unsupported request body type '" + type + "' (use a form)");

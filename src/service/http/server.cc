@@ -6,8 +6,10 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 #include <thread>
 
+#include "service/http/form.h"
 #include "votable/writer.h"
 
 namespace astrolake::service {
@@ -60,10 +62,20 @@ HttpServer::HttpServer(HttpOptions opts) : opts_(std::move(opts)) {
   server_.set_write_timeout(60, 0);
   server_.set_keep_alive_max_count(1000);
   server_.set_keep_alive_timeout(10);
-  server_.set_payload_max_length(opts_.max_body_bytes);
+  // No limit in httplib: POST and PUT routes read their bodies themselves (see server.h).
+  server_.set_payload_max_length(std::numeric_limits<size_t>::max());
   server_.set_tcp_nodelay(true);
-  server_.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+  server_.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
     request_start = std::chrono::steady_clock::now();
+    // Other methods' bodies are read by httplib into memory: only small ones. (The body is
+    // left unread; no client of this service sends one.)
+    if (req.method != "POST" && req.method != "PUT" &&
+        (req.get_header_value<uint64_t>("Content-Length") > kMaxMemoryBody ||
+         req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos)) {
+      send_error(res, 413, "a " + req.method + " request may carry a body of at most " +
+                               std::to_string(kMaxMemoryBody >> 20) + " MiB, not chunked");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     return httplib::Server::HandlerResponse::Unhandled;
   });
   // Errors httplib answers itself (no route, bad request line, body too large) get a DALI body.
@@ -97,6 +109,15 @@ int HttpServer::bind() {
   else port_ = server_.bind_to_port(opts_.host, opts_.port) ? opts_.port : -1;
   if (port_ <= 0)
     throw std::runtime_error("cannot listen on " + opts_.host + ":" + std::to_string(opts_.port));
+  // POST or PUT to a path no route takes: the body is read and dropped (bounded, as for any
+  // body held in memory), then 404, so the client reads the answer instead of a reset.
+  auto nowhere = [](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& body) {
+    BodyLimit limit(0);
+    limit.drain(req, body);
+    res.status = 404;
+  };
+  server_.Post(".*", nowhere);
+  server_.Put(".*", nowhere);
   return port_;
 }
 

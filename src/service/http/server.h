@@ -3,6 +3,12 @@
 // size limit (413), DALI error documents for the errors httplib answers itself, a JSON access
 // log line per request on stderr, and graceful shutdown on SIGTERM/SIGINT (the listening
 // socket closes, requests in progress finish, then run() returns).
+//
+// Request bodies: httplib itself sets no size limit; each route decides. Bodies held in memory
+// (forms, inline uploads) are capped by BodyLimit (form.h, 413); storage uploads stream to disk
+// and are bounded by the user's quota. So every POST and PUT route takes a ContentReader (a
+// catch-all added by bind() answers 404 for other paths after reading and dropping the body),
+// and a body on any other method (GET, DELETE, ...) larger than the memory cap gets 413.
 #pragma once
 #include <functional>
 #include <memory>
@@ -17,7 +23,6 @@ struct HttpOptions {
   int port = 8080;                     // 0: any free port (see HttpServer::port())
   int threads = 32;                    // connections served at once
   int read_timeout_s = 10;             // a client silent this long is dropped
-  size_t max_body_bytes = 64u << 20;   // larger request bodies get 413
   bool access_log = true;
 };
 
@@ -26,7 +31,8 @@ class HttpServer {
   explicit HttpServer(HttpOptions opts);
   httplib::Server& routes() { return server_; }
 
-  // Binds (throws std::runtime_error naming host:port on failure); returns the port.
+  // Binds (throws std::runtime_error naming host:port on failure); returns the port. Call it
+  // after the routes are added: it adds the catch-all POST and PUT routes.
   int bind();
   int port() const { return port_; }
   // Serves until stop() or SIGTERM/SIGINT (when `handle_signals`); returns after the requests

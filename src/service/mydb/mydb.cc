@@ -13,10 +13,31 @@ namespace fs = std::filesystem;
 
 namespace astrolake::service {
 
+namespace {
+
+// Bytes of the regular files under `dir` (links not followed).
+int64_t tree_bytes(const std::string& dir) {
+  int64_t n = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec))
+    if (it->is_regular_file(ec) && !it->is_symlink(ec)) n += int64_t(it->file_size(ec));
+  return n;
+}
+
+}  // namespace
+
 void check_table_name(const std::string& name) {
   bool ok = !name.empty() && name.size() <= 64 && name[0] >= 'a' && name[0] <= 'z';
   for (char c : name) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
-  if (!ok) throw DaliError(400, "table names are 1 to 64 of a-z, 0-9 and '_', starting with a letter");
+  if (ok) return;
+  const std::string rule = "table names are 1 to 64 of a-z, 0-9 and '_', starting with a letter";
+  // A name shaped like a path ('.', '/', '\\', '%', '~', non-ASCII) tries to reach outside the
+  // caller's tables: 403, as for storage names.
+  for (char c : name)
+    if (c == '.' || c == '/' || c == '\\' || c == '%' || c == '~' || static_cast<unsigned char>(c) >= 0x80)
+      throw DaliError(403, "path outside your MyDB: '" + name.substr(0, 100) + "': " + rule);
+  throw DaliError(400, "'" + name.substr(0, 100) + "': " + rule);
 }
 
 std::string MyDb::root(const std::string& user) const {
@@ -85,9 +106,14 @@ nlohmann::json MyDb::import(const std::string& user, const std::string& table, c
   } catch (const std::exception& e) {
     throw DaliError(400, std::string("cannot import the table: ") + e.what());
   }
+  int64_t bytes = tree_bytes(tmp);
+  storage_.charge(user, bytes);  // 413 when it does not fit; the cleanup removes the build
   std::error_code ec;
   fs::rename(tmp, target, ec);
-  if (ec) throw DaliError(409, "mydb." + table + " exists (drop it first)");
+  if (ec) {
+    storage_.credit(user, bytes);
+    throw DaliError(409, "mydb." + table + " exists (drop it first)");
+  }
   return describe(user, table);
 }
 
@@ -98,8 +124,11 @@ void MyDb::drop(const std::string& user, const std::string& table) {
   // Renamed out of the way first, so a query never sees half a table.
   static std::atomic<uint64_t> counter{0};
   std::string gone = root(user) + "/.drop-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  storage_.used(user);  // counted before the change, so the change is not counted twice
   fs::rename(target, gone);
+  int64_t bytes = tree_bytes(gone);
   fs::remove_all(gone);
+  storage_.credit(user, bytes);
 }
 
 }  // namespace astrolake::service

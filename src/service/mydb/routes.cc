@@ -6,11 +6,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 
 #include "parquet/writer.h"
+#include "service/http/form.h"
 #include "service/http/json.h"
 #include "service/tap/error.h"
 #include "votable/reader.h"
+
+namespace fs = std::filesystem;
 
 namespace astrolake::service {
 
@@ -54,14 +58,19 @@ void add_mydb_routes(httplib::Server& s, MyDb& db, Storage& st, Accounts& acc, c
       r.set_content(db.describe(who, q.get_param_value("table")).dump() + "\n", "application/json");
     });
   });
-  s.Post("/mydb/drop", [&](const Req& q, Res& r) {
+  s.Post("/mydb/drop", reads_body([&](const Req& q, Res& r, const httplib::ContentReader& body) {
     json_guard(r, [&] {
       std::string who = acc.require_user(q).name;
-      db.drop(who, q.get_param_value("table"));
-      r.set_content("{\"dropped\":\"" + q.get_param_value("table") + "\"}\n", "application/json");
+      RequestParams p = read_params(q, &body);
+      std::string table = p.values.count("TABLE") ? p.values["TABLE"] : "";
+      db.drop(who, table);
+      r.set_content(nlohmann::json{{"dropped", table}}.dump() + "\n", "application/json");
     });
-  });
-  s.Post("/mydb/import", [&, tmp_dir](const Req& q, Res& r, const httplib::ContentReader& body) {
+  }));
+  // The table's data comes from a file in the caller's storage (from=vos://..., copied to a
+  // temporary file as it is read, any size) or from the request body (held in memory, so at
+  // most kMaxMemoryBody).
+  s.Post("/mydb/import", reads_body([&, tmp_dir](const Req& q, Res& r, const httplib::ContentReader& body) {
     json_guard(r, [&] {
       std::string who = acc.require_user(q).name;
       std::string table = q.get_param_value("table");
@@ -69,6 +78,7 @@ void add_mydb_routes(httplib::Server& s, MyDb& db, Storage& st, Accounts& acc, c
       static std::atomic<uint64_t> counter{0};
       std::string base = tmp_dir + "/mydb-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
       std::string data, filename, mime = q.get_header_value("Content-Type");
+      TempFile copy;  // from=vos: the file's bytes
       if (q.has_param("from")) {
         Entry e;
         int fd = st.open_read(who, q.get_param_value("from"), e);
@@ -76,13 +86,24 @@ void add_mydb_routes(httplib::Server& s, MyDb& db, Storage& st, Accounts& acc, c
           ::close(fd);
           throw DaliError(400, "'" + e.path + "' is a directory");
         }
+        std::unique_ptr<FILE, int (*)(FILE*)> in(::fdopen(fd, "rb"), &std::fclose);
+        if (!in) {
+          ::close(fd);
+          throw DaliError(500, "cannot read '" + e.path + "'");
+        }
         filename = e.name;
+        copy.path = base + ".in";
+        std::ofstream out(copy.path, std::ios::binary);
         std::string buf(1 << 20, '\0');
-        ssize_t n;
-        while ((n = ::read(fd, buf.data(), buf.size())) > 0) data.append(buf.data(), size_t(n));
-        ::close(fd);
+        size_t n;
+        while ((n = std::fread(buf.data(), 1, buf.size(), in.get())) > 0) {
+          if (data.empty()) data.assign(buf.data(), std::min<size_t>(n, 16));  // the head, for the type
+          out.write(buf.data(), std::streamsize(n));
+        }
+        if (!out.flush()) throw DaliError(500, "cannot write a temporary file");
       } else if (q.is_multipart_form_data()) {
         std::string field;
+        BodyLimit limit;
         body(
             [&](const httplib::MultipartFormData& f) {
               field = f.name;
@@ -93,21 +114,26 @@ void add_mydb_routes(httplib::Server& s, MyDb& db, Storage& st, Accounts& acc, c
               return true;
             },
             [&](const char* d, size_t n) {
-              if (field == "file") data.append(d, n);
-              return true;
+              if (limit.keep(n) && field == "file") data.append(d, n);
+              return limit.more();
             });
+        limit.check();
       } else {
-        if (!body([&](const char* d, size_t n) {
-              data.append(d, n);
-              return true;
-            }))
-          throw DaliError(400, "the upload ended before its body was complete");
+        data = read_body(body);
       }
       if (data.empty()) throw DaliError(400, "no table data (send CSV or Parquet as the body or field 'file')");
       std::string ext = extension_for(filename, mime, data.substr(0, 16));
       TempFile tmp{base + (ext == ".vot" ? ".parquet" : ext)};
       if (ext == ".vot") {
-        // The importer reads CSV, FITS and Parquet: a VOTable becomes a Parquet file first.
+        // The importer reads CSV, FITS and Parquet: a VOTable becomes a Parquet file first
+        // (read whole, so at most kMaxMemoryBody).
+        if (!copy.path.empty()) {
+          if (fs::file_size(copy.path) > kMaxMemoryBody)
+            throw DaliError(413, "a VOTable to import is at most " + std::to_string(kMaxMemoryBody >> 20) +
+                                     " MiB; import larger tables as CSV or Parquet");
+          std::ifstream in(copy.path, std::ios::binary);
+          data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        }
         votable::VoTable vt;
         try {
           vt = votable::read_votable(data);
@@ -115,6 +141,9 @@ void add_mydb_routes(httplib::Server& s, MyDb& db, Storage& st, Accounts& acc, c
           throw DaliError(400, std::string("cannot read the VOTable: ") + e.what());
         }
         parquet::write_table(tmp.path, vt.table);
+      } else if (!copy.path.empty()) {
+        fs::rename(copy.path, tmp.path);
+        copy.path.clear();
       } else {
         std::ofstream out(tmp.path, std::ios::binary);
         out.write(data.data(), std::streamsize(data.size()));
@@ -125,7 +154,7 @@ void add_mydb_routes(httplib::Server& s, MyDb& db, Storage& st, Accounts& acc, c
       r.status = 201;
       r.set_content(db.import(who, table, tmp.path, ra, dec).dump() + "\n", "application/json");
     });
-  });
+  }));
 }
 
 }  // namespace astrolake::service

@@ -144,7 +144,7 @@ void add_async_routes(httplib::Server& s, JobManager& jobs, std::function<std::s
       r.set_content(jobs_xml(filtered(mine, q), base(q)), "text/xml");
     });
   });
-  s.Post("/tap/async", [=, &jobs](const Req& q, Res& r, const Body& b) {
+  s.Post("/tap/async", reads_body([=, &jobs](const Req& q, Res& r, const Body& b) {
     guard(r, [&] {
       std::string who = caller(q);
       RequestParams p = read_params(q, &b);
@@ -154,7 +154,7 @@ void add_async_routes(httplib::Server& s, JobManager& jobs, std::function<std::s
       if (value_of(p, "PHASE") == "RUN") jobs.run(j.id);
       redirect(r, base(q) + "/async/" + j.id);
     });
-  });
+  }));
   s.Get(job, [=, &jobs](const Req& q, Res& r) {
     guard(r, [&] {
       Job j = own(q);
@@ -191,21 +191,21 @@ void add_async_routes(httplib::Server& s, JobManager& jobs, std::function<std::s
     jobs.update(j);
     redirect(r, base(q) + "/async/" + j.id);
   };
-  s.Post(job + "/parameters", [=](const Req& q, Res& r, const Body& b) {
+  s.Post(job + "/parameters", reads_body([=](const Req& q, Res& r, const Body& b) {
     guard(r, [&] { set_params(q, r, read_params(q, &b)); });
-  });
-  s.Post(job, [=, &jobs](const Req& q, Res& r, const Body& b) {
+  }));
+  s.Post(job, reads_body([=, &jobs](const Req& q, Res& r, const Body& b) {
     guard(r, [&] {
       RequestParams p = read_params(q, &b);
       if (value_of(p, "ACTION") == "DELETE") return remove(q, r);
       if (!p.values.count("ACTION")) return set_params(q, r, p);
       throw DaliError(400, "unknown ACTION '" + value_of(p, "ACTION") + "' (use ACTION=DELETE)");
     });
-  });
+  }));
   s.Get(job + "/phase", [=, &jobs](const Req& q, Res& r) {
     guard(r, [&] { r.set_content(own(q).phase, "text/plain"); });
   });
-  s.Post(job + "/phase", [=, &jobs](const Req& q, Res& r, const Body& b) {
+  s.Post(job + "/phase", reads_body([=, &jobs](const Req& q, Res& r, const Body& b) {
     guard(r, [&] {
       std::string id = own(q).id, phase = value_of(read_params(q, &b), "PHASE");
       if (phase == "RUN") jobs.run(id);
@@ -213,11 +213,11 @@ void add_async_routes(httplib::Server& s, JobManager& jobs, std::function<std::s
       else throw DaliError(400, "PHASE must be RUN or ABORT, not '" + phase + "'");
       redirect(r, base(q) + "/async/" + id);
     });
-  });
+  }));
   s.Get(job + "/executionduration", [=, &jobs](const Req& q, Res& r) {
     guard(r, [&] { r.set_content(std::to_string(own(q).execution_duration), "text/plain"); });
   });
-  s.Post(job + "/executionduration", [=, &jobs](const Req& q, Res& r, const Body& b) {
+  s.Post(job + "/executionduration", reads_body([=, &jobs](const Req& q, Res& r, const Body& b) {
     guard(r, [&] {
       Job j = own(q);
       std::string v = value_of(read_params(q, &b), "EXECUTIONDURATION");
@@ -232,18 +232,18 @@ void add_async_routes(httplib::Server& s, JobManager& jobs, std::function<std::s
       jobs.update(j);
       redirect(r, base(q) + "/async/" + j.id);
     });
-  });
+  }));
   s.Get(job + "/destruction", [=, &jobs](const Req& q, Res& r) {
     guard(r, [&] { r.set_content(iso_time(own(q).destruction_time), "text/plain"); });
   });
-  s.Post(job + "/destruction", [=, &jobs](const Req& q, Res& r, const Body& b) {
+  s.Post(job + "/destruction", reads_body([=, &jobs](const Req& q, Res& r, const Body& b) {
     guard(r, [&] {
       Job j = own(q);
       j.destruction_time = parse_iso_time(value_of(read_params(q, &b), "DESTRUCTION"));
       jobs.update(j);
       redirect(r, base(q) + "/async/" + j.id);
     });
-  });
+  }));
   s.Get(job + "/quote", [=, &jobs](const Req& q, Res& r) {
     // No estimate is made: an empty quote means "unknown" (UWS 1.1).
     guard(r, [&] {
