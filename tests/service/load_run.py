@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """A short mixed load on a real `astrolake serve`: N clients (own accounts) log in, run small TAP
 queries, upload files of random bytes, download and verify them by SHA-256, list, and log in
-again now and then. Standard library only. Prints latency percentiles per operation; exits 1 on
-any error or any corrupted or lost file.
+again now and then. At the end every client downloads every file it wrote and checks its SHA-256
+(nothing lost or corrupted). Standard library only. Prints latency percentiles per operation
+(figures only: nothing is asserted about time); exits 1 on any error or any corrupted or lost
+file. CTest runs it as service_load (16 clients, 60 s).
 
-  python3 tests/service/load_run.py BINARY CATALOG_DIR [--clients 16] [--seconds 25]
+  python3 tests/service/load_run.py BINARY CATALOG_DIR [--clients 16] [--seconds 60]
 """
 import argparse, hashlib, http.client, json, os, random, re, shutil, subprocess, sys, tempfile, threading, time
 import urllib.parse
@@ -15,7 +17,7 @@ def main():
     ap.add_argument("binary")
     ap.add_argument("catalog")
     ap.add_argument("--clients", type=int, default=16)
-    ap.add_argument("--seconds", type=float, default=25)
+    ap.add_argument("--seconds", type=float, default=60)
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="al_load_")
     root, state = os.path.join(work, "root"), os.path.join(work, "state")
@@ -35,7 +37,7 @@ def main():
             port = int(m.group(1))
             break
     threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()  # drain the access log
-    lat, errors, lock = {}, [], threading.Lock()
+    lat, errors, verified, lock = {}, [], [], threading.Lock()
     stop_at = time.time() + args.seconds
 
     def call(conn, op, method, path, body=None, headers=None):
@@ -88,6 +90,13 @@ def main():
                     st, body = call(conn, "ls", "GET", "/storage/ls?name=vos://load", None, auth)
                     if st != 200 or len(json.loads(body)) != len(files):
                         raise RuntimeError("ls %d %s" % (st, body[:200]))
+            # Every file this client wrote is there with the bytes it wrote last.
+            for f in sorted(files):
+                st, body = call(conn, "verify", "GET", "/storage/get?name=" + urllib.parse.quote(f), None, auth)
+                if st != 200 or hashlib.sha256(body).hexdigest() != files[f]:
+                    raise RuntimeError("final check of %s: status %d, lost or corrupted" % (f, st))
+            with lock:
+                verified.append(len(files))
         except Exception as e:  # noqa: BLE001 - every failure is counted and reported
             with lock:
                 errors.append("%s: %s" % (u, e))
@@ -103,15 +112,15 @@ def main():
     proc.wait(timeout=30)
     shutil.rmtree(work, ignore_errors=True)
     total = sum(len(v) for v in lat.values())
-    print("%d clients, %.1f s, %d requests (%.0f/s), %d errors" % (args.clients, elapsed, total, total / elapsed,
-                                                                  len(errors)))
+    print("%d clients, %.1f s, %d requests (%.0f/s), %d errors, %d files verified by SHA-256" % (
+        args.clients, elapsed, total, total / elapsed, len(errors), sum(verified)))
     for op in sorted(lat):
         v = sorted(lat[op])
         pct = lambda p: v[min(len(v) - 1, int(p * len(v)))] * 1000  # noqa: E731
         print("  %-6s n=%5d  p50=%7.1f ms  p99=%7.1f ms  max=%7.1f ms" % (op, len(v), pct(0.5), pct(0.99), v[-1] * 1000))
     for e in errors[:10]:
         print("ERROR", e)
-    sys.exit(1 if errors else 0)
+    sys.exit(1 if errors or len(verified) != args.clients else 0)
 
 
 if __name__ == "__main__":
