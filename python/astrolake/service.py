@@ -282,6 +282,11 @@ class Service:
             params["recursive"] = "1"
         self._storage("POST", "/storage/rm", params=params)
 
+    def usage(self):
+        """The caller's storage use: dict with user, used, quota and free, in bytes (used counts
+        files and MyDB tables)."""
+        return self._storage("GET", "/storage/usage").json()
+
     # ---------- personal tables (MyDB) ----------
 
     def mydb_list(self):
@@ -289,8 +294,12 @@ class Service:
         return self._storage("GET", "/mydb/list").json()
 
     def mydb_import(self, name, data, ra="ra", dec="dec"):
-        """Creates mydb.NAME from a pandas DataFrame or a CSV or Parquet file."""
+        """Creates mydb.NAME from a pandas DataFrame, a local CSV or Parquet file, or a file
+        already in storage ("vos://..."; the way for files over the 64 MiB the service takes
+        in one request)."""
         params = {"table": name, "ra": ra, "dec": dec}
+        if isinstance(data, str) and data.startswith("vos://"):
+            return self._storage("POST", "/mydb/import", params=dict(params, **{"from": data})).json()
         if hasattr(data, "to_parquet"):
             buf = io.BytesIO()
             data.to_parquet(buf, index=False)

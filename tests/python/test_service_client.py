@@ -300,3 +300,28 @@ def test_mydb_from_csv_file_and_query_out(service, home, tmp_path):
         alice.query("SELECT * FROM mydb.mine")
     svc.mydb_drop("mine")
     svc.mydb_drop("far_south")
+
+
+@needs_accounts
+def test_usage_counts_files_and_tables_and_import_from_storage(service, home, tmp_path):
+    if not has_route(service["url"], "GET", "/storage/usage"):
+        pytest.skip("this build's service has no /storage/usage")
+    svc = astrolake.Service(service["url"])
+    svc.login("bob", USERS["bob"])
+    before = svc.usage()
+    assert before["user"] == "bob" and before["used"] + before["free"] == before["quota"]
+    path = tmp_path / "stored.csv"
+    path.write_text(svc.query("SELECT id, ra, dec FROM small_sky WHERE id < 720", fmt="csv"))
+    svc.put(str(path), "vos://tables/stored.csv")
+    assert svc.usage()["used"] == before["used"] + path.stat().st_size
+    made = svc.mydb_import("stored", "vos://tables/stored.csv")
+    assert made["rows"] == 20
+    table = os.path.join(service["state"], "users", "bob", "mydb", "stored")
+    size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(table) for f in fs)
+    assert svc.usage()["used"] == before["used"] + path.stat().st_size + size
+    svc.mydb_drop("stored")
+    svc.rm("vos://tables", recursive=True)
+    assert svc.usage()["used"] == before["used"]
+    with pytest.raises(astrolake.AuthError, match="path outside your storage area"):
+        svc.stat("vos://../alice/files")
+
