@@ -22,14 +22,18 @@ def _schema_of(info):
 
 
 def open_catalog(path, columns=None, margin=None):
-    """Opens a HATS catalog or collection (with its default margin attached).
+    """Opens a HATS catalog or collection (with its default margin attached): a local path, or
+    a URL (http(s)://, s3://) read through the engine's storage layer.
 
     columns: None (the catalog's default columns, else all), "all", or a list.
     margin: None (the collection's default margin), False (none), or a margin name or path.
     """
     path = os.fspath(path)
+    # A URL (http://, https://, s3://) is read through the engine's storage layer as it is.
+    if "://" not in path:
+        path = os.path.abspath(path)
     with_margin = margin is not False
-    info = dict(_core.catalog_info(os.path.abspath(path), margin or "" if with_margin else "", with_margin))
+    info = dict(_core.catalog_info(path, margin or "" if with_margin else "", with_margin))
     info["schema"] = _schema_of(info)
     if info.get("margin"):
         m = dict(info["margin"])
@@ -42,7 +46,7 @@ def open_catalog(path, columns=None, margin=None):
         cols = names
     else:
         cols = [columns] if isinstance(columns, str) else list(columns)
-    read = _tasks.Read(path=os.path.abspath(path), margin=margin or "" if with_margin else "",
+    read = _tasks.Read(path=path, margin=margin or "" if with_margin else "",
                        with_margin=with_margin, columns=tuple(_with_index(cols, names)))
     _check_columns(read.columns, names, info["name"])
     return Catalog(info, read, tuple(range(len(info["partitions"]))), ())

@@ -322,8 +322,22 @@ class Service:
             names += [t.findtext("name") for t in schema.iter("table")]
         return names
 
-    def open_catalog(self, name):
-        """A lazy handle on a catalog the service shares; work runs on the service as ADQL."""
+    def open_catalog(self, name, columns=None, margin=None):
+        """A catalog the service shares, opened as a lazy `astrolake.Catalog` over HTTP: the
+        service serves the catalog's files read-only at /catalogs/NAME/ (with Range), and
+        this process (or its Dask workers) reads the parts it needs, so cross-matching,
+        map_partitions and Dask work as on a local catalog. `columns`, `margin`: as for
+        `astrolake.open_catalog`."""
+        from .catalog import open_catalog
+        url = self.url + "/catalogs/" + requests.utils.quote(name, safe="")
+        try:
+            return open_catalog(url, columns=columns, margin=margin)
+        except (OSError, RuntimeError, ValueError) as e:
+            raise QueryError(f"cannot open catalog {name!r} of {self.url}: {e}") from e
+
+    def remote_catalog(self, name):
+        """A lazy handle on a catalog the service shares that runs its work on the service as
+        one ADQL query (nothing is read here): for narrow selections of large catalogs."""
         return RemoteCatalog(self, name)
 
 

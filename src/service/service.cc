@@ -16,6 +16,7 @@
 #include "service/files/routes.h"
 #include "service/http/form.h"
 #include "service/http/json.h"
+#include "service/catalogs/routes.h"
 #include "service/mydb/routes.h"
 #include "service/tap/admission.h"
 #include "service/tap/catalogs.h"
@@ -304,6 +305,7 @@ struct Service::Impl {
     add_query_aliases(s);
     add_mydb_routes(s, mydb, storage, accounts, opts.state + "/tmp");
     add_storage_routes(s, storage, accounts);
+    add_catalog_file_routes(s, root);
     auto landing = [this](const httplib::Request& q, httplib::Response& r) {
       std::string base = base_url(q, http.port());
       r.set_content("astrolake TAP service\n\nTAP base URL: " + base + "\nsync: " + base + "/sync\ntables: " + base +

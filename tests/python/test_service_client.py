@@ -143,10 +143,10 @@ def test_token_from_environment(service, home, monkeypatch):
     assert astrolake.Service(service["url"], token="given").token == "given"
 
 
-def test_open_catalog_is_a_lazy_adql_handle(service, home):
+def test_remote_catalog_is_a_lazy_adql_handle(service, home):
     svc = astrolake.Service(service["url"])
     assert "small_sky" in svc.catalogs() and "small_sky_order1_collection" in svc.catalogs()
-    cat = svc.open_catalog("small_sky")
+    cat = svc.remote_catalog("small_sky")
     assert {"id", "ra", "dec"} <= set(cat.columns)
     assert len(cat.head(3)) == 3
     near = cat.select(["id", "ra", "dec"]).cone_search(ra=315.0, dec=-66.0, radius_arcsec=3 * 3600)
@@ -156,7 +156,36 @@ def test_open_catalog_is_a_lazy_adql_handle(service, home):
     assert len(expected) > 0
     np.testing.assert_array_equal(got.to_numpy(dtype=float), expected)
     with pytest.raises(astrolake.QueryError, match="nosuch"):
-        svc.open_catalog("nosuch").columns
+        svc.remote_catalog("nosuch").columns
+
+
+def test_open_catalog_reads_the_served_files_over_http(service, home):
+    if not has_route(service["url"], "GET", "/catalogs/small_sky/properties"):
+        pytest.skip("this build's service does not serve catalog files")
+    svc = astrolake.Service(service["url"])
+    for name in CATALOGS:
+        web, local = svc.open_catalog(name), astrolake.open_catalog(os.path.join(service["root"], name))
+        assert web.path.startswith(service["url"] + "/catalogs/")
+        assert web.npartitions == local.npartitions and web.columns == local.columns
+        a = web.compute(progress=False).sort_values("id").reset_index(drop=True)
+        b = local.compute(progress=False).sort_values("id").reset_index(drop=True)
+        assert len(a) == 131 and a.equals(b)
+    # The lazy API on it: cone search, a cross-match (with the collection's margin), map_partitions.
+    web = svc.open_catalog("small_sky_order1_collection")
+    local = astrolake.open_catalog(os.path.join(service["root"], "small_sky_order1_collection"))
+    cone = web.cone_search(315.0, -66.0, 3 * 3600).compute(progress=False)
+    assert sorted(cone["id"]) == sorted(local.cone_search(315.0, -66.0, 3 * 3600).compute(progress=False)["id"])
+    xm = web.crossmatch(svc.open_catalog("small_sky"), radius_arcsec=1).compute(progress=False)
+    xm_local = local.crossmatch(astrolake.open_catalog(os.path.join(service["root"], "small_sky")),
+                                radius_arcsec=1).compute(progress=False)
+    pairs = ["id_small_sky_order1", "id_small_sky"]
+    assert len(xm) == 131
+    assert sorted(map(tuple, xm[pairs].to_numpy())) == sorted(map(tuple, xm_local[pairs].to_numpy()))
+    counts = web.map_partitions(lambda df: df[["id"]].assign(n=len(df))).compute(progress=False)
+    assert len(counts) == 131
+    assert len(web.to_dask().compute()) == 131
+    with pytest.raises(astrolake.QueryError, match="nosuch"):
+        svc.open_catalog("nosuch")
 
 
 @needs_accounts
