@@ -133,3 +133,24 @@ def test_bodies_held_in_memory_are_capped_at_64_mib(service, big):
     assert r.status_code == 401
     # The session still works after all that.
     assert s.get(url + "/auth/whoAmI", timeout=TIMEOUT).text == "alice"
+
+
+def test_refused_bodies_keep_the_connection_in_step(service):
+    url = service["url"]
+    s = requests.Session()  # one keep-alive connection, no token
+    for _ in range(3):
+        r = s.post(url + "/storage/mkdir", data={"dir": "vos://x"}, timeout=TIMEOUT)
+        assert r.status_code == 401
+        # The unread form body was dropped, so the next request on the connection is read whole.
+        r = s.get(url + "/auth/whoAmI", timeout=TIMEOUT)
+        assert (r.status_code, r.text) == (200, "anonymous")
+
+
+def test_large_bodies_on_other_methods_are_refused(service):
+    import socket
+    host, port = re.match(r"http://([^:]+):(\d+)", service["url"]).groups()
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(b"GET /auth/whoAmI HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % BIG)
+        head = sock.recv(4096).decode("latin-1")
+    assert head.startswith("HTTP/1.1 413"), head
+    assert "at most 64 MiB" in head

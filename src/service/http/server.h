@@ -1,14 +1,15 @@
 // The HTTP layer of the service: cpp-httplib's server (HTTP/1.1, keep-alive, a fixed pool of
-// connection threads) with the service's policies: read timeouts against slow clients, a body
-// size limit (413), DALI error documents for the errors httplib answers itself, a JSON access
+// connection threads) with the service's policies: read timeouts against slow clients, body
+// limits (below), DALI error documents for the errors httplib answers itself, a JSON access
 // log line per request on stderr, and graceful shutdown on SIGTERM/SIGINT (the listening
 // socket closes, requests in progress finish, then run() returns).
 //
 // Request bodies: httplib itself sets no size limit; each route decides. Bodies held in memory
 // (forms, inline uploads) are capped by BodyLimit (form.h, 413); storage uploads stream to disk
-// and are bounded by the user's quota. So every POST and PUT route takes a ContentReader (a
-// catch-all added by bind() answers 404 for other paths after reading and dropping the body),
-// and a body on any other method (GET, DELETE, ...) larger than the memory cap gets 413.
+// and are bounded by the user's quota. So every POST and PUT route takes a ContentReader and is
+// wrapped in reads_body (form.h), which reads and drops a body the handler left unread (a
+// catch-all added by bind() does the same and answers 404 for other paths); a body on any other
+// method (GET, DELETE, ...) larger than the memory cap, or chunked, gets 413.
 #pragma once
 #include <functional>
 #include <memory>
