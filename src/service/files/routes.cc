@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
+
 #include <nlohmann/json.hpp>
 
 #include "service/http/form.h"
@@ -134,6 +137,16 @@ void add_storage_routes(httplib::Server& s, Storage& st, Accounts& acc) {
         rest.keep(n);
         return rest.more();
       };
+      // A body whose length is known and does not fit is refused before a byte is written.
+      if (!q.is_multipart_form_data() && q.has_header("Content-Length")) {
+        try {
+          uint64_t len = q.get_header_value<uint64_t>("Content-Length");
+          st.check_fits(who, int64_t(std::min<uint64_t>(len, uint64_t(INT64_MAX))));
+        } catch (...) {
+          err = std::current_exception();
+          up.reset();
+        }
+      }
       bool complete;
       if (q.is_multipart_form_data()) {
         std::string field;

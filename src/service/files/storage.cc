@@ -241,13 +241,18 @@ void Storage::charge(const std::string& user, int64_t bytes) {
   release(user, bytes, bytes);
 }
 
+void Storage::check_fits(const std::string& user, int64_t bytes) {
+  reserve(user, bytes, quota(user));
+  release(user, bytes, 0);
+}
+
 void Storage::credit(const std::string& user, int64_t bytes) { release(user, 0, -bytes); }
 
 void Storage::reserve(const std::string& user, int64_t n, int64_t limit) {
   // One lock for the check and the reservation: a commit in between cannot be missed.
   std::lock_guard lk(mu_);
   int64_t now = used_locked(user);
-  if (now + reserved_[user] + n > limit)
+  if (n > limit - now - reserved_[user])  // (no overflow for any n)
     throw DaliError(413, "storage quota exceeded: the quota is " + std::to_string(limit) + " bytes, " +
                              std::to_string(now) + " are used by files and MyDB tables and " +
                              std::to_string(reserved_[user] + n) + " more were asked for; nothing was stored");

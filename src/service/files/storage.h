@@ -79,6 +79,8 @@ class Storage {
   // `bytes` as used, or throws 413 when they do not fit; credit() gives bytes back (a table
   // dropped, or a charged one that could not be moved into place).
   void charge(const std::string& user, int64_t bytes);
+  // Throws 413 unless `bytes` more would fit now (an upload whose size is known up front).
+  void check_fits(const std::string& user, int64_t bytes);
   void credit(const std::string& user, int64_t bytes);
 
  private:
