@@ -254,8 +254,9 @@ void Storage::reserve(const std::string& user, int64_t n, int64_t limit) {
   int64_t now = used_locked(user);
   if (n > limit - now - reserved_[user])  // (no overflow for any n)
     throw DaliError(413, "storage quota exceeded: the quota is " + std::to_string(limit) + " bytes, " +
-                             std::to_string(now) + " are used by files and MyDB tables and " +
-                             std::to_string(reserved_[user] + n) + " more were asked for; nothing was stored");
+                             std::to_string(now) + " are used by files and MyDB tables, " +
+                             std::to_string(reserved_[user]) + " by uploads in progress, and " + std::to_string(n) +
+                             " more were asked for; nothing was stored");
   reserved_[user] += n;
 }
 
