@@ -354,3 +354,22 @@ def test_usage_counts_files_and_tables_and_import_from_storage(service, home, tm
     with pytest.raises(astrolake.AuthError, match="path outside your storage area"):
         svc.stat("vos://../alice/files")
 
+
+
+def test_open_catalog_on_dask_worker_processes(service, home):
+    """Worker processes of a real Dask LocalCluster read the served files themselves."""
+    if not has_route(service["url"], "GET", "/catalogs/small_sky/properties"):
+        pytest.skip("this build's service does not serve catalog files")
+    from distributed import Client, LocalCluster
+
+    svc = astrolake.Service(service["url"])
+    web = svc.open_catalog("small_sky_order1_collection")
+    local = astrolake.open_catalog(os.path.join(service["root"], "small_sky_order1_collection"))
+    want = local.map_partitions(lambda df: df[["id", "ra"]]).compute(progress=False).sort_values("id")
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        assert os.getpid() not in client.run(os.getpid).values()
+        got = web.map_partitions(lambda df: df[["id", "ra"]]).compute(progress=False).sort_values("id")
+        ddf = web.to_dask().compute().sort_values("id")
+    np.testing.assert_array_equal(got.to_numpy(), want.to_numpy())
+    assert list(ddf["id"]) == list(want["id"])
