@@ -46,6 +46,10 @@ ResultStream::ResultStream(const TapParams& params, const CatalogRoot& root, con
     // The planner names the root directory; clients are told of "the catalog root" instead.
     std::string m = e.what();
     for (size_t at; (at = m.find(root.path())) != std::string::npos;) m.replace(at, root.path().size(), "the catalog root");
+    // Nor are the service's own folders named (a caller's mydb lives in the service's state).
+    for (const auto& [schema, dir] : params.schema_roots)
+      for (size_t at; !dir.empty() && (at = m.find(dir)) != std::string::npos;)
+        m.replace(at, dir.size(), "your " + schema + " schema");
     throw DaliError(400, m);
   } catch (const engine::QueryError& e) {  // a limit reached
     throw DaliError(400, e.what());
