@@ -144,6 +144,10 @@ def test_refused_bodies_keep_the_connection_in_step(service):
         # The unread form body was dropped, so the next request on the connection is read whole.
         r = s.get(url + "/auth/whoAmI", timeout=TIMEOUT)
         assert (r.status_code, r.text) == (200, "anonymous")
+    # A body that cannot be read (multipart without a boundary) does not change the answer.
+    r = requests.post(url + "/storage/mkdir", data=b"x", headers={"Content-Type": "multipart/form-data"},
+                      timeout=TIMEOUT)
+    assert r.status_code == 401, r.text
 
 
 def test_large_bodies_on_other_methods_are_refused(service):

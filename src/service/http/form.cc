@@ -79,13 +79,21 @@ httplib::Server::HandlerWithContentReader reads_body(httplib::Server::HandlerWit
           used = true;
           return body(std::move(header), std::move(receiver));
         });
+    // httplib sets the status to 400 when a read stops early (a body past the drain bound, a
+    // malformed multipart header): the handler's answer stands.
+    auto drop_unread = [&] {
+      if (used) return;
+      int status = res.status;
+      BodyLimit(0).drain(req, body);
+      res.status = status;
+    };
     try {
       handler(req, res, tracked);
     } catch (...) {
-      if (!used) BodyLimit(0).drain(req, body);
+      drop_unread();
       throw;
     }
-    if (!used) BodyLimit(0).drain(req, body);
+    drop_unread();
   };
 }
 
