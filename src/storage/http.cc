@@ -19,6 +19,7 @@ namespace {
 
 std::atomic<uint64_t> g_requests{0};
 std::atomic<uint64_t> g_bytes{0};
+bool g_trace = false;  // ASTROLAKE_HTTP_STATS=2: one stderr line per request
 
 // ASTROLAKE_HTTP_STATS=1: print the process's request and byte counts to stderr at exit.
 void print_stats() {
@@ -32,6 +33,7 @@ void global_init() {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const char* v = std::getenv("ASTROLAKE_HTTP_STATS");
     if (v && *v && std::string(v) != "0") std::atexit(print_stats);
+    g_trace = v && std::string(v) == "2";
   });
 }
 
@@ -139,9 +141,20 @@ HttpResponse http_send(HttpRequest req, const HttpOptions& opts, const std::func
     list = curl_slist_append(list, "Expect:");  // no 100-continue round trip
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
     ++g_requests;
+    auto t0 = std::chrono::steady_clock::now();
     CURLcode rc = curl_easy_perform(c);
     curl_slist_free_all(list);
     g_bytes += resp.body.size();
+    if (g_trace) {
+      std::string range;
+      for (const auto& [k, v] : r.headers)
+        if (k == "Range") range = " " + v;
+      long status = 0;
+      curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+      double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      std::fprintf(stderr, "http: %s %s%s -> %ld, %zu bytes, %.1f ms\n", r.method.c_str(), r.url.c_str(),
+                   range.c_str(), status, resp.body.size(), ms);
+    }
     if (rc == CURLE_OK) {
       curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
       if (!retryable_status(resp.status)) return resp;
