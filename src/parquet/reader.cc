@@ -1067,6 +1067,7 @@ class FileReaderImpl : public FileReader {
         const Leaf& l = leaves_[size_t(k)];
         const ColumnChunk& cc = rg.columns[size_t(l.chunk)];
         info.stats.push_back(cc.meta ? make_stats(l, *cc.meta) : ColumnStats{});
+        info.ranges.push_back(cc.meta ? chunk_range(*cc.meta) : std::pair<uint64_t, uint64_t>{0, 0});
       }
       rgs_.push_back(std::move(info));
     }
