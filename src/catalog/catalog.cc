@@ -655,8 +655,8 @@ std::shared_ptr<const parquet::FileReader> Catalog::file_reader(const std::strin
 // Where a read of `columns` of an object-store leaf should start so that one request gets
 // those chunks and the footer: the first chunk needed (or the file's start, when that is
 // within 64 KiB), when what lies between (other columns) stays under half of what is needed
-// plus 64 KiB; else nothing (the object's tail is read first, then the chunks). Known only
-// from a _metadata footer.
+// plus 64 KiB and the whole is small; else nothing (the object's tail is read first, then the
+// chunks). Known only from a _metadata footer.
 std::optional<uint64_t> Catalog::read_from(const std::string& path, const std::vector<std::string>& columns) const {
   if (!footer_ || columns.empty() || !storage::is_url(path) || path.size() <= dataset_dir_.size()) return {};
   auto it = footer_->chunks.find(normalise_relative(path.substr(dataset_dir_.size())));
@@ -672,8 +672,10 @@ std::optional<uint64_t> Catalog::read_from(const std::string& path, const std::v
     }
   if (needed == 0 || lo >= end) return {};
   if (lo <= 64 * 1024) lo = 0;  // the leading magic too: a few bytes more beat a round trip
-  // The bytes go through the block cache: more than a quarter of it would push out too much.
-  if (end - lo > storage::BlockCache::shared().budget() / 4) return {};
+  // At most 2 MiB: about what one round trip to a cloud object store costs in transfer time,
+  // and a search that finds no candidate in the spatial index column needs no other column.
+  // The bytes go through the block cache, so never more than a quarter of it.
+  if (end - lo > std::min<uint64_t>(2 << 20, storage::BlockCache::shared().budget() / 4)) return {};
   return (end - lo) * 2 <= needed * 3 + 2 * 64 * 1024 ? std::optional<uint64_t>(lo) : std::nullopt;
 }
 

@@ -103,11 +103,7 @@ class RemoteSource : public ByteSource {
       std::memcpy(out.data() + head, tail_.data(), out.size() - head);
       out = out.first(head);
     }
-    uint64_t at = 0;
-    if (Bytes b = cached(offset, out.size(), at)) {
-      std::memcpy(out.data(), b->data() + (offset - at), out.size());
-      return;
-    }
+    if (from_blocks(offset, out.size(), out.data())) return;
     auto got = std::make_shared<const std::string>(fetch(offset, out.size()));
     BlockCache::shared().insert(object_, offset, got);
     std::memcpy(out.data(), got->data(), out.size());
@@ -120,16 +116,12 @@ class RemoteSource : public ByteSource {
   void prefetch(const std::vector<std::pair<uint64_t, uint64_t>>& ranges) const override {
     static constexpr uint64_t kGap = 64 * 1024;
     static constexpr size_t kParallel = 8;
+    static constexpr uint64_t kPart = 8 << 20;
     std::vector<std::pair<uint64_t, uint64_t>> rs;
     for (auto [off, len] : ranges) {
       if (len == 0 || off >= tail_start_ || off > size_ || len > size_ - off) continue;
-      uint64_t end = std::min(off + len, tail_start_), at = 0;
-      if (Bytes b = cached(off, end - off, at)) {
-        std::lock_guard<std::mutex> lock(mu_);
-        pinned_.emplace_back(at, std::move(b));
-        continue;
-      }
-      rs.emplace_back(off, end);  // [start, end)
+      uint64_t end = std::min(off + len, tail_start_);
+      if (!from_blocks(off, end - off, nullptr)) rs.emplace_back(off, end);  // [start, end)
     }
     std::sort(rs.begin(), rs.end());
     struct Want {
@@ -143,6 +135,12 @@ class RemoteSource : public ByteSource {
       else
         merged.push_back(Want{a, b - a, nullptr});
     }
+    // One connection streams at a bounded rate: a long range is fetched as kPart pieces in
+    // parallel (reads spanning pieces are put together from them).
+    std::vector<Want> parts;
+    for (const Want& w : merged)
+      for (uint64_t at = 0; at < w.len; at += kPart) parts.push_back(Want{w.start + at, std::min(kPart, w.len - at), nullptr});
+    merged.swap(parts);
     std::vector<std::exception_ptr> errors(merged.size());
     for (size_t first = 0; first < merged.size(); first += kParallel) {
       std::vector<std::thread> pool;
@@ -176,17 +174,34 @@ class RemoteSource : public ByteSource {
   }
 
  private:
-  // A block held here or in the block cache that covers [offset, offset+len), and its start.
-  Bytes cached(uint64_t offset, uint64_t len, uint64_t& at) const {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      for (const auto& [start, b] : pinned_)
-        if (offset >= start && offset + len <= start + b->size()) {
-          at = start;
-          return b;
-        }
+  // Copies [offset, offset+out.size()) from blocks held here or in the block cache, piece by
+  // piece across adjacent blocks, pinning the blocks used; false (out partly written) when
+  // some byte is in none. A null `out` only checks (and pins).
+  bool from_blocks(uint64_t offset, uint64_t len, uint8_t* out) const {
+    uint64_t pos = offset, end = offset + len;
+    while (pos < end) {
+      uint64_t at = 0;
+      Bytes b;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (const auto& [start, blk] : pinned_)
+          if (pos >= start && pos < start + blk->size()) {
+            at = start;
+            b = blk;
+            break;
+          }
+      }
+      if (!b) {
+        b = BlockCache::shared().find(object_, pos, 1, at);
+        if (!b) return false;
+        std::lock_guard<std::mutex> lock(mu_);
+        pinned_.emplace_back(at, b);
+      }
+      uint64_t n = std::min(end, at + b->size()) - pos;
+      if (out) std::memcpy(out + (pos - offset), b->data() + (pos - at), size_t(n));
+      pos += n;
     }
-    return BlockCache::shared().find(object_, offset, len, at);
+    return true;
   }
 
   // One range GET of exactly len bytes at offset; anything else is an error naming the URL.

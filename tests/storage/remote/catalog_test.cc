@@ -5,6 +5,7 @@
 #include "../../cli/cli_harness.h"
 #include "servers.h"
 #include "storage/file_system.h"
+#include "engine/spatial_search.h"
 #include "storage/http.h"
 
 #include <nlohmann/json.hpp>
@@ -15,11 +16,11 @@ using namespace al_cli_test;
 
 namespace {
 
-// Copies a local catalog directory into the bucket under `name` (once per process).
-std::string upload(const std::string& fixture) {
+// Copies a local catalog directory into the bucket under prefix/fixture (once per process).
+std::string upload(const std::string& fixture, const std::string& prefix = "fixtures") {
   static std::set<std::string> done;
-  std::string dest = "s3://" + test::kBucket + "/fixtures/" + fixture;
-  if (done.insert(fixture).second) {
+  std::string dest = "s3://" + test::kBucket + "/" + prefix + "/" + fixture;
+  if (done.insert(dest).second) {
     auto s3 = storage::s3_file_system();
     std::string root = data(fixture);
     for (auto& e : fs::recursive_directory_iterator(root))
@@ -148,4 +149,59 @@ TEST(RemoteCatalog, Info) {
   };
   EXPECT_EQ(info(upload("small_sky_source"), true), info(data("small_sky_source"), true));
   EXPECT_EQ(info(http_url("small_sky_source"), false), info(data("small_sky_source"), false));
+}
+
+namespace {
+
+// A cone's rows as text (column names and bytes), to compare an S3 search with a local one.
+std::string cone_rows(const catalog::Catalog& c, const engine::Region& cone, engine::SearchStats& st) {
+  std::string out;
+  st = engine::spatial_search(c, cone, {}, [&](parquet::Table&& t) {
+    for (const auto& col : t.columns) {
+      out += col.field.name + ":" + std::to_string(col.rows()) + ":";
+      out.append(reinterpret_cast<const char*>(col.data.data()), col.data.size());
+      for (int64_t o : col.offsets) out += std::to_string(o) + ",";
+    }
+  });
+  return out;
+}
+
+}  // namespace
+
+// Request counts are deterministic where times are not, so the cost of a cone is asserted in
+// requests. The fixture goes to a prefix of its own: no other test has its bytes cached.
+TEST(RemoteCatalog, ConeCostsOneRequestPerLeafTouched) {
+  std::string s3 = upload("small_sky_order1_collection", "cone_counts");
+  catalog::Catalog local = catalog::Catalog::open(data("small_sky_order1_collection"), {false, ""});
+  const engine::Region a = engine::Region::cone(290, -70, 3), b = engine::Region::cone(345, -60, 3);
+  engine::SearchStats want_a, want_b;
+  std::string rows_a = cone_rows(local, a, want_a), rows_b = cone_rows(local, b, want_b);
+  ASSERT_FALSE(rows_a.empty());
+  ASSERT_GE(want_a.partitions_read, 1);
+
+  // A fresh process (the CLI): collection.properties, hats.properties, _metadata,
+  // partition_info.csv and _common_metadata, then one GET per leaf touched that brings the
+  // column chunks and the footer together.
+  TempDir d("cone_counts");
+  ::setenv("ASTROLAKE_HTTP_STATS", "1", 1);
+  RunResult r = run_cli({"cone", s3, "--ra", "290", "--dec", "-70", "--radius-arcsec", "10800", "-o", d / "a.csv", "-q"});
+  ::unsetenv("ASTROLAKE_HTTP_STATS");
+  ASSERT_EQ(r.status, 0) << r.err;
+  unsigned long requests = 0;
+  ASSERT_EQ(std::sscanf(r.err.c_str(), "http: %lu requests", &requests), 1) << r.err;
+  EXPECT_EQ(requests, 5u + uint64_t(want_a.partitions_read)) << r.err;
+
+  // One process, the catalog opened once (the service, Python): a cone costs one request per
+  // leaf it touches the first time, and none when it touches them again (block cache).
+  catalog::Catalog c = catalog::Catalog::open(s3, {false, ""});
+  engine::SearchStats st;
+  uint64_t before = storage::http_request_count();
+  EXPECT_EQ(cone_rows(c, a, st), rows_a);
+  EXPECT_EQ(storage::http_request_count() - before, uint64_t(want_a.partitions_read));
+  before = storage::http_request_count();
+  EXPECT_EQ(cone_rows(c, a, st), rows_a);
+  EXPECT_EQ(storage::http_request_count() - before, 0u);
+  before = storage::http_request_count();
+  EXPECT_EQ(cone_rows(c, b, st), rows_b);
+  EXPECT_LE(storage::http_request_count() - before, uint64_t(want_b.partitions_read));
 }
