@@ -80,6 +80,22 @@ std::vector<std::string> files_in_pixel_dir(const std::string& d) {
   return out;
 }
 
+// The data files in directory `d` (under dataset dir `ds`) that _metadata lists (paths
+// relative to ds), by the rule of files_in_pixel_dir.
+std::vector<std::string> files_under(const std::string& ds, const std::string& d, const std::vector<std::string>& rels) {
+  std::string prefix = d.back() == '/' ? d : d + "/";
+  std::vector<std::string> out;
+  for (const std::string& rel : rels) {
+    std::string full = storage::join_path(ds, rel);
+    if (full.rfind(prefix, 0) != 0) continue;
+    std::string name = full.substr(prefix.size());
+    if (name.empty() || name[0] == '.' || name[0] == '_' || name.find('/') != std::string::npos) continue;
+    out.push_back(full);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 // A _metadata file_path relative to the dataset dir ("Norder=1/Dir=0/Npix=44.parquet";
 // legacy hipscat writes a leading '/').
 std::string normalise_relative(std::string p) {
@@ -326,7 +342,10 @@ struct Opener {
     const std::string meta_path = ds + "/_metadata";
     const std::string common_path = ds + "/_common_metadata";
     const std::string info_path = c.dir_ + "/partition_info.csv";
-    const bool defer = is_file(meta_path) && is_file(info_path) && is_file(common_path);
+    // Npix=p/ directories in an object store: _metadata names their files (HTTP cannot list,
+    // and one listing per partition would make opening cost O(partitions) requests).
+    const bool files_from_meta = c.npix_suffix_ == "/" && !c.legacy_ && storage::is_url(ds);
+    const bool defer = !files_from_meta && is_file(meta_path) && is_file(info_path) && is_file(common_path);
     std::unique_ptr<parquet::FileReader> meta;
     if (!defer && is_file(meta_path)) meta = open_metadata(c);
     // Rows per file, keyed by path relative to the dataset dir, in _metadata order.
@@ -344,7 +363,7 @@ struct Opener {
           part.files.push_back(pixel_path(ds, px.order, px.pixel, ".parquet"));
         } else if (c.npix_suffix_ == "/") {
           std::string d = pixel_path(ds, px.order, px.pixel, "/");
-          part.files = files_in_pixel_dir(d);
+          part.files = files_from_meta && meta ? files_under(ds, d, meta_files) : files_in_pixel_dir(d);
           if (part.files.empty()) part.files.push_back(d);  // read_partition reports it missing
         } else {
           part.files.push_back(pixel_path(ds, px.order, px.pixel, c.npix_suffix_));

@@ -113,6 +113,15 @@ TEST(RemoteCatalog, OpeningCostsAFewRequests) {
   EXPECT_LT(storage::http_request_count() - before, first);
 }
 
+// Leaves that are Npix=p/ directories of files (hats_npix_suffix "/"): over HTTP, which cannot
+// list a directory, and in the bucket, the files come from dataset/_metadata.
+TEST(RemoteCatalog, PixelDirectories) {
+  expect_same_everywhere({"head", "CATALOG", "-n", "200"}, {"small_sky_npix_as_dir"});
+  expect_same_everywhere({"cone", "CATALOG", "--ra", "315", "--dec", "-66", "--radius-arcsec", "36000", "-o", "OUT",
+                          "-q"},
+                         {"small_sky_npix_as_dir"});
+}
+
 TEST(RemoteCatalog, MissingCatalogIsAClearError) {
   RunResult r = run_cli({"info", "s3://" + test::kBucket + "/no/such/catalog"});
   EXPECT_NE(r.status, 0);
