@@ -214,3 +214,50 @@ TEST(RemoteCatalog, ConeCostsOneRequestPerLeafTouched) {
   EXPECT_EQ(cone_rows(c, b, st), rows_b);
   EXPECT_LE(storage::http_request_count() - before, uint64_t(want_b.partitions_read));
 }
+
+// EXPLAIN on a bucket's catalog plans the requests and bytes the query will fetch, and their
+// price; running the query then costs exactly that beyond opening the catalog.
+TEST(RemoteCatalog, ExplainPlansRequestsAndBytes) {
+  std::string s3 = upload("small_sky_source", "explain");
+  const std::string sql = "SELECT COUNT(*), MIN(source_ra), MAX(source_ra) FROM \"CAT\" WHERE mag < 17";
+  auto with = [&](const std::string& cat, const std::string& prefix) {
+    std::string q = sql;
+    q.replace(q.find("CAT"), 3, cat);
+    return prefix + q;
+  };
+  RunResult local = run_cli({"query", with(data("small_sky_source"), "EXPLAIN ")});
+  ASSERT_EQ(local.status, 0) << local.err;
+  EXPECT_EQ(local.out.find("object store"), std::string::npos) << local.out;
+
+  ::setenv("ASTROLAKE_PRICE_PER_1000_REQUESTS", "1000", 1);  // $1 a request: the cost shows the count
+  ::setenv("ASTROLAKE_PRICE_PER_GB", "0", 1);
+  RunResult ex = run_cli({"query", with(s3, "EXPLAIN ")});
+  ::unsetenv("ASTROLAKE_PRICE_PER_1000_REQUESTS");
+  ::unsetenv("ASTROLAKE_PRICE_PER_GB");
+  ASSERT_EQ(ex.status, 0) << ex.err;
+  size_t at = ex.out.find("Estimate:");
+  ASSERT_NE(at, std::string::npos) << ex.out;
+  unsigned long planned = 0;
+  double dollars = -1;
+  size_t os = ex.out.find("object store: ", at);
+  ASSERT_NE(os, std::string::npos) << ex.out;
+  ASSERT_EQ(std::sscanf(ex.out.c_str() + os, "object store: %lu requests", &planned), 1) << ex.out;
+  size_t dollar = ex.out.find('$', os);
+  ASSERT_NE(dollar, std::string::npos) << ex.out;
+  dollars = std::atof(ex.out.c_str() + dollar + 1);
+  EXPECT_GT(planned, 0u);
+  EXPECT_DOUBLE_EQ(dollars, double(planned));
+
+  // What opening costs, counted in this process on the same (not yet opened) objects.
+  uint64_t before = storage::http_request_count();
+  catalog::Catalog::open(s3);
+  uint64_t opening = storage::http_request_count() - before;
+  ::setenv("ASTROLAKE_HTTP_STATS", "1", 1);
+  RunResult run = run_cli({"query", with(s3, "")});
+  ::unsetenv("ASTROLAKE_HTTP_STATS");
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(run.out, run_cli({"query", with(data("small_sky_source"), "")}).out);
+  unsigned long used = 0;
+  ASSERT_EQ(std::sscanf(run.err.c_str(), "http: %lu requests", &used), 1) << run.err;
+  EXPECT_EQ(used, opening + planned) << ex.out << run.err;
+}
