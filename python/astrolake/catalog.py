@@ -21,6 +21,15 @@ def _schema_of(info):
     return to_table(info["schema"]).schema
 
 
+def _location(path):
+    """An absolute local path, or an s3:// or http(s):// URL as given (the engine's storage
+    layer reads those; each Dask worker opens the URL itself)."""
+    path = os.fspath(path)
+    if path.startswith(("s3://", "http://", "https://")):
+        return path.rstrip("/")
+    return os.path.abspath(path)
+
+
 def open_catalog(path, columns=None, margin=None):
     """Opens a HATS catalog or collection (with its default margin attached).
 
@@ -29,7 +38,7 @@ def open_catalog(path, columns=None, margin=None):
     """
     path = os.fspath(path)
     with_margin = margin is not False
-    info = dict(_core.catalog_info(os.path.abspath(path), margin or "" if with_margin else "", with_margin))
+    info = dict(_core.catalog_info(_location(path), margin or "" if with_margin else "", with_margin))
     info["schema"] = _schema_of(info)
     if info.get("margin"):
         m = dict(info["margin"])
@@ -42,7 +51,7 @@ def open_catalog(path, columns=None, margin=None):
         cols = names
     else:
         cols = [columns] if isinstance(columns, str) else list(columns)
-    read = _tasks.Read(path=os.path.abspath(path), margin=margin or "" if with_margin else "",
+    read = _tasks.Read(path=_location(path), margin=margin or "" if with_margin else "",
                        with_margin=with_margin, columns=tuple(_with_index(cols, names)))
     _check_columns(read.columns, names, info["name"])
     return Catalog(info, read, tuple(range(len(info["partitions"]))), ())
