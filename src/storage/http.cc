@@ -37,7 +37,38 @@ void global_init() {
   });
 }
 
-// One easy handle per thread: keeps connections alive between requests of that thread.
+// Connections, DNS answers and TLS sessions shared by every handle of the process, so that
+// the short-lived threads that fetch ranges in parallel reuse open connections instead of
+// each opening its own.
+struct Share {
+  CURLSH* sh = nullptr;
+  std::mutex locks[CURL_LOCK_DATA_LAST];
+  Share() {
+    sh = curl_share_init();
+    if (!sh) return;
+    curl_share_setopt(sh, CURLSHOPT_LOCKFUNC, +[](CURL*, curl_lock_data d, curl_lock_access, void* u) {
+      static_cast<Share*>(u)->locks[d].lock();
+    });
+    curl_share_setopt(sh, CURLSHOPT_UNLOCKFUNC, +[](CURL*, curl_lock_data d, void* u) {
+      static_cast<Share*>(u)->locks[d].unlock();
+    });
+    curl_share_setopt(sh, CURLSHOPT_USERDATA, this);
+    curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  }
+};
+
+CURLSH* shared_connections() {
+  static Share* share = [] {
+    global_init();
+    return new Share();  // never freed: handles of exiting threads may still point at it
+  }();
+  return share->sh;
+}
+
+// One easy handle per thread (its options are reset per request); connections come from the
+// process-wide share.
 struct Handle {
   CURL* curl = nullptr;
   Handle() {
@@ -118,6 +149,7 @@ HttpResponse http_send(HttpRequest req, const HttpOptions& opts, const std::func
     Upload up{&r.body};
     curl_easy_setopt(c, CURLOPT_URL, r.url.c_str());
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (CURLSH* sh = shared_connections()) curl_easy_setopt(c, CURLOPT_SHARE, sh);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, opts.connect_timeout_ms);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, opts.timeout_ms);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);

@@ -142,6 +142,13 @@ class RemoteSource : public ByteSource {
       for (uint64_t at = 0; at < w.len; at += kPart) parts.push_back(Want{w.start + at, std::min(kPart, w.len - at), nullptr});
     merged.swap(parts);
     std::vector<std::exception_ptr> errors(merged.size());
+    if (merged.size() == 1) {  // one request: on this thread, no thread to start
+      merged[0].bytes = std::make_shared<const std::string>(fetch(merged[0].start, merged[0].len));
+      std::lock_guard<std::mutex> lock(mu_);
+      BlockCache::shared().insert(object_, merged[0].start, merged[0].bytes);
+      pinned_.emplace_back(merged[0].start, std::move(merged[0].bytes));
+      return;
+    }
     for (size_t first = 0; first < merged.size(); first += kParallel) {
       std::vector<std::thread> pool;
       for (size_t i = first; i < std::min(merged.size(), first + kParallel); ++i)
