@@ -1,7 +1,7 @@
 // Byte ranges fetched from object stores, shared by every reader in the process (a service
-// runs many queries over the same catalogs). Keyed by the object's identity (URL, size and
-// ETag, so a changed object never serves old bytes) and the range's offset; least recently
-// used ranges are dropped beyond a byte budget.
+// runs many queries over the same catalogs). Keyed by the object's identity (URL, size, ETag
+// and Last-Modified, so a changed object never serves old bytes) and the range's offset; least
+// recently used ranges are dropped beyond a byte budget.
 #pragma once
 #include <cstdint>
 #include <list>

@@ -73,7 +73,7 @@ class RemoteSource : public ByteSource {
                       std::to_string(r.body.size()) + " bytes)");
       size_ = total;
     }
-    object_ = url_ + "\n" + std::to_string(size_) + "\n" + r.header("etag");
+    object_ = url_ + "\n" + std::to_string(size_) + "\n" + r.header("etag") + "\n" + r.header("last-modified");
     // Keep the last 64 KiB (the footer) with the source; more than that (what open_from asked
     // for) goes to the block cache, where the reads that follow find it.
     if (r.body.size() > kTailBytes) {
@@ -235,7 +235,7 @@ class RemoteSource : public ByteSource {
   std::string url_;
   RangeGet get_;
   uint64_t size_ = 0;
-  std::string object_;  // the block cache's key: URL, size and ETag
+  std::string object_;  // the block cache's key: URL, size, ETag and Last-Modified
   uint64_t tail_start_ = 0;
   std::string tail_;
   mutable std::mutex mu_;
