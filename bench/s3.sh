@@ -2,12 +2,15 @@
 # The same catalogs on local disk and in a loopback S3 bucket (radosgw on an in-memory OSD,
 # started here with tests/storage/s3_server.sh): full scan, cone search (p50 of ROUNDS runs)
 # and cross-match, each with its HTTP request count and bytes received (ASTROLAKE_HTTP_STATS).
-# Times are whole `astrolake` processes (start-up included).
+# Times are whole `astrolake` processes (start-up included), except the in-process cones of
+# bench/cone_bench.cc (one opened catalog, as in the service or Python; built when missing).
 # usage: bash bench/s3.sh [ROWS] [ROUNDS]    (defaults 200000 rows, 9 rounds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS=${1:-200000} ROUNDS=${2:-9}
 AL=${BUILD:-build}/src/cli/astrolake
+CB=${BUILD:-build}/bench/cone_bench
+[ -x "$CB" ] || cmake --build "${BUILD:-build}" -j2 --target cone_bench >/dev/null
 W=${TMPDIR:-/tmp}/bench_s3.$$
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p "$W"
@@ -39,6 +42,8 @@ for where in "$W" s3://astrolake-test; do
     run $AL cone "$where/gaia" --ra $((i * 37 % 360)) --dec -20 --radius-arcsec 60 -o "$W/cone.csv" --overwrite -q
   done > "$W/cone.$label"
   echo "$label cone p50  sec: $(cut -d' ' -f1 "$W/cone.$label" | p50)  requests p50: $(cut -d' ' -f2 "$W/cone.$label" | p50)  bytes p50: $(cut -d' ' -f3 "$W/cone.$label" | p50)"
+  echo "$label cones in one process (cone_bench, 60\"):"
+  "$CB" "$where/gaia" "$ROUNDS" 60 | sed 's/^/    /'
   r=$(run $AL xmatch "$where/ztf" "$where/gaia" --radius-arcsec 2 -o "$W/xm.parquet" --overwrite -q)
   echo "$label xmatch    sec/requests/bytes: $r"
 done

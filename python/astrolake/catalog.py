@@ -21,6 +21,15 @@ def _schema_of(info):
     return to_table(info["schema"]).schema
 
 
+def _location(path):
+    """An absolute local path, or an s3:// or http(s):// URL as given (the engine's storage
+    layer reads those; each Dask worker opens the URL itself)."""
+    path = os.fspath(path)
+    if path.startswith(("s3://", "http://", "https://")):
+        return path.rstrip("/")
+    return os.path.abspath(path)
+
+
 def open_catalog(path, columns=None, margin=None):
     """Opens a HATS catalog or collection (with its default margin attached): a local path, or
     a URL (http(s)://, s3://) read through the engine's storage layer.
@@ -29,11 +38,8 @@ def open_catalog(path, columns=None, margin=None):
     margin: None (the collection's default margin), False (none), or a margin name or path.
     """
     path = os.fspath(path)
-    # A URL (http://, https://, s3://) is read through the engine's storage layer as it is.
-    if "://" not in path:
-        path = os.path.abspath(path)
     with_margin = margin is not False
-    info = dict(_core.catalog_info(path, margin or "" if with_margin else "", with_margin))
+    info = dict(_core.catalog_info(_location(path), margin or "" if with_margin else "", with_margin))
     info["schema"] = _schema_of(info)
     if info.get("margin"):
         m = dict(info["margin"])
@@ -46,7 +52,7 @@ def open_catalog(path, columns=None, margin=None):
         cols = names
     else:
         cols = [columns] if isinstance(columns, str) else list(columns)
-    read = _tasks.Read(path=path, margin=margin or "" if with_margin else "",
+    read = _tasks.Read(path=_location(path), margin=margin or "" if with_margin else "",
                        with_margin=with_margin, columns=tuple(_with_index(cols, names)))
     _check_columns(read.columns, names, info["name"])
     return Catalog(info, read, tuple(range(len(info["partitions"]))), ())

@@ -3,6 +3,7 @@ write_catalog (a plan's result as a new HATS catalog). Both end in the engine's 
 which partitions like hats-import, writes margins, and renames its output into place only
 when complete (atomic)."""
 import atexit
+import hashlib
 import os
 import shutil
 import tempfile
@@ -85,11 +86,23 @@ def write_catalog(cat, path, name=None, margin_arcsec=None, overwrite=False, res
     when margin_arcsec > 0). Partitions stream through `<path>.parts/` (written by the
     workers, one file per output partition; a path every worker sees on a cluster), then the
     engine's importer builds the catalog and moves it into place atomically. With
-    resume=True, partitions already in `<path>.parts/` from an interrupted run are kept."""
-    path = os.path.abspath(os.fspath(path))
-    if os.path.exists(path) and not overwrite:
+    resume=True, partitions already in `<path>.parts/` from an interrupted run are kept.
+
+    `path` may be an s3:// URL: the engine's importer builds the catalog locally and uploads
+    it (data objects first, properties last), and refuses an existing catalog there unless
+    overwrite=True. The partitions then stream through a local folder named after the URL
+    (under the temporary directory), so the workers must share this machine's disk."""
+    from .catalog import _location
+
+    path = _location(path)
+    remote = path.startswith(("s3://", "http://", "https://"))
+    if not remote and os.path.exists(path) and not overwrite:
         raise CatalogError(f"{path} already exists (pass overwrite=True to replace it)")
-    parts_dir = path + ".parts"
+    if remote:
+        digest = hashlib.sha256(path.encode()).hexdigest()[:16]
+        parts_dir = os.path.join(tempfile.gettempdir(), f"astrolake-parts-{digest}")
+    else:
+        parts_dir = path + ".parts"
     plan_file = os.path.join(parts_dir, "PLAN")
     if os.path.isdir(parts_dir):
         same = os.path.exists(plan_file) and open(plan_file).read() == cat._key()
@@ -119,8 +132,13 @@ def write_catalog(cat, path, name=None, margin_arcsec=None, overwrite=False, res
     if not inputs:
         raise CatalogError(f"nothing to write to {path}: the result has no rows")
     rows = max_rows or 1_000_000
-    _core.import_catalog(inputs, path, name or os.path.basename(path), ra, dec, float(margin_arcsec or 0),
-                         int(rows), 0, 10, bool(overwrite))
+    try:
+        _core.import_catalog(inputs, path, name or os.path.basename(path.rstrip("/")), ra, dec,
+                             float(margin_arcsec or 0), int(rows), 0, 10, bool(overwrite))
+    except RuntimeError as e:  # a catalog already in the bucket (the importer checks there)
+        if "already exists" in str(e):
+            raise CatalogError(str(e)) from None
+        raise
     shutil.rmtree(parts_dir, ignore_errors=True)
     return path
 

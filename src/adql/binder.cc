@@ -131,6 +131,9 @@ void add_estimate(engine::ScanEstimate& a, const engine::ScanEstimate& b) {
   a.row_groups += b.row_groups;
   a.rows += b.rows;
   a.bytes += b.bytes;
+  a.remote_files += b.remote_files;
+  a.requests += b.requests;
+  a.fetch_bytes += b.fetch_bytes;
 }
 
 bool is_aggregate_name(const std::string& n) {

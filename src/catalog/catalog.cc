@@ -7,12 +7,14 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
 #include "parquet/reader.h"
+#include "storage/block_cache.h"
 #include "storage/file_system.h"
 
 namespace astrolake::catalog {
@@ -75,6 +77,22 @@ std::vector<std::string> files_in_pixel_dir(const std::string& d) {
     if (e.name.empty() || e.name[0] == '.' || e.name[0] == '_' || e.is_dir) continue;
     out.push_back(storage::join_path(d, e.name));
   }
+  return out;
+}
+
+// The data files in directory `d` (under dataset dir `ds`) that _metadata lists (paths
+// relative to ds), by the rule of files_in_pixel_dir.
+std::vector<std::string> files_under(const std::string& ds, const std::string& d, const std::vector<std::string>& rels) {
+  std::string prefix = d.back() == '/' ? d : d + "/";
+  std::vector<std::string> out;
+  for (const std::string& rel : rels) {
+    std::string full = storage::join_path(ds, rel);
+    if (full.rfind(prefix, 0) != 0) continue;
+    std::string name = full.substr(prefix.size());
+    if (name.empty() || name[0] == '.' || name[0] == '_' || name.find('/') != std::string::npos) continue;
+    out.push_back(full);
+  }
+  std::sort(out.begin(), out.end());
   return out;
 }
 
@@ -162,6 +180,11 @@ struct Footer {
   std::string error;             // the failure of that read, repeated to every later caller
   std::vector<Partition> parts;  // the catalog's partitions with their row counts
   int64_t total = -1;            // rows _metadata counts
+  // Where each leaf file's column chunks lie, per row group and schema field (from _metadata,
+  // keyed by the path relative to the dataset dir), so a leaf's first read on an object store
+  // can fetch the chunks a query needs together with the footer.
+  std::vector<std::string> fields;
+  std::unordered_map<std::string, std::vector<std::vector<std::pair<uint64_t, uint64_t>>>> chunks;
 };
 
 // Builds a Catalog step by step; a friend so the Catalog's fields stay private.
@@ -169,9 +192,11 @@ struct Opener {
   const OpenOptions& opts;
   std::string listed_in = "the dataset directory";  // where the partition list came from
 
-  Catalog open(const std::string& dir) {
+  // `collection_allowed` is false for a collection's primary catalog (collections do not
+  // nest), which saves an object store a request.
+  Catalog open(const std::string& dir, bool collection_allowed = true) {
     if (!is_dir(dir)) throw std::runtime_error("no catalog at " + dir + ": not a directory");
-    if (is_file(dir + "/collection.properties")) return open_collection(dir);
+    if (collection_allowed && is_file(dir + "/collection.properties")) return open_collection(dir);
     if (is_file(dir + "/hats.properties")) return open_hats(dir, Properties::read(dir + "/hats.properties"));
     if (is_file(dir + "/properties")) return open_hats(dir, Properties::read(dir + "/properties"));
     if (is_file(dir + "/catalog_info.json")) return open_legacy(dir);
@@ -188,7 +213,7 @@ struct Opener {
     if (!is_dir(primary_dir))
       throw std::runtime_error(dir + "/collection.properties: primary catalog '" + primary + "' not found at " +
                                primary_dir);
-    Catalog c = Opener{OpenOptions{false, ""}}.open(primary_dir);
+    Catalog c = Opener{OpenOptions{false, ""}}.open(primary_dir, false);
     c.collection_dir_ = dir;
     c.collection_props_ = cp;
     if (!opts.with_margin) return c;
@@ -317,7 +342,10 @@ struct Opener {
     const std::string meta_path = ds + "/_metadata";
     const std::string common_path = ds + "/_common_metadata";
     const std::string info_path = c.dir_ + "/partition_info.csv";
-    const bool defer = is_file(meta_path) && is_file(info_path) && is_file(common_path);
+    // Npix=p/ directories in an object store: _metadata names their files (HTTP cannot list,
+    // and one listing per partition would make opening cost O(partitions) requests).
+    const bool files_from_meta = c.npix_suffix_ == "/" && !c.legacy_ && storage::is_url(ds);
+    const bool defer = !files_from_meta && is_file(meta_path) && is_file(info_path) && is_file(common_path);
     std::unique_ptr<parquet::FileReader> meta;
     if (!defer && is_file(meta_path)) meta = open_metadata(c);
     // Rows per file, keyed by path relative to the dataset dir, in _metadata order.
@@ -335,7 +363,7 @@ struct Opener {
           part.files.push_back(pixel_path(ds, px.order, px.pixel, ".parquet"));
         } else if (c.npix_suffix_ == "/") {
           std::string d = pixel_path(ds, px.order, px.pixel, "/");
-          part.files = files_in_pixel_dir(d);
+          part.files = files_from_meta && meta ? files_under(ds, d, meta_files) : files_in_pixel_dir(d);
           if (part.files.empty()) part.files.push_back(d);  // read_partition reports it missing
         } else {
           part.files.push_back(pixel_path(ds, px.order, px.pixel, c.npix_suffix_));
@@ -447,6 +475,11 @@ struct Opener {
     std::unique_ptr<parquet::FileReader> meta = open_metadata(c);
     std::map<std::string, int64_t> meta_rows;
     files_of(*meta, meta_rows);
+    for (const auto& fl : meta->schema()) f.fields.push_back(fl.name);
+    for (int i = 0; i < meta->row_groups(); i++) {
+      const auto& rg = meta->row_group(i);
+      f.chunks[normalise_relative(rg.file_path)].push_back(rg.ranges);
+    }
     f.parts = c.parts_;
     f.total = count_rows(c.dataset_dir_, meta_rows, f.parts);
     check_counted(c, f.parts, c.rows_ >= 0 ? c.rows_ : f.total);
@@ -543,7 +576,8 @@ struct Opener {
 // (searches reuse a few hot files, so a smarter policy buys little).
 class ReaderCache {
  public:
-  std::shared_ptr<const parquet::FileReader> get(const std::string& path) {
+  // `from`: FileSystem::open_from's hint for the first open, if any.
+  std::shared_ptr<const parquet::FileReader> get(const std::string& path, std::optional<uint64_t> from = {}) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       auto it = map_.find(path);
@@ -551,7 +585,9 @@ class ReaderCache {
     }
     // Open outside the lock: footers of different files parse in parallel. Two threads
     // racing on one path both open it; the first insert wins, which is harmless.
-    std::shared_ptr<const parquet::FileReader> r(parquet::FileReader::open(path));
+    auto sfs = storage::file_system_for(path);
+    std::shared_ptr<const parquet::FileReader> r(
+        parquet::FileReader::open(from ? sfs->open_from(path, *from) : sfs->open(path)));
     std::lock_guard<std::mutex> lock(mu_);
     if (map_.size() >= kMaxReaders) map_.clear();
     return map_.emplace(path, std::move(r)).first->second;
@@ -622,11 +658,44 @@ std::vector<PixelId> Catalog::pixels() const {
 }
 
 std::shared_ptr<const parquet::FileReader> Catalog::file_reader(const std::string& path) const {
+  return file_reader(path, {});
+}
+
+std::shared_ptr<const parquet::FileReader> Catalog::file_reader(const std::string& path,
+                                                                const std::vector<std::string>& columns) const {
   if (footer_) load_footer();
   std::shared_ptr<const parquet::FileReader> r =
-      readers_ ? readers_->get(path) : std::shared_ptr<const parquet::FileReader>(parquet::FileReader::open(path));
+      readers_ ? readers_->get(path, read_from(path, columns))
+               : std::shared_ptr<const parquet::FileReader>(parquet::FileReader::open(path));
   check_leaf(path, *r);
   return r;
+}
+
+// Where a read of `columns` of an object-store leaf should start so that one request gets
+// those chunks and the footer: the first chunk needed (or the file's start, when that is
+// within 64 KiB), when what lies between (other columns) stays under half of what is needed
+// plus 64 KiB and the whole is small; else nothing (the object's tail is read first, then the
+// chunks). Known only from a _metadata footer.
+std::optional<uint64_t> Catalog::read_from(const std::string& path, const std::vector<std::string>& columns) const {
+  if (!footer_ || columns.empty() || !storage::is_url(path) || path.size() <= dataset_dir_.size()) return {};
+  auto it = footer_->chunks.find(normalise_relative(path.substr(dataset_dir_.size())));
+  if (it == footer_->chunks.end()) return {};
+  uint64_t lo = UINT64_MAX, end = 0, needed = 0;
+  for (const auto& rg : it->second)
+    for (size_t k = 0; k < rg.size() && k < footer_->fields.size(); k++) {
+      auto [off, len] = rg[k];
+      end = std::max(end, off + len);
+      if (std::find(columns.begin(), columns.end(), footer_->fields[k]) == columns.end()) continue;
+      lo = std::min(lo, off);
+      needed += len;
+    }
+  if (needed == 0 || lo >= end) return {};
+  if (lo <= 64 * 1024) lo = 0;  // the leading magic too: a few bytes more beat a round trip
+  // At most 2 MiB: about what one round trip to a cloud object store costs in transfer time,
+  // and a search that finds no candidate in the spatial index column needs no other column.
+  // The bytes go through the block cache, so never more than a quarter of it.
+  if (end - lo > std::min<uint64_t>(2 << 20, storage::BlockCache::shared().budget() / 4)) return {};
+  return (end - lo) * 2 <= needed * 3 + 2 * 64 * 1024 ? std::optional<uint64_t>(lo) : std::nullopt;
 }
 
 void Catalog::check_leaf(const std::string& path, const parquet::FileReader& r) const {

@@ -7,6 +7,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -98,6 +99,11 @@ class Catalog {
   // footers. Thread-safe; copies of a Catalog share the cache. Throws like FileReader::open.
   // Checks it like check_leaf.
   std::shared_ptr<const parquet::FileReader> file_reader(const std::string& path) const;
+  // The same, for a caller about to read `columns`: on an object store the first open of the
+  // file then fetches those column chunks with its footer in one request (when _metadata
+  // says where they lie).
+  std::shared_ptr<const parquet::FileReader> file_reader(const std::string& path,
+                                                         const std::vector<std::string>& columns) const;
   // Throws naming the file when a leaf file's columns are not the catalog's: a column
   // missing, extra, or of another type (a leaf may lack the hive columns Norder, Dir, Npix).
   // Every reader of leaf files calls it once it has the footer.
@@ -122,6 +128,7 @@ class Catalog {
   std::shared_ptr<ReaderCache> readers_;  // set by open(); null means no caching
   std::shared_ptr<Footer> footer_;        // set when opening deferred the _metadata footer
   void load_footer() const;               // once; rethrows the first failure
+  std::optional<uint64_t> read_from(const std::string& path, const std::vector<std::string>& columns) const;
 };
 
 }  // namespace astrolake::catalog

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <charconv>
 #include <cmath>
@@ -199,6 +200,32 @@ class Histogram {
 // The files whose presence makes a directory a catalog: written last when publishing.
 const std::vector<std::string> kCommitFiles = {"properties", "hats.properties", "collection.properties"};
 
+// Copies the object at `url` into directory `dir` (as N-name, N counting the inputs copied,
+// so two inputs of the same name stay apart); returns the local path. Read in 8 MiB pieces.
+std::string download_input(const std::string& url, const std::string& dir) {
+  static std::atomic<int> seq{0};
+  std::shared_ptr<storage::ByteSource> src;
+  try {
+    src = storage::open(url);
+  } catch (const storage::IoError& e) {
+    throw InputError(e.what());  // names the URL and the server's error
+  }
+  std::string name = storage::base_name(url);
+  auto q = name.find('?');
+  if (q != std::string::npos) name.erase(q);
+  std::string path = dir + "/" + std::to_string(seq++) + "-" + (name.empty() ? "input" : name);
+  auto out = storage::local_file_system()->create(path);
+  std::vector<uint8_t> buf;
+  constexpr uint64_t kPiece = 8 << 20;
+  for (uint64_t at = 0; at < src->size(); at += kPiece) {
+    buf.resize(size_t(std::min(kPiece, src->size() - at)));
+    src->read(at, buf);
+    out->append(buf);
+  }
+  out->commit();
+  return path;
+}
+
 class DirGuard {
  public:
   explicit DirGuard(std::string dir) : dir_(std::move(dir)) {}
@@ -209,6 +236,7 @@ class DirGuard {
     }
   }
   void release() { dir_.clear(); }
+  const std::string& dir() const { return dir_; }
 
  private:
   std::string dir_;
@@ -884,6 +912,20 @@ ImportResult Importer::run() {
     throw std::invalid_argument("--highest-order must be in 0..19");
   if (opts_.margin_arcsec < 0 || !std::isfinite(opts_.margin_arcsec))
     throw std::invalid_argument("--margin-arcsec must be a positive number");
+  // Inputs named by s3:// or http(s):// URL are copied through the storage layer into a local
+  // directory first (the CSV and FITS readers read local files), under their own names.
+  std::optional<DirGuard> inputs_guard;
+  for (auto& in : opts_.inputs) {
+    if (!storage::is_url(in)) continue;
+    if (!inputs_guard) {
+      std::string d = (fs::temp_directory_path() / ("astrolake-inputs-" + std::to_string(::getpid()) + "-" +
+                                                    std::to_string(std::chrono::steady_clock::now().time_since_epoch().count())))
+                          .string();
+      fs::create_directories(d);
+      inputs_guard.emplace(d);
+    }
+    in = download_input(in, inputs_guard->dir());
+  }
   for (const auto& in : opts_.inputs)
     if (!fs::is_regular_file(in)) throw InputError(in + ": no such file");
 

@@ -14,17 +14,21 @@ class FileSetReader : public PartitionReader {
   FileSetReader(const catalog::Catalog& cat, const catalog::Partition& part) {
     const std::vector<Field>& schema = cat.schema();
     for (const auto& path : part.files) {
-      auto r = parquet::FileReader::open(path);
-      cat.check_leaf(path, *r);
+      auto r = cat.file_reader(path);  // footers parsed once per catalog, leaf checked
       const auto& fs = r->schema();
       for (int g = 0; g < r->row_groups(); g++) {
         const parquet::RowGroupInfo& src = r->row_group(g);
         parquet::RowGroupInfo rg = src;
+        rg.file_path = path;  // which file the row group lies in (estimate_scan groups by it)
         rg.stats.assign(schema.size(), parquet::ColumnStats());
+        rg.ranges.assign(schema.size(), {0, 0});
         // Align statistics by name: a file may order or subset columns differently.
         for (size_t k = 0; k < schema.size(); k++)
           for (size_t j = 0; j < fs.size() && j < src.stats.size(); j++)
-            if (fs[j].name == schema[k].name) rg.stats[k] = src.stats[j];
+            if (fs[j].name == schema[k].name) {
+              rg.stats[k] = src.stats[j];
+              if (j < src.ranges.size()) rg.ranges[k] = src.ranges[j];
+            }
         info_.push_back(std::move(rg));
         where_.push_back({readers_.size(), g});
       }
@@ -38,7 +42,7 @@ class FileSetReader : public PartitionReader {
   }
 
  private:
-  std::vector<std::unique_ptr<parquet::FileReader>> readers_;
+  std::vector<std::shared_ptr<const parquet::FileReader>> readers_;
   std::vector<parquet::RowGroupInfo> info_;
   std::vector<std::pair<size_t, int>> where_;
 };

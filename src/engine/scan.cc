@@ -1,13 +1,18 @@
 #include "engine/scan.h"
 
+#include <algorithm>
 #include <cmath>
 #include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <deque>
+#include <map>
 #include <mutex>
 
 #include "base/scheduler.h"
 #include "engine/column_ops.h"
 #include "engine/expr.h"
+#include "storage/file_system.h"
 
 namespace astrolake::engine {
 
@@ -147,10 +152,57 @@ std::vector<Field> pipeline_schema(const std::vector<Field>& scan_schema, const 
 
 }  // namespace
 
+namespace {
+
+double env_price(const char* name, double dflt) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return dflt;
+  char* end = nullptr;
+  double x = std::strtod(v, &end);
+  return end && *end == 0 && x >= 0 ? x : dflt;
+}
+
+// Requests and bytes to fetch `ranges` of one object whose column chunks end at `data_end`,
+// after opening it (one request for its last 64 KiB, which holds the footer and whatever
+// chunks lie that near the end), merged the way storage's RemoteSource::prefetch merges them.
+void add_object_fetch(std::vector<std::pair<uint64_t, uint64_t>> ranges, uint64_t data_end, ScanEstimate& e) {
+  constexpr uint64_t kGap = 64 * 1024, kPart = 8 << 20, kTail = 64 * 1024;
+  e.remote_files++;
+  e.requests++;
+  e.fetch_bytes += int64_t(std::min(kTail, data_end + 8));
+  const uint64_t tail_start = data_end + 8 > kTail ? data_end + 8 - kTail : 0;  // the footer makes it later still
+  std::sort(ranges.begin(), ranges.end());
+  std::vector<std::pair<uint64_t, uint64_t>> merged;  // [start, end)
+  for (auto [off, len] : ranges) {
+    if (len == 0 || off >= tail_start) continue;
+    len = std::min(len, tail_start - off);
+    if (!merged.empty() && off <= merged.back().second + kGap) merged.back().second = std::max(merged.back().second, off + len);
+    else merged.emplace_back(off, off + len);
+  }
+  for (auto [a, b] : merged) {
+    e.requests += int64_t((b - a + kPart - 1) / kPart);
+    e.fetch_bytes += int64_t(b - a);
+  }
+}
+
+}  // namespace
+
+double ScanEstimate::cost_usd() const {
+  return double(requests) / 1000 * env_price("ASTROLAKE_PRICE_PER_1000_REQUESTS", 0.0004) +
+         double(fetch_bytes) / 1e9 * env_price("ASTROLAKE_PRICE_PER_GB", 0.09);
+}
+
 std::string ScanEstimate::to_string() const {
-  return "partitions " + std::to_string(partitions) + "/" + std::to_string(partitions_total) + ", row groups " +
-         std::to_string(row_groups) + "/" + std::to_string(row_groups_total) + ", rows " + std::to_string(rows) +
-         ", bytes " + format_bytes(uint64_t(bytes));
+  std::string out = "partitions " + std::to_string(partitions) + "/" + std::to_string(partitions_total) +
+                    ", row groups " + std::to_string(row_groups) + "/" + std::to_string(row_groups_total) +
+                    ", rows " + std::to_string(rows) + ", bytes " + format_bytes(uint64_t(bytes));
+  if (remote_files > 0) {
+    char cost[64];
+    std::snprintf(cost, sizeof cost, "%.6f", cost_usd());
+    out += ", object store: " + std::to_string(requests) + " requests, " + format_bytes(uint64_t(fetch_bytes)) +
+           " fetched, $" + cost;
+  }
+  return out;
 }
 
 ScanEstimate estimate_scan(const ScanSource& src, const ScanOptions& opts) {
@@ -162,15 +214,31 @@ ScanEstimate estimate_scan(const ScanSource& src, const ScanOptions& opts) {
   e.partitions_total = src.partitions().size();
   std::vector<size_t> sel = select_partitions(src, opts.partition_filter);
   e.partitions = sel.size();
+  // The columns read (by index into schema), for the byte ranges of object-store files.
+  std::vector<size_t> read_cols;
+  for (size_t k = 0; k < schema.size(); k++)
+    if (opts.columns.empty() || std::find(opts.columns.begin(), opts.columns.end(), schema[k].name) != opts.columns.end())
+      read_cols.push_back(k);
   for (size_t p : sel) {
     auto reader = src.open(p);
+    std::map<std::string, std::vector<std::pair<uint64_t, uint64_t>>> remote;  // file -> chunk ranges
+    std::map<std::string, uint64_t> data_end;                                  // file -> end of its chunks
     for (const auto& rg : reader->row_groups()) {
       e.row_groups_total++;
+      bool url = storage::is_url(rg.file_path);
+      if (url) {
+        remote[rg.file_path];  // a file read even when all its row groups are pruned (its footer)
+        for (auto [off, len] : rg.ranges) data_end[rg.file_path] = std::max(data_end[rg.file_path], off + len);
+      }
       if (row_group_excluded(rg, schema, opts.predicates, cols)) continue;
       e.row_groups++;
       e.rows += rg.rows;
       e.bytes += int64_t(double(rg.bytes) * frac);
+      if (url)
+        for (size_t k : read_cols)
+          if (k < rg.ranges.size()) remote[rg.file_path].push_back(rg.ranges[k]);
     }
+    for (auto& [file, ranges] : remote) add_object_fetch(std::move(ranges), data_end[file], e);
   }
   // Row groups of partitions the filter dropped are not counted: their footers are not read.
   return e;

@@ -81,11 +81,20 @@ struct ScanOptions {
 // What a scan will touch after pruning, for EXPLAIN and for refusing huge queries early.
 // Reads footers (not data). `bytes` is the compressed size of the row groups kept, scaled
 // by the fraction of columns read.
+// For partitions on an object store, also the requests and bytes the read will fetch: per
+// file, the column chunks it needs merged as the storage layer merges them (ranges under
+// 64 KiB apart, 8 MiB pieces) plus one request for the footer and its 64 KiB, and what that
+// costs at ASTROLAKE_PRICE_PER_1000_REQUESTS dollars per 1000 GETs (default 0.0004) and
+// ASTROLAKE_PRICE_PER_GB per GB transferred (default 0.09), a commercial cloud's list prices.
 struct ScanEstimate {
   size_t partitions_total = 0, partitions = 0;
   size_t row_groups_total = 0, row_groups = 0;
   int64_t rows = 0;
   int64_t bytes = 0;
+  int64_t remote_files = 0;  // files on an object store among those read
+  int64_t requests = 0;      // GETs planned for them
+  int64_t fetch_bytes = 0;   // bytes those GETs bring
+  double cost_usd() const;
   std::string to_string() const;
 };
 ScanEstimate estimate_scan(const ScanSource& src, const ScanOptions& opts);

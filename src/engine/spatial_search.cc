@@ -391,7 +391,9 @@ parquet::Table search_partition(const catalog::Catalog& cat, size_t i, const Reg
   for (const std::string& f : part.files) {
     std::shared_ptr<const parquet::FileReader> r;
     try {
-      r = cat.file_reader(f);
+      std::vector<std::string> cols = read_cols;
+      if (!hcol.empty()) cols.push_back(hcol);
+      r = cat.file_reader(f, cols);
     } catch (const std::exception&) {
       r.reset();
     }

@@ -912,9 +912,15 @@ class FileReaderImpl : public FileReader {
           const ColumnChunk& cc = r.md_.row_groups[size_t(g)].columns[size_t(l->chunk)];
           if (cc.meta && !cc.file_path) ranges.push_back(chunk_range(*cc.meta));
         }
-      if (r.head_pending_) ranges.emplace_back(0, 4);
+      // The leading magic only when it joins a chunk's request (the source merges ranges under
+      // 64 KiB apart, and fetches none it already holds); else a later read checks it. Never a
+      // request of its own: the footer's magic and the chunk bounds are checked regardless.
+      bool head = false;
+      if (r.head_pending_)
+        for (auto [off, len] : ranges) head = head || (off <= 64 * 1024 && r.src_->view(off, len).empty());
+      if (head) ranges.emplace_back(0, 4);
       r.src_->prefetch(ranges);
-      if (r.head_pending_) {
+      if (head) {
         uint8_t head[4];
         r.src_->read(0, head);
         r.check_head(head);
@@ -1067,6 +1073,7 @@ class FileReaderImpl : public FileReader {
         const Leaf& l = leaves_[size_t(k)];
         const ColumnChunk& cc = rg.columns[size_t(l.chunk)];
         info.stats.push_back(cc.meta ? make_stats(l, *cc.meta) : ColumnStats{});
+        info.ranges.push_back(cc.meta ? chunk_range(*cc.meta) : std::pair<uint64_t, uint64_t>{0, 0});
       }
       rgs_.push_back(std::move(info));
     }

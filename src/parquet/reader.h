@@ -34,6 +34,9 @@ struct RowGroupInfo {
   int64_t bytes = 0;                 // total compressed bytes of its column chunks
   std::string file_path;             // set in _metadata files (relative to the dataset dir)
   std::vector<ColumnStats> stats;    // one per top-level Field of schema()
+  // Byte range (offset, length) of each column chunk, one per Field of schema(); in a
+  // _metadata file they lie in file_path. (0, 0) when the footer gives none.
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;
 };
 
 class FileReader {

@@ -32,6 +32,10 @@ class FileSystem {
   virtual ~FileSystem() = default;
   // Opens for reading; throws IoError naming the path when it is missing or unreadable.
   virtual std::shared_ptr<ByteSource> open(const std::string& path) = 0;
+  // Opens for reading when the caller will read from `offset` to the end (the column chunks
+  // it needs and the footer of a Parquet file): an object store fetches all of that with its
+  // first request instead of the object's last 64 KiB. Local files ignore the hint.
+  virtual std::shared_ptr<ByteSource> open_from(const std::string& path, uint64_t offset) { return open(path); }
   // Starts writing a file (parent directories are implied).
   virtual std::unique_ptr<WritableFile> create(const std::string& path) = 0;
   // The direct children of a directory (or key prefix), sorted by name; empty when it has none.

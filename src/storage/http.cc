@@ -19,6 +19,7 @@ namespace {
 
 std::atomic<uint64_t> g_requests{0};
 std::atomic<uint64_t> g_bytes{0};
+bool g_trace = false;  // ASTROLAKE_HTTP_STATS=2: one stderr line per request
 
 // ASTROLAKE_HTTP_STATS=1: print the process's request and byte counts to stderr at exit.
 void print_stats() {
@@ -32,10 +33,42 @@ void global_init() {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const char* v = std::getenv("ASTROLAKE_HTTP_STATS");
     if (v && *v && std::string(v) != "0") std::atexit(print_stats);
+    g_trace = v && std::string(v) == "2";
   });
 }
 
-// One easy handle per thread: keeps connections alive between requests of that thread.
+// Connections, DNS answers and TLS sessions shared by every handle of the process, so that
+// the short-lived threads that fetch ranges in parallel reuse open connections instead of
+// each opening its own.
+struct Share {
+  CURLSH* sh = nullptr;
+  std::mutex locks[CURL_LOCK_DATA_LAST];
+  Share() {
+    sh = curl_share_init();
+    if (!sh) return;
+    curl_share_setopt(sh, CURLSHOPT_LOCKFUNC, +[](CURL*, curl_lock_data d, curl_lock_access, void* u) {
+      static_cast<Share*>(u)->locks[d].lock();
+    });
+    curl_share_setopt(sh, CURLSHOPT_UNLOCKFUNC, +[](CURL*, curl_lock_data d, void* u) {
+      static_cast<Share*>(u)->locks[d].unlock();
+    });
+    curl_share_setopt(sh, CURLSHOPT_USERDATA, this);
+    curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  }
+};
+
+CURLSH* shared_connections() {
+  static Share* share = [] {
+    global_init();
+    return new Share();  // never freed: handles of exiting threads may still point at it
+  }();
+  return share->sh;
+}
+
+// One easy handle per thread (its options are reset per request); connections come from the
+// process-wide share.
 struct Handle {
   CURL* curl = nullptr;
   Handle() {
@@ -116,6 +149,7 @@ HttpResponse http_send(HttpRequest req, const HttpOptions& opts, const std::func
     Upload up{&r.body};
     curl_easy_setopt(c, CURLOPT_URL, r.url.c_str());
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (CURLSH* sh = shared_connections()) curl_easy_setopt(c, CURLOPT_SHARE, sh);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, opts.connect_timeout_ms);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, opts.timeout_ms);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
@@ -139,9 +173,20 @@ HttpResponse http_send(HttpRequest req, const HttpOptions& opts, const std::func
     list = curl_slist_append(list, "Expect:");  // no 100-continue round trip
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
     ++g_requests;
+    auto t0 = std::chrono::steady_clock::now();
     CURLcode rc = curl_easy_perform(c);
     curl_slist_free_all(list);
     g_bytes += resp.body.size();
+    if (g_trace) {
+      std::string range;
+      for (const auto& [k, v] : r.headers)
+        if (k == "Range") range = " " + v;
+      long status = 0;
+      curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+      double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      std::fprintf(stderr, "http: %s %s%s -> %ld, %zu bytes, %.1f ms\n", r.method.c_str(), r.url.c_str(),
+                   range.c_str(), status, resp.body.size(), ms);
+    }
     if (rc == CURLE_OK) {
       curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
       if (!retryable_status(resp.status)) return resp;

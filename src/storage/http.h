@@ -44,7 +44,8 @@ HttpResponse http_send(HttpRequest req, const HttpOptions& opts,
                        const std::function<void(HttpRequest&)>& prepare = {});
 
 // Number of HTTP requests this process has sent (attempts included), for tests and
-// benchmarks; ASTROLAKE_HTTP_STATS=1 prints it and the bytes received at exit.
+// benchmarks; ASTROLAKE_HTTP_STATS=1 prints it and the bytes received at exit, and
+// ASTROLAKE_HTTP_STATS=2 also prints one line per request (method, URL, range, status, bytes).
 uint64_t http_request_count();
 
 }  // namespace astrolake::storage

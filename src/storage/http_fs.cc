@@ -13,14 +13,18 @@ class HttpFileSystem : public FileSystem {
     if (auto parked = probes_.take(url)) return parked;
     return open_new(url);
   }
-  std::shared_ptr<ByteSource> open_new(const std::string& url) {
+  std::shared_ptr<ByteSource> open_from(const std::string& url, uint64_t offset) override {
+    if (auto parked = probes_.take(url)) return parked;
+    return open_new(url, offset);
+  }
+  std::shared_ptr<ByteSource> open_new(const std::string& url, std::optional<uint64_t> from = std::nullopt) {
     HttpOptions opts = opts_;
     return open_remote(url, [url, opts](const std::string& range) {
       HttpRequest req;
       req.url = url;
       if (!range.empty()) req.headers.emplace_back("Range", range);
       return http_send(req, opts);
-    });
+    }, from);
   }
   std::unique_ptr<WritableFile> create(const std::string& url) override { read_only(url); }
   std::vector<FileInfo> list(const std::string& url) override {

@@ -1,5 +1,7 @@
 #include "storage/remote_source.h"
 
+#include "storage/block_cache.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -49,27 +51,37 @@ bool parse_content_range(const std::string& v, uint64_t& start, uint64_t& end, u
 
 class RemoteSource : public ByteSource {
  public:
-  RemoteSource(std::string url, RangeGet get) : url_(std::move(url)), get_(std::move(get)) {
-    HttpResponse r = get_("bytes=-" + std::to_string(kTailBytes));
+  RemoteSource(std::string url, RangeGet get, std::optional<uint64_t> from) : url_(std::move(url)), get_(std::move(get)) {
+    HttpResponse r;
+    if (from) r = get_("bytes=" + std::to_string(*from) + "-");
+    if (!from || r.status == 416) r = get_("bytes=-" + std::to_string(kTailBytes));  // 416: hint past the end
     if (r.status == 416) {  // an empty object has no suffix to give
       size_ = 0;
       return;
     }
+    uint64_t start = 0;
     if (r.status == 200) {  // whole object (server ignores ranges, or the object is small)
       size_ = r.body.size();
       check_length(r, size_);
-      tail_start_ = 0;
-      tail_ = std::move(r.body);
-      return;
+    } else {
+      if (r.status == 404 || r.status == 410) throw NotFoundError("cannot open " + url_ + ": " + describe_error(r));
+      if (r.status != 206) throw IoError("cannot open " + url_ + ": " + describe_error(r));
+      uint64_t end, total;
+      if (!parse_content_range(r.header("content-range"), start, end, total) || end < start ||
+          r.body.size() != end - start + 1 || end + 1 != total)
+        throw IoError(url_ + ": bad range answer (Content-Range '" + r.header("content-range") + "', " +
+                      std::to_string(r.body.size()) + " bytes)");
+      size_ = total;
     }
-    if (r.status == 404 || r.status == 410) throw NotFoundError("cannot open " + url_ + ": " + describe_error(r));
-    if (r.status != 206) throw IoError("cannot open " + url_ + ": " + describe_error(r));
-    uint64_t start, end, total;
-    if (!parse_content_range(r.header("content-range"), start, end, total) || end < start ||
-        r.body.size() != end - start + 1 || end + 1 != total)
-      throw IoError(url_ + ": bad range answer (Content-Range '" + r.header("content-range") + "', " +
-                    std::to_string(r.body.size()) + " bytes)");
-    size_ = total;
+    object_ = url_ + "\n" + std::to_string(size_) + "\n" + r.header("etag") + "\n" + r.header("last-modified");
+    // Keep the last 64 KiB (the footer) with the source; more than that (what open_from asked
+    // for) goes to the block cache, where the reads that follow find it.
+    if (r.body.size() > kTailBytes) {
+      uint64_t head = r.body.size() - kTailBytes;
+      BlockCache::shared().insert(object_, start, std::make_shared<const std::string>(r.body, 0, size_t(head)));
+      r.body.erase(0, size_t(head));
+      start += head;
+    }
     tail_start_ = start;
     tail_ = std::move(r.body);
   }
@@ -91,42 +103,58 @@ class RemoteSource : public ByteSource {
       std::memcpy(out.data() + head, tail_.data(), out.size() - head);
       out = out.first(head);
     }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      for (const Block& b : blocks_)
-        if (offset >= b.start && offset + out.size() <= b.start + b.bytes.size()) {
-          std::memcpy(out.data(), b.bytes.data() + (offset - b.start), out.size());
-          return;
-        }
-    }
-    std::string got = fetch(offset, out.size());
-    std::memcpy(out.data(), got.data(), out.size());
+    if (from_blocks(offset, out.size(), out.data())) return;
+    auto got = std::make_shared<const std::string>(fetch(offset, out.size()));
+    BlockCache::shared().insert(object_, offset, got);
+    std::memcpy(out.data(), got->data(), out.size());
   }
 
-  // Ranges closer than kGap are fetched as one request (the gap is read and thrown away: cheaper
-  // than a round trip); at most kParallel requests are in flight.
+  // Ranges already held here or in the block cache cost nothing; the others closer than
+  // kGap are fetched as one request (the gap is read and thrown away: cheaper than a round
+  // trip), with at most kParallel requests in flight. What is fetched stays held until
+  // release() and goes to the block cache for later readers.
   void prefetch(const std::vector<std::pair<uint64_t, uint64_t>>& ranges) const override {
     static constexpr uint64_t kGap = 64 * 1024;
     static constexpr size_t kParallel = 8;
+    static constexpr uint64_t kPart = 8 << 20;
     std::vector<std::pair<uint64_t, uint64_t>> rs;
-    for (auto [off, len] : ranges)
-      if (len > 0 && off < tail_start_ && off <= size_ && len <= size_ - off)
-        rs.emplace_back(off, std::min(off + len, tail_start_));  // [start, end)
-    std::sort(rs.begin(), rs.end());
-    std::vector<Block> merged;
-    for (auto [a, b] : rs) {
-      if (!merged.empty() && a <= merged.back().start + merged.back().want + kGap)
-        merged.back().want = std::max(merged.back().want, b - merged.back().start);
-      else
-        merged.push_back(Block{a, b - a, {}});
+    for (auto [off, len] : ranges) {
+      if (len == 0 || off >= tail_start_ || off > size_ || len > size_ - off) continue;
+      uint64_t end = std::min(off + len, tail_start_);
+      if (!from_blocks(off, end - off, nullptr)) rs.emplace_back(off, end);  // [start, end)
     }
+    std::sort(rs.begin(), rs.end());
+    struct Want {
+      uint64_t start, len;
+      Bytes bytes;
+    };
+    std::vector<Want> merged;
+    for (auto [a, b] : rs) {
+      if (!merged.empty() && a <= merged.back().start + merged.back().len + kGap)
+        merged.back().len = std::max(merged.back().len, b - merged.back().start);
+      else
+        merged.push_back(Want{a, b - a, nullptr});
+    }
+    // One connection streams at a bounded rate: a long range is fetched as kPart pieces in
+    // parallel (reads spanning pieces are put together from them).
+    std::vector<Want> parts;
+    for (const Want& w : merged)
+      for (uint64_t at = 0; at < w.len; at += kPart) parts.push_back(Want{w.start + at, std::min(kPart, w.len - at), nullptr});
+    merged.swap(parts);
     std::vector<std::exception_ptr> errors(merged.size());
+    if (merged.size() == 1) {  // one request: on this thread, no thread to start
+      merged[0].bytes = std::make_shared<const std::string>(fetch(merged[0].start, merged[0].len));
+      std::lock_guard<std::mutex> lock(mu_);
+      BlockCache::shared().insert(object_, merged[0].start, merged[0].bytes);
+      pinned_.emplace_back(merged[0].start, std::move(merged[0].bytes));
+      return;
+    }
     for (size_t first = 0; first < merged.size(); first += kParallel) {
       std::vector<std::thread> pool;
       for (size_t i = first; i < std::min(merged.size(), first + kParallel); ++i)
         pool.emplace_back([&, i] {
           try {
-            merged[i].bytes = fetch(merged[i].start, merged[i].want);
+            merged[i].bytes = std::make_shared<const std::string>(fetch(merged[i].start, merged[i].len));
           } catch (...) {
             errors[i] = std::current_exception();
           }
@@ -136,12 +164,15 @@ class RemoteSource : public ByteSource {
     for (auto& e : errors)
       if (e) std::rethrow_exception(e);
     std::lock_guard<std::mutex> lock(mu_);
-    for (auto& b : merged) blocks_.push_back(std::move(b));
+    for (auto& w : merged) {
+      BlockCache::shared().insert(object_, w.start, w.bytes);
+      pinned_.emplace_back(w.start, std::move(w.bytes));
+    }
   }
 
   void release() const override {
     std::lock_guard<std::mutex> lock(mu_);
-    blocks_.clear();
+    pinned_.clear();
   }
 
   std::span<const uint8_t> view(uint64_t offset, uint64_t len) const override {
@@ -150,11 +181,35 @@ class RemoteSource : public ByteSource {
   }
 
  private:
-  struct Block {
-    uint64_t start;
-    uint64_t want;
-    std::string bytes;
-  };
+  // Copies [offset, offset+out.size()) from blocks held here or in the block cache, piece by
+  // piece across adjacent blocks, pinning the blocks used; false (out partly written) when
+  // some byte is in none. A null `out` only checks (and pins).
+  bool from_blocks(uint64_t offset, uint64_t len, uint8_t* out) const {
+    uint64_t pos = offset, end = offset + len;
+    while (pos < end) {
+      uint64_t at = 0;
+      Bytes b;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (const auto& [start, blk] : pinned_)
+          if (pos >= start && pos < start + blk->size()) {
+            at = start;
+            b = blk;
+            break;
+          }
+      }
+      if (!b) {
+        b = BlockCache::shared().find(object_, pos, 1, at);
+        if (!b) return false;
+        std::lock_guard<std::mutex> lock(mu_);
+        pinned_.emplace_back(at, b);
+      }
+      uint64_t n = std::min(end, at + b->size()) - pos;
+      if (out) std::memcpy(out + (pos - offset), b->data() + (pos - at), size_t(n));
+      pos += n;
+    }
+    return true;
+  }
 
   // One range GET of exactly len bytes at offset; anything else is an error naming the URL.
   std::string fetch(uint64_t offset, uint64_t len) const {
@@ -180,20 +235,26 @@ class RemoteSource : public ByteSource {
   std::string url_;
   RangeGet get_;
   uint64_t size_ = 0;
+  std::string object_;  // the block cache's key: URL, size, ETag and Last-Modified
   uint64_t tail_start_ = 0;
   std::string tail_;
   mutable std::mutex mu_;
-  mutable std::vector<Block> blocks_;  // prefetched ranges, until release()
+  mutable std::vector<std::pair<uint64_t, Bytes>> pinned_;  // blocks held until release()
 };
 
 }  // namespace
 
-std::shared_ptr<ByteSource> open_remote(const std::string& url, RangeGet get) {
-  return std::make_shared<RemoteSource>(url, std::move(get));
+std::shared_ptr<ByteSource> open_remote(const std::string& url, RangeGet get, std::optional<uint64_t> from) {
+  return std::make_shared<RemoteSource>(url, std::move(get), from);
 }
 
 std::optional<uint64_t> ProbeCache::stat(const std::string& url,
                                          const std::function<std::shared_ptr<ByteSource>()>& open) {
+  {  // tested twice before its open (a catalog's opening does): the first answer stands
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = parked_.find(url);
+    if (it != parked_.end()) return it->second->size();
+  }
   std::shared_ptr<ByteSource> src;
   try {
     src = open();

@@ -25,7 +25,10 @@ using RangeGet = std::function<HttpResponse(const std::string& range)>;
 // size (from Content-Range) and the Parquet footer or the whole of a small file, kept in memory.
 // Later reads are single range GETs whose length is checked, so a short or overlong answer is
 // an IoError naming the URL, never wrong bytes.
-std::shared_ptr<ByteSource> open_remote(const std::string& url, RangeGet get);
+// With `from`, the first request asks for everything from that offset to the end instead
+// (FileSystem::open_from); an offset past the end falls back to the last 64 KiB.
+std::shared_ptr<ByteSource> open_remote(const std::string& url, RangeGet get,
+                                        std::optional<uint64_t> from = std::nullopt);
 
 // Existence tests on an object store are followed by an open of the same object (a catalog's
 // properties, partition_info.csv, ...). stat() therefore opens the object (one request, which

@@ -151,7 +151,11 @@ class S3FileSystem : public FileSystem {
     if (auto parked = probes_.take(url)) return parked;
     return open_new(url);
   }
-  std::shared_ptr<ByteSource> open_new(const std::string& url) {
+  std::shared_ptr<ByteSource> open_from(const std::string& url, uint64_t offset) override {
+    if (auto parked = probes_.take(url)) return parked;
+    return open_new(url, offset);
+  }
+  std::shared_ptr<ByteSource> open_new(const std::string& url, std::optional<uint64_t> from = std::nullopt) {
     auto c = client();
     Location loc = parse_s3(url);
     if (loc.key.empty()) throw IoError("cannot open " + url + ": no object key");
@@ -159,7 +163,7 @@ class S3FileSystem : public FileSystem {
       Headers h;
       if (!range.empty()) h.emplace_back("Range", range);
       return c->send("GET", loc, {}, h);
-    });
+    }, from);
   }
   std::unique_ptr<WritableFile> create(const std::string& url) override {
     probes_.take(url);

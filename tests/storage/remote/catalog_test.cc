@@ -5,6 +5,7 @@
 #include "../../cli/cli_harness.h"
 #include "servers.h"
 #include "storage/file_system.h"
+#include "engine/spatial_search.h"
 #include "storage/http.h"
 
 #include <nlohmann/json.hpp>
@@ -15,11 +16,11 @@ using namespace al_cli_test;
 
 namespace {
 
-// Copies a local catalog directory into the bucket under `name` (once per process).
-std::string upload(const std::string& fixture) {
+// Copies a local catalog directory into the bucket under prefix/fixture (once per process).
+std::string upload(const std::string& fixture, const std::string& prefix = "fixtures") {
   static std::set<std::string> done;
-  std::string dest = "s3://" + test::kBucket + "/fixtures/" + fixture;
-  if (done.insert(fixture).second) {
+  std::string dest = "s3://" + test::kBucket + "/" + prefix + "/" + fixture;
+  if (done.insert(dest).second) {
     auto s3 = storage::s3_file_system();
     std::string root = data(fixture);
     for (auto& e : fs::recursive_directory_iterator(root))
@@ -112,6 +113,15 @@ TEST(RemoteCatalog, OpeningCostsAFewRequests) {
   EXPECT_LT(storage::http_request_count() - before, first);
 }
 
+// Leaves that are Npix=p/ directories of files (hats_npix_suffix "/"): over HTTP, which cannot
+// list a directory, and in the bucket, the files come from dataset/_metadata.
+TEST(RemoteCatalog, PixelDirectories) {
+  expect_same_everywhere({"head", "CATALOG", "-n", "200"}, {"small_sky_npix_as_dir"});
+  expect_same_everywhere({"cone", "CATALOG", "--ra", "315", "--dec", "-66", "--radius-arcsec", "36000", "-o", "OUT",
+                          "-q"},
+                         {"small_sky_npix_as_dir"});
+}
+
 TEST(RemoteCatalog, MissingCatalogIsAClearError) {
   RunResult r = run_cli({"info", "s3://" + test::kBucket + "/no/such/catalog"});
   EXPECT_NE(r.status, 0);
@@ -148,4 +158,106 @@ TEST(RemoteCatalog, Info) {
   };
   EXPECT_EQ(info(upload("small_sky_source"), true), info(data("small_sky_source"), true));
   EXPECT_EQ(info(http_url("small_sky_source"), false), info(data("small_sky_source"), false));
+}
+
+namespace {
+
+// A cone's rows as text (column names and bytes), to compare an S3 search with a local one.
+std::string cone_rows(const catalog::Catalog& c, const engine::Region& cone, engine::SearchStats& st) {
+  std::string out;
+  st = engine::spatial_search(c, cone, {}, [&](parquet::Table&& t) {
+    for (const auto& col : t.columns) {
+      out += col.field.name + ":" + std::to_string(col.rows()) + ":";
+      out.append(reinterpret_cast<const char*>(col.data.data()), col.data.size());
+      for (int64_t o : col.offsets) out += std::to_string(o) + ",";
+    }
+  });
+  return out;
+}
+
+}  // namespace
+
+// Request counts are deterministic where times are not, so the cost of a cone is asserted in
+// requests. The fixture goes to a prefix of its own: no other test has its bytes cached.
+TEST(RemoteCatalog, ConeCostsOneRequestPerLeafTouched) {
+  std::string s3 = upload("small_sky_order1_collection", "cone_counts");
+  catalog::Catalog local = catalog::Catalog::open(data("small_sky_order1_collection"), {false, ""});
+  const engine::Region a = engine::Region::cone(290, -70, 3), b = engine::Region::cone(345, -60, 3);
+  engine::SearchStats want_a, want_b;
+  std::string rows_a = cone_rows(local, a, want_a), rows_b = cone_rows(local, b, want_b);
+  ASSERT_FALSE(rows_a.empty());
+  ASSERT_GE(want_a.partitions_read, 1);
+
+  // A fresh process (the CLI): collection.properties, hats.properties, _metadata,
+  // partition_info.csv and _common_metadata, then one GET per leaf touched that brings the
+  // column chunks and the footer together.
+  TempDir d("cone_counts");
+  ::setenv("ASTROLAKE_HTTP_STATS", "1", 1);
+  RunResult r = run_cli({"cone", s3, "--ra", "290", "--dec", "-70", "--radius-arcsec", "10800", "-o", d / "a.csv", "-q"});
+  ::unsetenv("ASTROLAKE_HTTP_STATS");
+  ASSERT_EQ(r.status, 0) << r.err;
+  unsigned long requests = 0;
+  ASSERT_EQ(std::sscanf(r.err.c_str(), "http: %lu requests", &requests), 1) << r.err;
+  EXPECT_EQ(requests, 5u + uint64_t(want_a.partitions_read)) << r.err;
+
+  // One process, the catalog opened once (the service, Python): a cone costs one request per
+  // leaf it touches the first time, and none when it touches them again (block cache).
+  catalog::Catalog c = catalog::Catalog::open(s3, {false, ""});
+  engine::SearchStats st;
+  uint64_t before = storage::http_request_count();
+  EXPECT_EQ(cone_rows(c, a, st), rows_a);
+  EXPECT_EQ(storage::http_request_count() - before, uint64_t(want_a.partitions_read));
+  before = storage::http_request_count();
+  EXPECT_EQ(cone_rows(c, a, st), rows_a);
+  EXPECT_EQ(storage::http_request_count() - before, 0u);
+  before = storage::http_request_count();
+  EXPECT_EQ(cone_rows(c, b, st), rows_b);
+  EXPECT_LE(storage::http_request_count() - before, uint64_t(want_b.partitions_read));
+}
+
+// EXPLAIN on a bucket's catalog plans the requests and bytes the query will fetch, and their
+// price; running the query then costs exactly that beyond opening the catalog.
+TEST(RemoteCatalog, ExplainPlansRequestsAndBytes) {
+  std::string s3 = upload("small_sky_source", "explain");
+  const std::string sql = "SELECT COUNT(*), MIN(source_ra), MAX(source_ra) FROM \"CAT\" WHERE mag < 17";
+  auto with = [&](const std::string& cat, const std::string& prefix) {
+    std::string q = sql;
+    q.replace(q.find("CAT"), 3, cat);
+    return prefix + q;
+  };
+  RunResult local = run_cli({"query", with(data("small_sky_source"), "EXPLAIN ")});
+  ASSERT_EQ(local.status, 0) << local.err;
+  EXPECT_EQ(local.out.find("object store"), std::string::npos) << local.out;
+
+  ::setenv("ASTROLAKE_PRICE_PER_1000_REQUESTS", "1000", 1);  // $1 a request: the cost shows the count
+  ::setenv("ASTROLAKE_PRICE_PER_GB", "0", 1);
+  RunResult ex = run_cli({"query", with(s3, "EXPLAIN ")});
+  ::unsetenv("ASTROLAKE_PRICE_PER_1000_REQUESTS");
+  ::unsetenv("ASTROLAKE_PRICE_PER_GB");
+  ASSERT_EQ(ex.status, 0) << ex.err;
+  size_t at = ex.out.find("Estimate:");
+  ASSERT_NE(at, std::string::npos) << ex.out;
+  unsigned long planned = 0;
+  double dollars = -1;
+  size_t os = ex.out.find("object store: ", at);
+  ASSERT_NE(os, std::string::npos) << ex.out;
+  ASSERT_EQ(std::sscanf(ex.out.c_str() + os, "object store: %lu requests", &planned), 1) << ex.out;
+  size_t dollar = ex.out.find('$', os);
+  ASSERT_NE(dollar, std::string::npos) << ex.out;
+  dollars = std::atof(ex.out.c_str() + dollar + 1);
+  EXPECT_GT(planned, 0u);
+  EXPECT_DOUBLE_EQ(dollars, double(planned));
+
+  // What opening costs, counted in this process on the same (not yet opened) objects.
+  uint64_t before = storage::http_request_count();
+  catalog::Catalog::open(s3);
+  uint64_t opening = storage::http_request_count() - before;
+  ::setenv("ASTROLAKE_HTTP_STATS", "1", 1);
+  RunResult run = run_cli({"query", with(s3, "")});
+  ::unsetenv("ASTROLAKE_HTTP_STATS");
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(run.out, run_cli({"query", with(data("small_sky_source"), "")}).out);
+  unsigned long used = 0;
+  ASSERT_EQ(std::sscanf(run.err.c_str(), "http: %lu requests", &used), 1) << run.err;
+  EXPECT_EQ(used, opening + planned) << ex.out << run.err;
 }

@@ -101,3 +101,45 @@ TEST(RemoteWrite, QueryResultAsHatsInBucket) {
   EXPECT_NE(csv.err.find("only --format hats"), std::string::npos) << csv.err;
   storage::s3_file_system()->remove_all(s3);
 }
+
+// Import inputs named by URL (a CSV in the bucket, the same CSV and a Parquet file over HTTP)
+// are read through the storage layer and give the catalog a local input gives.
+TEST(RemoteWrite, ImportInputsByUrl) {
+  TempDir d("remote_inputs");
+  const std::string rel = "raw/small_sky_source/small_sky_source.csv";
+  const std::string csv = std::string(AL_TEST_DATA) + "/hats/" + rel;
+  std::string s3_csv = bucket_url("inputs/small_sky_source.csv");
+  storage::s3_file_system()->write_file(s3_csv, storage::local_file_system()->read_file(csv));
+  auto import_and_query = [&](const std::string& input, const std::string& tag) {
+    std::string out = d / tag;
+    RunResult r = run_cli({"import", input, "--ra", "source_ra", "--dec", "source_dec", "--max-rows", "3000", "-o",
+                           out, "-q"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    RunResult q = run_cli({"query", "SELECT source_id, source_ra, mag, band FROM \"" + out + "\" ORDER BY source_id"});
+    EXPECT_EQ(q.status, 0) << q.err;
+    return q.out;
+  };
+  std::string want = import_and_query(csv, "local");
+  ASSERT_GT(want.size(), 100000u);
+  EXPECT_EQ(import_and_query(s3_csv, "s3"), want);
+  EXPECT_EQ(import_and_query(Servers::http_base() + "/" + rel, "http"), want);
+
+  // A Parquet input over HTTP: a leaf of a served catalog.
+  const std::string leaf = "small_sky/dataset/Norder=0/Dir=0/Npix=11.parquet";
+  auto import_leaf = [&](const std::string& input, const std::string& tag) {
+    std::string out = d / tag;
+    RunResult r = run_cli({"import", input, "--ra", "ra", "--dec", "dec", "-o", out, "-q"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    return run_cli({"query", "SELECT id, ra, dec FROM \"" + out + "\" ORDER BY id"}).out;
+  };
+  std::string want_leaf = import_leaf(std::string(AL_TEST_DATA) + "/hats/" + leaf, "leaf_local");
+  ASSERT_GT(want_leaf.size(), 1000u);
+  EXPECT_EQ(import_leaf(Servers::http_base() + "/" + leaf, "leaf_http"), want_leaf);
+
+  // A missing object is a clear error naming it.
+  RunResult r = run_cli({"import", bucket_url("inputs/none.csv"), "--ra", "a", "--dec", "b", "-o", d / "x", "-q"});
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("s3://astrolake-test/inputs/none.csv"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("404"), std::string::npos) << r.err;
+  storage::s3_file_system()->remove_all(bucket_url("inputs"));
+}
