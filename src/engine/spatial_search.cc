@@ -314,8 +314,6 @@ parquet::Table read_partition_pruned(const catalog::Catalog& cat, size_t i, cons
   return std::move(*out);
 }
 
-namespace {
-
 // The order at which to take the region's coverage: fine enough to prune well, coarse
 // enough that the pixel list stays small (area/pixel + a perimeter allowance).
 int coverage_order(const Region& region) {
@@ -331,8 +329,6 @@ int coverage_order(const Region& region) {
   }
   return best;
 }
-
-}  // namespace
 
 namespace {
 
