@@ -90,7 +90,12 @@ int main(int argc, char** argv) try {
     }
   std::vector<int64_t> per_part;
   std::map<int, int64_t> by_order;
-  for (const auto& [k, r] : rows) { per_part.push_back(r); ++by_order[k.first]; }
+  int64_t row_groups = 0;  // import writes 32Ki-row groups (leaf_options in catalog/import.cc)
+  for (const auto& [k, r] : rows) {
+    per_part.push_back(r);
+    ++by_order[k.first];
+    row_groups += (r + 32767) / 32768;
+  }
 
   if (!a.partition_info.empty()) {
     std::ofstream f(a.partition_info);
@@ -102,7 +107,7 @@ int main(int argc, char** argv) try {
   // Partitions a cone touches, at uniformly random centres.
   std::printf("{\"rows\": %.0f, \"threshold\": %.0f, \"histogram_order\": %d, \"samples\": %.0f,\n",
               a.rows, a.threshold, a.order, a.samples);
-  std::printf(" \"partitions\": %zu, \"by_order\": {", parts.size());
+  std::printf(" \"partitions\": %zu, \"row_groups\": %lld, \"by_order\": {", parts.size(), (long long)row_groups);
   const char* sep = "";
   for (const auto& [o, c] : by_order) { std::printf("%s\"%d\": %lld", sep, o, (long long)c); sep = ", "; }
   std::printf("},\n \"rows_per_partition\": {\"min\": %.0f, \"p50\": %.0f, \"p90\": %.0f, \"max\": %.0f},\n",
