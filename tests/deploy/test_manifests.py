@@ -5,6 +5,7 @@ Dask but not each other, and a hub configuration that runs. No cluster is involv
 import copy
 import pathlib
 import re
+import types
 
 import kubernetes_validate
 import pytest
@@ -229,7 +230,8 @@ def test_network_policies_isolate_users():
 def test_hub_configuration_runs():
     c = hub_config()
     assert c.JupyterHub.spawner_class == "kubespawner.KubeSpawner"
-    assert c.JupyterHub.authenticator_class
+    assert c.JupyterHub.authenticator_class == "astrolake.hub.authenticator.AstrolakeAuthenticator"
+    assert c.AstrolakeAuthenticator.service_url == "http://astrolake-service:8080"
     assert c.Authenticator.enable_auth_state is True
     assert c.KubeSpawner.environment["ASTROLAKE_SERVICE_URL"].startswith("http://astrolake-service")
     sizes = c.KubeSpawner.profile_list
@@ -243,6 +245,14 @@ def test_hub_configuration_runs():
         o = p["kubespawner_override"]
         assert o["cpu_limit"] >= o["cpu_guarantee"] > 0, p["slug"]
         assert gib(o["mem_limit"]) >= gib(o["mem_guarantee"]) > 0, p["slug"]
+    # The token goes to the user's own server, and only there.
+    alice = types.SimpleNamespace(environment=dict(c.KubeSpawner.environment))
+    bob = types.SimpleNamespace(environment=dict(c.KubeSpawner.environment))
+    c.KubeSpawner.auth_state_hook(alice, {"token": "alice-token"})
+    c.KubeSpawner.auth_state_hook(bob, None)
+    assert alice.environment["ASTROLAKE_TOKEN"] == "alice-token"
+    assert "ASTROLAKE_TOKEN" not in bob.environment
+    assert "ASTROLAKE_TOKEN" not in c.KubeSpawner.environment
     culler = [s for s in c.JupyterHub.services if s["name"] == "idle-culler"]
     assert culler and "jupyterhub_idle_culler" in culler[0]["command"]
     role = [r for r in c.JupyterHub.load_roles if "idle-culler" in r.get("services", [])]

@@ -8,11 +8,27 @@ import os
 namespace = os.environ.get("POD_NAMESPACE", "astrolake")
 service_url = os.environ.get("ASTROLAKE_SERVICE_URL", "http://astrolake-service:8080")
 
-# The Authenticator that checks names and passwords against the astrolake service's accounts
-# (the same one the single-machine platform uses); it is installed in the hub image.
-c.JupyterHub.authenticator_class = os.environ.get("ASTROLAKE_AUTHENTICATOR", "astrolake_hub.AstrolakeAuthenticator")
-c.Authenticator.enable_auth_state = True  # keeps the user's astrolake token for the spawner
+# Accounts: the astrolake service's (astrolake.hub.authenticator, installed with the astrolake
+# package in the hub image). The user's service token is kept encrypted as auth state
+# ($JUPYTERHUB_CRYPT_KEY from the astrolake-hub Secret) and handed to the notebook server.
+c.JupyterHub.authenticator_class = "astrolake.hub.authenticator.AstrolakeAuthenticator"
+c.AstrolakeAuthenticator.service_url = service_url
+c.Authenticator.enable_auth_state = True
 c.Authenticator.allow_all = True          # every account of the service may log in
+c.Authenticator.auth_refresh_age = 300
+c.Authenticator.refresh_pre_spawn = True
+c.JupyterHub.shutdown_on_logout = True    # the token the server holds ends with the logout
+
+
+def pass_token(spawner, auth_state):
+    """The user's astrolake token into their server's environment (a new dict per spawner, so
+    no token reaches another user's pod)."""
+    token = (auth_state or {}).get("token")
+    if token:
+        spawner.environment = {**spawner.environment, "ASTROLAKE_TOKEN": token}
+
+
+c.KubeSpawner.auth_state_hook = pass_token
 
 # The hub behind a separate configurable-http-proxy Deployment (proxy.yaml).
 c.JupyterHub.hub_bind_url = "http://:8081"
