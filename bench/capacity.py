@@ -101,11 +101,13 @@ def main():
                       "metadata_bytes": o["metadata_file_bytes"], "row_groups": groups,
                       "metadata_bytes_per_row_group": o["metadata_file_bytes"] / groups})
     per_rg = max(o["metadata_bytes_per_row_group"] for o in opens)
+    low_rg = min(o["metadata_bytes_per_row_group"] for o in opens)
     open_bytes = (opens[0]["bytes"] - opens[0]["metadata_bytes"]) + per_rg * RG + pinfo_bytes
     out["open"] = {
         "measured": opens,
         "requests_per_process": opens[0]["requests"],
         "bytes_per_process": round(open_bytes),
+        "bytes_per_process_low": round(open_bytes - (per_rg - low_rg) * RG),
         "all_workers_requests": opens[0]["requests"] * A["workers"],
         "all_workers_bytes": round(open_bytes * A["workers"]),
         "seconds_per_worker_one_stream": round(open_bytes / thread_bps, 1),
