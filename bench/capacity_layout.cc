@@ -1,10 +1,11 @@
 // The partition layout of a HATS catalog far larger than can be built here, from astrolake's
 // own partitioning rule (catalog::plan_partitions, what `astrolake import` uses): SAMPLES
-// positions are drawn from the synthetic survey's galaxy model (catalog::draw_sky_position), binned
-// at ORDER, scaled to ROWS and partitioned at THRESHOLD rows. Prints, as JSON, the number of
-// partitions by order, rows per partition, and how many partitions cone searches of a few radii
-// touch (centres uniform on the sky; pruned as engine::spatial_search prunes, by the cone's
-// HEALPix coverage at engine::coverage_order). With --partition-info FILE also writes the layout as partition_info.csv.
+// positions are drawn from the synthetic surveys' galaxy model (catalog::draw_sky_position),
+// binned at ORDER, scaled to ROWS and partitioned at THRESHOLD rows. Prints, as JSON, the
+// number of partitions by order, rows and row groups per partition, and how many partitions
+// cone searches of a few radii touch (centres uniform on the sky; pruned as
+// engine::spatial_search prunes, by the cone's HEALPix coverage at engine::pruning_order).
+// With --partition-info FILE also writes the layout as partition_info.csv.
 //
 // usage: capacity_layout [--rows 1e10] [--threshold 1e6] [--order 10] [--samples 2e7]
 //                        [--cones 2000] [--seed 1] [--partition-info FILE]
@@ -120,7 +121,7 @@ int main(int argc, char** argv) try {
     for (int i = 0; i < a.cones; ++i) {
       double ra = rng.uniform(0, 360), dec = std::asin(rng.uniform(-1, 1)) * 180 / M_PI;
       engine::Region cone = engine::Region::cone(ra, dec, radius_arcsec / 3600);
-      int order = engine::coverage_order(cone);
+      int order = engine::pruning_order(cone);
       std::vector<engine::HpRange> cover = engine::pixel_ranges(order, cone.coverage(order));
       double hit = 0;
       for (const auto& pid : parts) {

@@ -63,7 +63,7 @@ class Region {
 };
 
 // The order at which spatial_search takes the region's coverage to prune partitions.
-int coverage_order(const Region& region);
+int pruning_order(const Region& region);
 
 struct SearchOptions {
   std::vector<std::string> columns;  // output columns; empty = every column of the catalog
