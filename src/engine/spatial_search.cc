@@ -314,11 +314,9 @@ parquet::Table read_partition_pruned(const catalog::Catalog& cat, size_t i, cons
   return std::move(*out);
 }
 
-namespace {
-
 // The order at which to take the region's coverage: fine enough to prune well, coarse
 // enough that the pixel list stays small (area/pixel + a perimeter allowance).
-int coverage_order(const Region& region) {
+int pruning_order(const Region& region) {
   double area = region.area_deg2();
   int best = 0;
   for (int k = 0; k <= 18; k++) {
@@ -331,8 +329,6 @@ int coverage_order(const Region& region) {
   }
   return best;
 }
-
-}  // namespace
 
 namespace {
 
@@ -477,7 +473,7 @@ SearchStats spatial_search(const catalog::Catalog& cat, const Region& region, co
   }
   select_fields(cat, {cat.ra_column(), cat.dec_column()});  // clear error if absent
 
-  int order = coverage_order(region);
+  int order = pruning_order(region);
   std::vector<HpRange> ranges = pixel_ranges(order, region.coverage(order));
 
   std::vector<size_t> todo;

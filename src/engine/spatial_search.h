@@ -62,6 +62,9 @@ class Region {
   std::vector<double> nx_, ny_, nz_;
 };
 
+// The order at which spatial_search takes the region's coverage to prune partitions.
+int pruning_order(const Region& region);
+
 struct SearchOptions {
   std::vector<std::string> columns;  // output columns; empty = every column of the catalog
   int threads = 0;                   // most threads of the shared pool used; 0: all
