@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from astrolake.hub import cgroups
 from astrolake.hub.authenticator import AstrolakeAuthenticator
 from astrolake.hub.spawner import system_name
 
@@ -48,3 +49,21 @@ def test_usernames_and_system_accounts():
     assert system_name("root") == "al-root"
     long = system_name("a" * 32)
     assert len(long) <= 32 and long.startswith("al-") and long != system_name("a" * 31 + "b")
+
+
+@pytest.mark.skipif(cgroups.available() is not None, reason=f"no cgroup v1 here: {cgroups.available()}")
+def test_a_users_group_takes_a_larger_then_a_smaller_size():
+    # A group left from an earlier server (say small) must take a larger size too: the kernel
+    # refuses a memory limit above the memory+swap limit unless that is lifted first.
+    prefix = f"astrolake-test-{os.getpid()}"
+    g = cgroups.UserGroup(prefix, "al-x")
+    try:
+        for memory, cpus, pids in ((1 << 30, 1, 100), (4 << 30, 2, 200), (1 << 30, 0.5, 50)):
+            g.create(memory, cpus, pids)
+            assert g.read("memory", "memory.limit_in_bytes") == str(memory)
+            assert g.read("memory", "memory.memsw.limit_in_bytes") == str(memory)
+            assert g.read("cpu", "cpu.cfs_quota_us") == str(int(cpus * 100_000))
+            assert g.read("pids", "pids.max") == str(pids)
+    finally:
+        cgroups.remove_all(prefix)
+    assert not any(os.path.exists(d) for d in g.dirs.values())
