@@ -285,6 +285,7 @@ def test_platform_end_to_end(place, browser):
     env = server_env(ADA)
     assert env[b"ASTROLAKE_SERVICE_URL"].decode() == service
     ada_token = env[b"ASTROLAKE_TOKEN"].decode()
+    assert b"JUPYTERHUB_CRYPT_KEY" not in env and b"CONFIGPROXY_AUTH_TOKEN" not in env  # hub secrets stay there
     assert requests.get(service + "/auth/whoAmI", headers={"Authorization": "Bearer " + ada_token},
                         timeout=30).text.strip() == ADA
     assert os.path.exists(os.path.join(account.pw_dir, "notebooks", "02_crossmatch_on_dask.ipynb"))
