@@ -356,6 +356,10 @@ def test_platform_end_to_end(place, browser):
     browser.wait(f"document.body.textContent.includes('{ADA}') && document.body.textContent.includes('{BOB}')",
                  timeout=60)
     snap(browser, "hub-admin.png")
+    # ... and its buttons work: stop bob's server from there.
+    browser.eval(f"[...document.querySelectorAll('tr')].find(tr => tr.textContent.includes('{BOB}'))"
+                 ".querySelector('button.stop-button, button.btn-danger').click()")
+    wait_server(hub, BOB, bob_auth, ready=False, timeout=120)
 
     # down stops everything (servers, cgroups included); up again keeps users, files and tables.
     run(PLATFORM, "down", "--state", state)
