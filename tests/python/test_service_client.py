@@ -143,6 +143,19 @@ def test_token_from_environment(service, home, monkeypatch):
     assert astrolake.Service(service["url"], token="given").token == "given"
 
 
+@needs_accounts
+def test_url_and_token_from_environment_as_in_the_hub(service, home, monkeypatch):
+    # The platform's notebook servers get both; Service() then needs no arguments and no login.
+    svc = astrolake.Service(service["url"])
+    svc.login("alice", USERS["alice"])
+    monkeypatch.setenv("ASTROLAKE_SERVICE_URL", service["url"] + "/tap")
+    monkeypatch.setenv("ASTROLAKE_TOKEN", svc.token)
+    assert astrolake.Service().whoami() == "alice"
+    monkeypatch.delenv("ASTROLAKE_SERVICE_URL")
+    with pytest.raises(ValueError, match="ASTROLAKE_SERVICE_URL"):
+        astrolake.Service()
+
+
 def test_remote_catalog_is_a_lazy_adql_handle(service, home):
     svc = astrolake.Service(service["url"])
     assert "small_sky" in svc.catalogs() and "small_sky_order1_collection" in svc.catalogs()
