@@ -149,14 +149,20 @@ class CsvWriter : public ResultWriter {
 
 class ParquetWriter : public ResultWriter {
  public:
-  ParquetWriter(const std::string& path, const std::vector<parquet::Field>& schema) : w_(path, schema) {}
+  ParquetWriter(const std::string& path, const std::vector<parquet::Field>& schema) : w_(path, schema, opts_) {}
   void write(const parquet::Table& t) override {
     w_.write(t);
     rows_ += int64_t(t.rows());
   }
+  const parquet::WriteOptions* encoding() const override { return &opts_; }
+  void append(parquet::EncodedRowGroups&& e) override {
+    rows_ += e.rows;
+    w_.append(std::move(e));
+  }
   void close() override { w_.close(); }
 
  private:
+  parquet::WriteOptions opts_;  // the defaults
   parquet::FileWriter w_;
 };
 
