@@ -102,15 +102,6 @@ bool double_slot(double d, int64_t& k) {
 }
 }  // namespace
 
-bool FixedKeyIndex::slot_key(const Column& c, size_t r, int64_t& k) const {
-  switch (type_) {
-    case Type::Int64: k = c.values_as<int64_t>()[r]; return true;
-    case Type::Int32: k = c.values_as<int32_t>()[r]; return true;
-    case Type::Double: return double_slot(c.values_as<double>()[r], k);
-    default: return false;
-  }
-}
-
 bool FixedKeyIndex::slot_of_raw(uint64_t raw, int64_t& k) const {
   switch (type_) {
     case Type::Int64: k = int64_t(raw); return true;
@@ -124,16 +115,29 @@ bool FixedKeyIndex::slot_of_raw(uint64_t raw, int64_t& k) const {
   }
 }
 
-void FixedKeyIndex::widen(const Column& c, size_t n, size_t groups) {
-  int64_t kmin = 0, kmax = 0, k;
-  bool any = false;
-  for (size_t r = 0; r < n; r++) {
-    if (c.value_is_null(r) || !slot_key(c, r, k)) continue;
-    if (!any || k < kmin) kmin = k;
-    if (!any || k > kmax) kmax = k;
-    any = true;
+void FixedKeyIndex::widen(const Column& c, size_t from, size_t n, size_t groups) {
+  if (groups + n >= std::numeric_limits<uint32_t>::max()) return;
+  // The range of the keys of rows [from, n) that have a slot: one typed loop, NULLs skipped.
+  int64_t kmin = INT64_MAX, kmax = INT64_MIN, k;
+  const uint8_t* valid = c.valid.empty() ? nullptr : c.valid.data();
+  auto scan = [&](auto slot) {
+    for (size_t r = from; r < n; r++)
+      if ((!valid || valid[r]) && slot(r, k)) {
+        kmin = std::min(kmin, k);
+        kmax = std::max(kmax, k);
+      }
+  };
+  if (type_ == Type::Int64) {
+    const int64_t* v = c.values_as<int64_t>();
+    scan([v](size_t r, int64_t& x) { x = v[r]; return true; });
+  } else if (type_ == Type::Int32) {
+    const int32_t* v = c.values_as<int32_t>();
+    scan([v](size_t r, int64_t& x) { x = v[r]; return true; });
+  } else if (type_ == Type::Double) {
+    const double* v = c.values_as<double>();
+    scan([v](size_t r, int64_t& x) { return double_slot(v[r], x); });
   }
-  if (!any) return;
+  if (kmin > kmax) return;  // no key with a slot
   int64_t hi = int64_t(lo_ + int64_t(dir_.size())) - 1;
   if (!dir_.empty() && kmin >= lo_ && kmax <= hi) return;
   int64_t new_lo = dir_.empty() ? kmin : std::min(kmin, lo_);
@@ -160,39 +164,51 @@ void FixedKeyIndex::assign(const Column& c, size_t n, size_t groups, std::vector
                            const std::function<size_t(size_t)>& add, const std::function<size_t(size_t)>& null) {
   gid.resize(n);
   bool direct = c.field.type == type_ && !c.field.list;
-  if (direct && groups + n < std::numeric_limits<uint32_t>::max()) widen(c, n, groups);
   // One loop per key type, so that the per-row work is a load, a subtraction and a compare.
+  // The first key with a slot outside the array widens it (once per call, over the rows
+  // left), so a batch whose keys all fit pays no extra pass.
   auto loop = [&](auto slot) {
     uint32_t* dir = dir_.data();
     uint64_t size = direct ? dir_.size() : 0;
     uint64_t lo = uint64_t(lo_);
+    bool widened = !direct;
+    const uint8_t* valid = c.valid.empty() ? nullptr : c.valid.data();
+    size_t* out = gid.data();
     int64_t k;
     for (size_t r = 0; r < n; r++) {
-      if (c.value_is_null(r)) {
-        gid[r] = null(r);
+      if (valid && !valid[r]) {
+        out[r] = null(r);
         continue;
       }
-      if (size && slot(r, k) && uint64_t(k) - lo < size) {
+      bool has = slot(r, k);
+      if (has && uint64_t(k) - lo >= size && !widened) {
+        widened = true;
+        widen(c, r, n, groups);
+        dir = dir_.data();
+        size = dir_.size();
+        lo = uint64_t(lo_);
+      }
+      if (has && uint64_t(k) - lo < size) {
         uint32_t& s = dir[uint64_t(k) - lo];
         if (!s) s = uint32_t(add(r) + 1);
-        gid[r] = s - 1;
+        out[r] = s - 1;
         continue;
       }
       auto [it, fresh] = hash_.try_emplace(raw_key(c, r, width_), 0);
       if (fresh) it->second = add(r);
-      gid[r] = it->second;
+      out[r] = it->second;
     }
   };
-  if (type_ == Type::Int64) {
+  if (direct && type_ == Type::Int64) {
     const int64_t* v = c.values_as<int64_t>();
     loop([v](size_t r, int64_t& k) { k = v[r]; return true; });
-  } else if (type_ == Type::Int32) {
+  } else if (direct && type_ == Type::Int32) {
     const int32_t* v = c.values_as<int32_t>();
     loop([v](size_t r, int64_t& k) { k = v[r]; return true; });
-  } else if (type_ == Type::Double) {
+  } else if (direct && type_ == Type::Double) {
     const double* v = c.values_as<double>();
     loop([v](size_t r, int64_t& k) { return double_slot(v[r], k); });
-  } else {
+  } else {  // every key through the hash map
     loop([](size_t, int64_t&) { return false; });
   }
 }

@@ -31,12 +31,11 @@ class FixedKeyIndex {
   uint64_t bytes() const { return dir_.size() * sizeof(uint32_t) + hash_.size() * 48; }
 
  private:
-  // The integer the direct array files the key of row r under; false when it has none (a
-  // double that is not an integer, or a type the array does not serve).
-  bool slot_key(const parquet::Column& c, size_t r, int64_t& k) const;
-  bool slot_of_raw(uint64_t raw, int64_t& k) const;  // the same, for a key in hash_
-  // Widens the direct array to cover the keys of the batch when the range stays small.
-  void widen(const parquet::Column& c, size_t n, size_t groups);
+  // The integer the direct array files a key of hash_ (its bits) under; false when it has
+  // none (a double that is not an integer, or a type the array does not serve).
+  bool slot_of_raw(uint64_t raw, int64_t& k) const;
+  // Widens the direct array to cover the keys of rows [from, n) of c when the range stays small.
+  void widen(const parquet::Column& c, size_t from, size_t n, size_t groups);
 
   parquet::Type type_;
   size_t width_;
