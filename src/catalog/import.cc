@@ -526,8 +526,13 @@ void Importer::check_same_columns(const InputReader& in) const {
 }
 
 void Importer::chunk_coords(const Table& t, const std::string& file, int64_t first_row) {
-  coordinates(t, ra_col_, file, first_row, true, ra_);
-  coordinates(t, dec_col_, file, first_row, false, dec_);
+  int ra = ra_col_, dec = dec_col_;
+  if (t.columns.size() != in_schema_.size()) {  // only RA and Dec were read, in schema order
+    ra = ra_col_ <= dec_col_ ? 0 : 1;
+    dec = ra_col_ == dec_col_ ? 0 : 1 - ra;
+  }
+  coordinates(t, ra, file, first_row, true, ra_);
+  coordinates(t, dec, file, first_row, false, dec_);
   size_t n = t.rows();
   h29_.resize(n);
   group_.parallel_for(n, [&](size_t b, size_t e) {
@@ -539,8 +544,13 @@ void Importer::pass_histogram() {
   hist_ = std::make_unique<Histogram>(opts_.highest_order, opts_.memory_budget);
   int64_t known = 0;
   Progress prog("scan", -1, opts_.progress);
+  // The histogram needs only RA and Dec: a CSV input parses just those two columns (values of
+  // the others are checked when pass 2 reads them). Other formats return every column.
+  InputOptions coords = in_opts_;
+  coords.only = {std::min(ra_col_, dec_col_)};
+  if (dec_col_ != ra_col_) coords.only.push_back(std::max(ra_col_, dec_col_));
   for (size_t i = 0; i < opts_.inputs.size(); ++i) {
-    auto in = reopen(i);
+    auto in = open_input(opts_.inputs[i], coords);
     check_same_columns(*in);
     if (in->total_rows() >= 0) known += in->total_rows();
     Table t;

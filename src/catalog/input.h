@@ -22,6 +22,10 @@ struct InputOptions {
   int64_t chunk_rows = 65536;        // rows per chunk (Parquet: one row group per chunk)
   int64_t csv_sample_rows = 100000;  // CSV rows used to infer column types
   int threads = 1;                   // CSV: threads parsing each chunk (chunks stay in file order)
+  // CSV: the indexes (in schema order) of the only columns to parse; chunks then hold just
+  // these, in this order, and the other fields of each line are only counted. Empty: every
+  // column. Other formats return every column.
+  std::vector<int> only;
 };
 
 class InputReader {

@@ -96,11 +96,12 @@ bool append_value(Column& col, std::string_view s, bool quoted) {
 // between delimiters. False if it meets a quote or '\r' (then a record could span lines or
 // end differently: the caller parses serially), a line of the wrong width or a value of the
 // wrong type (the serial parse then reports it with its row number).
-bool parse_plain_lines(const char* p, const char* end, char delim, Table& out) {
+// `slot[c]`: the column of `out` field c goes to, or -1 for a field not parsed.
+bool parse_plain_lines(const char* p, const char* end, char delim, const std::vector<int>& slot, Table& out) {
   // 1 for the bytes that end a field or need the full parser.
   uint8_t stop[256] = {0};
   stop[uint8_t(delim)] = stop[uint8_t('\n')] = stop[uint8_t('"')] = stop[uint8_t('\r')] = 1;
-  size_t ncol = out.columns.size();
+  size_t ncol = slot.size();
   std::vector<std::string_view> fields;
   fields.reserve(ncol + 1);
   while (p < end) {
@@ -117,7 +118,7 @@ bool parse_plain_lines(const char* p, const char* end, char delim, Table& out) {
     if (fields.size() == 1 && trim(fields[0]).empty()) continue;  // blank line
     if (fields.size() != ncol) return false;
     for (size_t c = 0; c < ncol; ++c)
-      if (!append_value(out.columns[c], fields[c], false)) return false;
+      if (slot[c] >= 0 && !append_value(out.columns[size_t(slot[c])], fields[c], false)) return false;
   }
   return true;
 }
@@ -158,6 +159,15 @@ class CsvReader : public InputReader {
     }
     check_unique_names(path_, schema_);
     infer_types();
+    slot_.assign(schema_.size(), -1);
+    for (size_t k = 0; k < opts_.only.size(); ++k) {
+      int c = opts_.only[k];
+      if (c < 0 || size_t(c) >= schema_.size() || (k > 0 && c <= opts_.only[k - 1]))
+        throw std::invalid_argument(path_ + ": columns to parse must be ascending indexes of the schema");
+      slot_[size_t(c)] = int(k);
+    }
+    if (opts_.only.empty())
+      for (size_t c = 0; c < schema_.size(); ++c) slot_[c] = int(c);
     // Start again right after the header for the real reading.
     open_file();
     read_record();
@@ -166,8 +176,7 @@ class CsvReader : public InputReader {
   uint64_t file_bytes() const override { return size_; }
 
   bool next(Table& out) override {
-    out.columns.clear();
-    for (const Field& f : schema_) out.columns.emplace_back(f);
+    empty_chunk(out);
     chunk_start_ = row_;
     // Blank lines are not rows, so a parallel step may give fewer rows than asked: go on
     // until the chunk is full, keeping chunks the same as a serial parse gives.
@@ -188,7 +197,8 @@ class CsvReader : public InputReader {
     while (n < want && read_record()) {
       if (blank_record()) continue;
       check_width();
-      for (size_t c = 0; c < schema_.size(); ++c) append(out.columns[c], c);
+      for (size_t c = 0; c < schema_.size(); ++c)
+        if (slot_[c] >= 0) append(out.columns[size_t(slot_[c])], c);
       ++row_;
       ++n;
     }
@@ -241,8 +251,8 @@ class CsvReader : public InputReader {
     std::vector<Table> parts(ns);
     std::vector<uint8_t> ok(ns, 0);
     auto work = [&](size_t k) {
-      for (const Field& f : schema_) parts[k].columns.emplace_back(f);
-      ok[k] = parse_plain_lines(cuts[k], cuts[k + 1], delim_, parts[k]);
+      empty_chunk(parts[k]);
+      ok[k] = parse_plain_lines(cuts[k], cuts[k + 1], delim_, slot_, parts[k]);
     };
     group.parallel_for(ns, [&](size_t lo, size_t hi) {
       for (size_t k = lo; k < hi; ++k) work(k);
@@ -257,6 +267,13 @@ class CsvReader : public InputReader {
     row_ += int64_t(out.rows() - before);
     pos_ = scan;
     return true;
+  }
+
+  // `t` emptied to the columns a chunk holds.
+  void empty_chunk(Table& t) const {
+    t.columns.clear();
+    for (size_t c = 0; c < schema_.size(); ++c)
+      if (slot_[c] >= 0) t.columns.emplace_back(schema_[c]);
   }
 
   void open_file() {
@@ -431,6 +448,7 @@ class CsvReader : public InputReader {
   int64_t row_ = 0;  // data rows consumed so far (header excluded)
   std::vector<std::string_view> fields_;
   std::vector<uint8_t> quoted_;
+  std::vector<int> slot_;  // per schema column: its column in a chunk, or -1 (not parsed)
 };
 
 }  // namespace

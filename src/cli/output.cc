@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cinttypes>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -46,23 +47,31 @@ std::string iso_date(int64_t days) {
   return b;
 }
 
+// The decimal digits std::to_string gives, without a string of their own.
+template <class T>
+void append_int(std::string& out, T v) {
+  char b[24];
+  auto r = std::to_chars(b, b + sizeof b, v);
+  out.append(b, size_t(r.ptr - b));
+}
+
 // Value i of the column's value buffer (an element, for list columns), unquoted.
 void append_value(std::string& out, const parquet::Column& c, size_t i) {
   using parquet::Type;
   char b[64];
   switch (c.field.type) {
     case Type::Bool: out += c.values_as<uint8_t>()[i] ? "true" : "false"; return;
-    case Type::Int8: out += std::to_string(c.values_as<int8_t>()[i]); return;
-    case Type::Int16: out += std::to_string(c.values_as<int16_t>()[i]); return;
-    case Type::Int32: out += std::to_string(c.values_as<int32_t>()[i]); return;
+    case Type::Int8: append_int(out, c.values_as<int8_t>()[i]); return;
+    case Type::Int16: append_int(out, c.values_as<int16_t>()[i]); return;
+    case Type::Int32: append_int(out, c.values_as<int32_t>()[i]); return;
     case Type::Int64:
     case Type::TimestampMillis:
     case Type::TimestampMicros:
-    case Type::TimestampNanos: out += std::to_string(c.values_as<int64_t>()[i]); return;
-    case Type::UInt8: out += std::to_string(c.values_as<uint8_t>()[i]); return;
-    case Type::UInt16: out += std::to_string(c.values_as<uint16_t>()[i]); return;
-    case Type::UInt32: out += std::to_string(c.values_as<uint32_t>()[i]); return;
-    case Type::UInt64: out += std::to_string(c.values_as<uint64_t>()[i]); return;
+    case Type::TimestampNanos: append_int(out, c.values_as<int64_t>()[i]); return;
+    case Type::UInt8: append_int(out, c.values_as<uint8_t>()[i]); return;
+    case Type::UInt16: append_int(out, c.values_as<uint16_t>()[i]); return;
+    case Type::UInt32: append_int(out, c.values_as<uint32_t>()[i]); return;
+    case Type::UInt64: append_int(out, c.values_as<uint64_t>()[i]); return;
     case Type::Float: std::snprintf(b, sizeof b, "%.9g", double(c.values_as<float>()[i])); out += b; return;
     case Type::Double: std::snprintf(b, sizeof b, "%.17g", c.values_as<double>()[i]); out += b; return;
     case Type::Date32: out += iso_date(c.values_as<int32_t>()[i]); return;
@@ -88,6 +97,18 @@ std::string quote_if_needed(std::string s, bool always) {
   }
   q += '"';
   return q;
+}
+
+// Appends the text csv_cell gives, formatting straight into `out`: values that are not strings
+// or lists (numbers, dates, booleans, hex) never hold a comma, quote or line break, so they
+// are never quoted.
+void append_cell(std::string& out, const parquet::Column& c, size_t row) {
+  using parquet::Type;
+  if (c.field.list || c.field.type == Type::String) {
+    out += csv_cell(c, row);
+    return;
+  }
+  if (!c.is_null(row)) append_value(out, c, row);
 }
 
 // Rows are formatted into a buffer and written with storage::write_all, so every failed or
@@ -120,7 +141,7 @@ class CsvWriter : public ResultWriter {
     for (size_t r = 0; r < t.rows(); r++) {
       for (size_t c = 0; c < t.columns.size(); c++) {
         if (c) buf += ',';
-        buf += csv_cell(t.columns[c], r);
+        append_cell(buf, t.columns[c], r);
       }
       buf += '\n';
       if (buf.size() > (1 << 20)) {
@@ -149,14 +170,20 @@ class CsvWriter : public ResultWriter {
 
 class ParquetWriter : public ResultWriter {
  public:
-  ParquetWriter(const std::string& path, const std::vector<parquet::Field>& schema) : w_(path, schema) {}
+  ParquetWriter(const std::string& path, const std::vector<parquet::Field>& schema) : w_(path, schema, opts_) {}
   void write(const parquet::Table& t) override {
     w_.write(t);
     rows_ += int64_t(t.rows());
   }
+  const parquet::WriteOptions* encoding() const override { return &opts_; }
+  void append(parquet::EncodedRowGroups&& e) override {
+    rows_ += e.rows;
+    w_.append(std::move(e));
+  }
   void close() override { w_.close(); }
 
  private:
+  parquet::WriteOptions opts_;  // the defaults
   parquet::FileWriter w_;
 };
 

@@ -8,10 +8,12 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "parquet/table.h"
+#include "parquet/writer.h"
 
 namespace astrolake::cli {
 
@@ -29,6 +31,11 @@ class ResultWriter {
   virtual ~ResultWriter() = default;
   virtual void write(const parquet::Table& t) = 0;  // columns match the schema given at open
   virtual void close() = 0;
+  // Parquet output only: the options row groups must be encoded with for append() (a parallel
+  // job encodes them on its workers, so the output is written in parallel). Null otherwise.
+  virtual const parquet::WriteOptions* encoding() const { return nullptr; }
+  // Appends row groups encoded with encoding(), after the rows written so far.
+  virtual void append(parquet::EncodedRowGroups&&) { throw std::logic_error("this output takes no encoded row groups"); }
   int64_t rows() const { return rows_; }
 
  protected:

@@ -79,7 +79,10 @@ void run_xmatch(const XmatchArgs& a) {
   engine::XmatchStats st;
   try {
     std::unique_ptr<ResultWriter> w = open_output(spec, schema);
-    st = engine::crossmatch(left, right, o, [&](parquet::Table&& t) { w->write(t); });
+    if (const parquet::WriteOptions* enc = w->encoding())  // Parquet: encoded on the workers
+      st = engine::crossmatch_encoded(left, right, o, *enc, [&](parquet::EncodedRowGroups&& e) { w->append(std::move(e)); });
+    else
+      st = engine::crossmatch(left, right, o, [&](parquet::Table&& t) { w->write(t); });
     w->close();
   } catch (const catalog::Cancelled&) {
     throw std::runtime_error(cancelled_message(a.output));

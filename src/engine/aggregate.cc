@@ -82,8 +82,10 @@ HashAggregator::HashAggregator(const std::vector<Field>& input, std::vector<Name
     if (is_stringlike(schema_[k].type)) key_values_.back().offsets.push_back(0);
   }
   for (const auto& a : aggs_) arg_types_.push_back(a.arg ? infer_type(*a.arg, input_).type : Type::Int64);
-  if (keys_.size() == 1 && !schema_[0].list && !is_stringlike(schema_[0].type))
+  if (keys_.size() == 1 && !schema_[0].list && !is_stringlike(schema_[0].type)) {
     raw_width_ = parquet::type_width(schema_[0].type);
+    fixed_.emplace(schema_[0].type, raw_width_);
+  }
   states_.resize(aggs_.size());
 }
 
@@ -107,43 +109,27 @@ void HashAggregator::grow(size_t n) {
   }
 }
 
-size_t HashAggregator::group_of(const std::string& key, const std::vector<Column>& key_cols, size_t row) {
+size_t HashAggregator::group_of(const std::string& key, const KeyColumns& key_cols, size_t row) {
   auto it = index_.find(key);
   if (it != index_.end()) return it->second;
   index_.emplace(key, group_keys_.size());
   return add_group(key, key_cols, row);
 }
 
-size_t HashAggregator::add_group(const std::string& key, const std::vector<Column>& key_cols, size_t row) {
+size_t HashAggregator::add_group(const std::string& key, const KeyColumns& key_cols, size_t row) {
   size_t g = group_keys_.size();
   group_keys_.push_back(key);
   for (size_t k = 0; k < key_cols.size(); k++) {
-    if (key_cols[k].field.list) append_column(key_values_[k], take(key_cols[k], {int64_t(row)}));
-    else append_row(key_values_[k], key_cols[k], row);
+    if (key_cols[k]->field.list) append_column(key_values_[k], take(*key_cols[k], {int64_t(row)}));
+    else append_row(key_values_[k], *key_cols[k], row);
   }
   bytes_ += 2 * key.size() + 96 + 48 * aggs_.size();
   grow(g + 1);
   return g;
 }
 
-namespace {
-// The one-key lookup value: equal exactly when the encoded keys are equal (append_key folds
-// -0.0 into 0.0 and every NaN into one, so this does too).
-uint64_t raw_key(const Column& c, size_t row, size_t width) {
-  uint64_t bits = 0;
-  if (parquet::is_floating(c.field.type)) {
-    double d = c.as_double(row);
-    if (d == 0) d = 0;
-    if (std::isnan(d)) d = std::numeric_limits<double>::quiet_NaN();
-    std::memcpy(&bits, &d, 8);
-  } else {
-    std::memcpy(&bits, c.data.data() + row * width, width);
-  }
-  return bits;
-}
-}  // namespace
 
-void HashAggregator::update_charge() { charge_.set(bytes_); }
+void HashAggregator::update_charge() { charge_.set(bytes_ + (fixed_ ? fixed_->bytes() : 0)); }
 
 namespace {
 // Integer sums are kept in 128 bits; a total outside BIGINT is an error, not a wrapped value.
@@ -180,30 +166,33 @@ void HashAggregator::consume(const Table& batch) {
   if (fold_selected(batch, nullptr)) return;
   size_t n = batch.rows();
   std::vector<Column> kc;
-  for (const auto& k : keys_) kc.push_back(evaluate(*k.expr, batch));
+  KeyColumns kp;
+  if (raw_width_) {
+    if (const Column* c = evaluate_key_fast(*keys_[0].expr, batch, key_buf_)) kp.push_back(c);
+  }
+  if (kp.empty()) {
+    for (const auto& k : keys_) kc.push_back(evaluate(*k.expr, batch));
+    for (const auto& c : kc) kp.push_back(&c);
+  }
   std::vector<size_t>& gid = gid_;  // reused: a fresh vector per batch costs page faults
   gid.resize(n);
   std::string key;
   if (raw_width_) {
     // One fixed-width key: groups are found by the key's value; only a NULL key goes through
     // the encoded-key index.
-    const Column& c = kc[0];
-    for (size_t r = 0; r < n; r++) {
-      if (c.value_is_null(r)) {
-        key.clear();
-        append_key(key, c, r);
-        gid[r] = group_of(key, kc, r);
-        continue;
-      }
-      auto [it, fresh] = raw_index_.try_emplace(raw_key(c, r, raw_width_), group_keys_.size());
-      if (fresh) add_group(std::string(), kc, r);
-      gid[r] = it->second;
-    }
+    const Column& c = *kp[0];
+    fixed_->assign(
+        c, n, group_keys_.size(), gid, [&](size_t r) { return add_group(std::string(), kp, r); },
+        [&](size_t r) {
+          key.clear();
+          append_key(key, c, r);
+          return group_of(key, kp, r);
+        });
   } else {
     for (size_t r = 0; r < n; r++) {
       key.clear();
-      for (const auto& c : kc) append_key(key, c, r);
-      gid[r] = group_of(key, kc, r);
+      for (const Column* c : kp) append_key(key, *c, r);
+      gid[r] = group_of(key, kp, r);
     }
   }
   for (size_t a = 0; a < aggs_.size(); a++) {
@@ -416,26 +405,36 @@ void HashAggregator::consume(const Table& batch, const Selection& sel) {
   consume(filter(batch, keep));
 }
 
+size_t HashAggregator::merge_by_encoded_key(HashAggregator& o, size_t og) {
+  auto it = index_.find(o.group_keys_[og]);
+  if (it != index_.end()) return it->second;
+  size_t g = group_keys_.size();
+  index_.emplace(o.group_keys_[og], g);
+  group_keys_.push_back(o.group_keys_[og]);
+  for (size_t k = 0; k < key_values_.size(); k++) {
+    if (o.key_values_[k].field.list) append_column(key_values_[k], take(o.key_values_[k], {int64_t(og)}));
+    else append_row(key_values_[k], o.key_values_[k], og);
+  }
+  bytes_ += 2 * o.group_keys_[og].size() + 96 + 48 * aggs_.size();
+  grow(g + 1);
+  return g;
+}
+
 void HashAggregator::merge(HashAggregator& o) {
+  // First this aggregator's group of each of o's groups (new ones added in o's order), then
+  // the states folded in that same order.
+  std::vector<size_t> ogid(o.group_keys_.size());
+  if (raw_width_) {
+    KeyColumns kp{&o.key_values_[0]};
+    fixed_->assign(
+        o.key_values_[0], ogid.size(), group_keys_.size(), ogid,
+        [&](size_t og) { return add_group(std::string(), kp, og); },
+        [&](size_t og) { return merge_by_encoded_key(o, og); });
+  } else {
+    for (size_t og = 0; og < ogid.size(); og++) ogid[og] = merge_by_encoded_key(o, og);
+  }
   for (size_t og = 0; og < o.group_keys_.size(); og++) {
-    size_t g;
-    auto it = index_.end();
-    if (raw_width_ && !o.key_values_[0].value_is_null(og)) {
-      auto [r, fresh] = raw_index_.try_emplace(raw_key(o.key_values_[0], og, raw_width_), group_keys_.size());
-      g = fresh ? add_group(std::string(), o.key_values_, og) : r->second;
-    } else if ((it = index_.find(o.group_keys_[og])) != index_.end()) {
-      g = it->second;
-    } else {
-      g = group_keys_.size();
-      index_.emplace(o.group_keys_[og], g);
-      group_keys_.push_back(o.group_keys_[og]);
-      for (size_t k = 0; k < key_values_.size(); k++) {
-        if (o.key_values_[k].field.list) append_column(key_values_[k], take(o.key_values_[k], {int64_t(og)}));
-        else append_row(key_values_[k], o.key_values_[k], og);
-      }
-      bytes_ += 2 * o.group_keys_[og].size() + 96 + 48 * aggs_.size();
-      grow(g + 1);
-    }
+    size_t g = ogid[og];
     for (size_t a = 0; a < aggs_.size(); a++) {
       State& s = states_[a];
       State& t = o.states_[a];

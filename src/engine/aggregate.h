@@ -4,11 +4,13 @@
 // thread and be merged with others, which is how the parallel executor runs partial
 // aggregates per partition.
 #pragma once
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
+#include "engine/group_key.h"
 #include "engine/operator.h"
 #include "engine/selection.h"
 
@@ -56,10 +58,13 @@ class HashAggregator {
     std::vector<std::string> sext;
     std::vector<std::unordered_set<std::string>> distinct;
   };
-  size_t group_of(const std::string& key, const std::vector<parquet::Column>& key_cols, size_t row);
+  using KeyColumns = std::vector<const parquet::Column*>;
+  size_t group_of(const std::string& key, const KeyColumns& key_cols, size_t row);
   // Appends a group whose key values are row `row` of key_cols (key: its encoded key, or empty
-  // for a group found through raw_index_).
-  size_t add_group(const std::string& key, const std::vector<parquet::Column>& key_cols, size_t row);
+  // for a group found through fixed_).
+  size_t add_group(const std::string& key, const KeyColumns& key_cols, size_t row);
+  // The group of `o`'s group og found or added by its encoded key.
+  size_t merge_by_encoded_key(HashAggregator& o, size_t og);
   void grow(size_t groups);
   void update_charge();
   // Ungrouped count/sum/avg of plain numeric columns straight from the batch's values (sel
@@ -75,10 +80,11 @@ class HashAggregator {
   std::vector<parquet::Field> schema_;
   std::vector<parquet::Type> arg_types_;
   std::unordered_map<std::string, size_t> index_;
-  // One fixed-width key (raw_width_ > 0, its bytes): non-NULL keys are found by value here and
-  // not in index_, which then holds only the NULL key.
+  // One fixed-width key (raw_width_ > 0, its bytes): non-NULL keys are found by value in fixed_
+  // and not in index_, which then holds only the NULL key.
   size_t raw_width_ = 0;
-  std::unordered_map<uint64_t, size_t> raw_index_;
+  std::optional<FixedKeyIndex> fixed_;
+  parquet::Column key_buf_;  // the key of the batch being consumed, memory reused
   std::vector<std::string> group_keys_;
   std::vector<parquet::Column> key_values_;  // one row per group
   std::vector<State> states_;

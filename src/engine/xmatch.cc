@@ -708,8 +708,12 @@ std::vector<parquet::Field> xmatch_schema(const catalog::Catalog& left, const ca
   return out;
 }
 
-XmatchStats crossmatch(const catalog::Catalog& left, const catalog::Catalog& right, const XmatchOptions& opt,
-                       const std::function<void(parquet::Table&&)>& sink) {
+namespace {
+// crossmatch() and crossmatch_encoded(): with `write`, each partition's result is encoded on its
+// worker and goes to encoded_sink; without, it goes to sink in tables of at most 65536 rows.
+XmatchStats run_crossmatch(const catalog::Catalog& left, const catalog::Catalog& right, const XmatchOptions& opt,
+                           const parquet::WriteOptions* write, const std::function<void(parquet::Table&&)>& sink,
+                           const std::function<void(parquet::EncodedRowGroups&&)>& encoded_sink) {
   if (!(opt.radius_arcsec >= 0) || !std::isfinite(opt.radius_arcsec))
     throw std::invalid_argument("xmatch: radius must be a finite number >= 0 arcsec");
   auto cx = std::make_unique<Context>();
@@ -736,10 +740,16 @@ XmatchStats crossmatch(const catalog::Catalog& left, const catalog::Catalog& rig
   // Each finished partition result stays charged to the budget until it has been sunk.
   std::deque<MemoryCharge> held;  // a deque: MemoryCharge cannot move
   for (size_t k = 0; k < todo.size(); k++) held.emplace_back(opt.ctx);
+  std::vector<parquet::EncodedRowGroups> encoded(write ? todo.size() : 0);
   ordered_parallel(
       todo.size(), opt.threads,
       [&](size_t k) {
         parquet::Table t = match_partition(*cx, todo[k]);
+        if (write) {  // the Table handed on is empty; the rows travel encoded
+          encoded[k] = parquet::FileWriter::encode(cx->schema, t, *write);
+          held[k].set(encoded[k].bytes.size());
+          return parquet::Table{};
+        }
         held[k].set(table_bytes(t));
         return t;
       },
@@ -747,6 +757,13 @@ XmatchStats crossmatch(const catalog::Catalog& left, const catalog::Catalog& rig
         progress.add(1);
         int64_t lrows = left.partitions()[todo[k]].rows;
         if (lrows > 0) st.left_rows += lrows;
+        if (write) {
+          st.pairs += encoded[k].rows;
+          if (encoded[k].rows > 0) encoded_sink(std::move(encoded[k]));
+          encoded[k] = {};
+          held[k].set(0);
+          return;
+        }
         st.pairs += int64_t(t.rows());
         constexpr size_t kChunk = 65536;
         if (t.rows() <= kChunk) {
@@ -763,6 +780,18 @@ XmatchStats crossmatch(const catalog::Catalog& left, const catalog::Catalog& rig
   st.right_rows_read = cx->right_rows;
   st.pieces = cx->pieces;
   return st;
+}
+}  // namespace
+
+XmatchStats crossmatch(const catalog::Catalog& left, const catalog::Catalog& right, const XmatchOptions& opt,
+                       const std::function<void(parquet::Table&&)>& sink) {
+  return run_crossmatch(left, right, opt, nullptr, sink, {});
+}
+
+XmatchStats crossmatch_encoded(const catalog::Catalog& left, const catalog::Catalog& right, const XmatchOptions& opt,
+                               const parquet::WriteOptions& write,
+                               const std::function<void(parquet::EncodedRowGroups&&)>& sink) {
+  return run_crossmatch(left, right, opt, &write, {}, sink);
 }
 
 PixelMatches crossmatch_pixel(const catalog::Catalog& right, const XmatchOptions& opt, int order, int64_t pixel,

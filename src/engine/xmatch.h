@@ -22,6 +22,7 @@
 
 #include "catalog/catalog.h"
 #include "parquet/table.h"
+#include "parquet/writer.h"
 
 namespace astrolake::engine {
 
@@ -75,6 +76,14 @@ std::vector<parquet::Field> xmatch_schema(const catalog::Catalog& left, const ca
 // std::invalid_argument for a bad radius or k, or missing columns.
 XmatchStats crossmatch(const catalog::Catalog& left, const catalog::Catalog& right, const XmatchOptions& opt,
                        const std::function<void(parquet::Table&&)>& sink);
+
+// As crossmatch(), for Parquet output written in parallel: each partition's result is encoded
+// into row groups (parquet::FileWriter::encode with `write`) on the worker that matched it, and
+// `sink` gets them on the calling thread, in left partition order, to append
+// (parquet::FileWriter::append). The file holds the rows crossmatch() would sink.
+XmatchStats crossmatch_encoded(const catalog::Catalog& left, const catalog::Catalog& right, const XmatchOptions& opt,
+                               const parquet::WriteOptions& write,
+                               const std::function<void(parquet::EncodedRowGroups&&)>& sink);
 
 // One left pixel's share of crossmatch(), for a caller that holds the left rows itself (the
 // Python package runs one task per left partition, after its own filters): the rows at

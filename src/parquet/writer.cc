@@ -217,6 +217,7 @@ struct FileWriter::Impl {
   Table pending;
   bool closed = false;
   bool stream = false;  // writing in place into a pipe, a device or standard output (no temp, no rename)
+  bool memory = false;  // encoding into `out` only (FileWriter::encode): no file, never flushed
   int chunk_codec = 0;  // the codec of the column chunk being written (see write_chunk)
 
   [[noreturn]] void io_fail(const std::string& what) {
@@ -227,7 +228,7 @@ struct FileWriter::Impl {
     const uint8_t* b = static_cast<const uint8_t*>(p);
     out.insert(out.end(), b, b + n);
     pos += n;
-    if (out.size() >= (8u << 20)) flush_out();
+    if (!memory && out.size() >= (8u << 20)) flush_out();
   }
 
   void flush_out() {
@@ -254,6 +255,36 @@ struct FileWriter::Impl {
   }
 
   meta::ColumnChunk write_chunk(const Column& c, size_t r0, size_t r1);
+  // Throws std::invalid_argument, naming the column, when t does not fit the schema.
+  void check(const Table& t) const {
+    if (t.columns.size() != schema.size())
+      throw std::invalid_argument(path + ": table has " + std::to_string(t.columns.size()) + " columns, schema has " +
+                                  std::to_string(schema.size()));
+    size_t rows = t.rows();
+    for (size_t i = 0; i < schema.size(); i++) {
+      const Column& c = t.columns[i];
+      const Field& f = schema[i];
+      if (c.field.type != f.type || c.field.list != f.list)
+        throw std::invalid_argument(path + ": column " + std::to_string(i) + " ('" + c.field.name + "') is " +
+                                    type_name(c.field.type) + (c.field.list ? " list" : "") + ", schema says '" + f.name +
+                                    "' " + type_name(f.type) + (f.list ? " list" : ""));
+      if (c.rows() != rows)
+        throw std::invalid_argument(path + ": column '" + f.name + "' has " + std::to_string(c.rows()) + " rows, expected " +
+                                    std::to_string(rows));
+      size_t nv = c.field.list ? (c.list_offsets.empty() ? 0 : size_t(c.list_offsets.back())) : rows;
+      bool bad = (type_width(f.type) == 0 && c.offsets.size() != (nv ? nv + 1 : c.offsets.size())) ||
+                 (!c.valid.empty() && c.valid.size() != nv) || (f.list && !c.list_valid.empty() && c.list_valid.size() != rows) ||
+                 c.values() != nv;
+      if (bad) throw std::invalid_argument(path + ": column '" + f.name + "' has inconsistent buffers");
+      // Nulls where the schema forbids them: caught here, not when the buffered rows are flushed.
+      bool value_nulls_ok = f.list ? f.element_nullable : f.nullable;
+      if (!value_nulls_ok && std::find(c.valid.begin(), c.valid.end(), 0) != c.valid.end())
+        throw std::invalid_argument(path + ": column '" + f.name + "' is not nullable but holds nulls");
+      if (f.list && !f.nullable && std::find(c.list_valid.begin(), c.list_valid.end(), 0) != c.list_valid.end())
+        throw std::invalid_argument(path + ": list column '" + f.name + "' is not nullable but holds null lists");
+    }
+  }
+
   void write_row_group(const Table& t, size_t r0, size_t r1);
 };
 
@@ -569,32 +600,8 @@ FileWriter::~FileWriter() {
 void FileWriter::write(const Table& t) {
   Impl& I = *impl_;
   if (I.closed) throw std::logic_error(I.path + ": write after close");
-  if (t.columns.size() != I.schema.size())
-    throw std::invalid_argument(I.path + ": table has " + std::to_string(t.columns.size()) + " columns, schema has " +
-                                std::to_string(I.schema.size()));
+  I.check(t);
   size_t rows = t.rows();
-  for (size_t i = 0; i < I.schema.size(); i++) {
-    const Column& c = t.columns[i];
-    const Field& f = I.schema[i];
-    if (c.field.type != f.type || c.field.list != f.list)
-      throw std::invalid_argument(I.path + ": column " + std::to_string(i) + " ('" + c.field.name + "') is " +
-                                  type_name(c.field.type) + (c.field.list ? " list" : "") + ", schema says '" + f.name +
-                                  "' " + type_name(f.type) + (f.list ? " list" : ""));
-    if (c.rows() != rows)
-      throw std::invalid_argument(I.path + ": column '" + f.name + "' has " + std::to_string(c.rows()) + " rows, expected " +
-                                  std::to_string(rows));
-    size_t nv = c.field.list ? (c.list_offsets.empty() ? 0 : size_t(c.list_offsets.back())) : rows;
-    bool bad = (type_width(f.type) == 0 && c.offsets.size() != (nv ? nv + 1 : c.offsets.size())) ||
-               (!c.valid.empty() && c.valid.size() != nv) || (f.list && !c.list_valid.empty() && c.list_valid.size() != rows) ||
-               c.values() != nv;
-    if (bad) throw std::invalid_argument(I.path + ": column '" + f.name + "' has inconsistent buffers");
-    // Nulls where the schema forbids them: caught here, not when the buffered rows are flushed.
-    bool value_nulls_ok = f.list ? f.element_nullable : f.nullable;
-    if (!value_nulls_ok && std::find(c.valid.begin(), c.valid.end(), 0) != c.valid.end())
-      throw std::invalid_argument(I.path + ": column '" + f.name + "' is not nullable but holds nulls");
-    if (f.list && !f.nullable && std::find(c.list_valid.begin(), c.list_valid.end(), 0) != c.list_valid.end())
-      throw std::invalid_argument(I.path + ": list column '" + f.name + "' is not nullable but holds null lists");
-  }
   const size_t rg = size_t(I.opts.row_group_rows);
   size_t r = 0;
   if (I.pending.rows() == 0) {
@@ -612,6 +619,58 @@ void FileWriter::write(const Table& t) {
     }
   }
   for (size_t i = 0; i < t.columns.size(); i++) append_rows(I.pending.columns[i], t.columns[i], r, rows);
+}
+
+EncodedRowGroups FileWriter::encode(const std::vector<Field>& schema, const Table& t, const WriteOptions& opts) {
+  Impl I;
+  I.path = "(row groups being encoded)";
+  I.schema = schema;
+  I.opts = opts;
+  if (I.opts.row_group_rows <= 0) I.opts.row_group_rows = 128 * 1024;
+  I.memory = true;
+  I.check(t);
+  const size_t rg = size_t(I.opts.row_group_rows), rows = t.rows();
+  for (size_t r = 0; r < rows; r += rg) I.write_row_group(t, r, std::min(rows, r + rg));
+  EncodedRowGroups e;
+  e.bytes = std::move(I.out);
+  e.groups = std::move(I.md.row_groups);
+  e.rows = I.md.num_rows;
+  return e;
+}
+
+void FileWriter::append(EncodedRowGroups&& e) {
+  Impl& I = *impl_;
+  if (I.closed) throw std::logic_error(I.path + ": append after close");
+  for (const meta::RowGroup& g : e.groups)
+    if (g.columns.size() != I.schema.size())
+      throw std::invalid_argument(I.path + ": encoded row group has " + std::to_string(g.columns.size()) +
+                                  " columns, schema has " + std::to_string(I.schema.size()));
+  if (I.pending.rows() > 0) {
+    I.write_row_group(I.pending, 0, I.pending.rows());
+    for (size_t i = 0; i < I.schema.size(); i++) I.pending.columns[i] = Column(I.schema[i]);
+  }
+  // The offsets were counted from the first encoded byte; here they start at pos.
+  const int64_t base = int64_t(I.pos);
+  for (meta::RowGroup& g : e.groups) {
+    if (g.file_offset) *g.file_offset += base;
+    for (meta::ColumnChunk& c : g.columns) {
+      c.file_offset += base;
+      if (!c.meta) continue;
+      c.meta->data_page_offset += base;
+      if (c.meta->dictionary_page_offset) *c.meta->dictionary_page_offset += base;
+      if (c.meta->index_page_offset) *c.meta->index_page_offset += base;
+    }
+    g.ordinal = int16_t(I.md.row_groups.size());
+    I.md.num_rows += g.num_rows;
+    I.md.row_groups.push_back(std::move(g));
+  }
+  if (I.out.size() + e.bytes.size() < (8u << 20)) {
+    I.emit(e.bytes.data(), e.bytes.size());
+    return;
+  }
+  I.flush_out();  // large: straight to the file, without a copy into the buffer
+  storage::write_all(I.fd, e.bytes.data(), e.bytes.size(), I.path == "-" ? "standard output" : I.path);
+  I.pos += e.bytes.size();
 }
 
 void FileWriter::close() {

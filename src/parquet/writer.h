@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "parquet/metadata.h"
 #include "parquet/table.h"
 
 namespace astrolake::parquet {
@@ -20,6 +21,15 @@ struct WriteOptions {
   std::vector<std::pair<std::string, std::string>> key_value;  // footer metadata to carry
 };
 
+// Row groups encoded apart from any file (FileWriter::encode), so that several threads can
+// encode while one writer appends them in order (FileWriter::append): the bytes of their
+// column chunks, and their metadata with offsets counted from the first of those bytes.
+struct EncodedRowGroups {
+  std::vector<uint8_t> bytes;
+  std::vector<meta::RowGroup> groups;
+  int64_t rows = 0;
+};
+
 class FileWriter {
  public:
   // Writes to `path` + ".tmp-<pid>" and renames on close(); a writer destroyed without
@@ -32,6 +42,13 @@ class FileWriter {
   // Appends rows; columns must match the schema by position and type. Rows are buffered
   // and flushed as row groups of opts.row_group_rows.
   void write(const Table& t);
+  // Encodes t's rows as row groups of opts.row_group_rows (the last may be shorter) for a
+  // writer of this schema and options; safe to call from any thread. Throws as write() does.
+  static EncodedRowGroups encode(const std::vector<Field>& schema, const Table& t, const WriteOptions& opts = {});
+  // Appends row groups from encode() (same schema and options) after the rows written so far;
+  // buffered rows are flushed first as a row group of their own, so the order is kept. The
+  // file holds the same rows and values as if the table had been passed to write().
+  void append(EncodedRowGroups&& e);
   // Flushes, writes the footer, fsyncs and renames into place.
   void close();
 

@@ -142,3 +142,47 @@ TEST(CliFunctions, ListsEveryRegisteredFunction) {
                         "count(*)", "lower(s STRING)", "in_circle("})
     EXPECT_NE(out.find(f), std::string::npos) << f << "\n" << out;
 }
+
+TEST(CliQuery, CsvCellsAreTheValuesOfTheParquetResult) {
+  // Every cell of a CSV result is the value of the same query's Parquet result, formatted as
+  // the CSV writer documents: integers in decimal, doubles %.17g, floats %.9g, booleans
+  // true/false, NULL empty, strings quoted (quotes doubled) when they hold a comma or quote.
+  Tmp t;
+  int st = -1;
+  std::string q = "SELECT id, ra, CAST(id AS SMALLINT) AS s, CAST(ra AS REAL) AS f, id > 800 AS b, "
+                  "'x,\"y\"' AS q, 'plain' AS p, CASE WHEN id > 750 THEN NULL ELSE dec END AS n, "
+                  "-id * 1000000000000 AS big FROM small_sky ORDER BY id";
+  std::string out = cli_output({"query", q, "--root", hats(), "--threads", "1", "-o", t.path + "/r.csv"}, st, true);
+  ASSERT_EQ(st, 0) << out;
+  out = cli_output({"query", q, "--root", hats(), "--threads", "1", "-o", t.path + "/r.parquet"}, st, true);
+  ASSERT_EQ(st, 0) << out;
+  parquet::Table r = parquet::FileReader::open(t.path + "/r.parquet")->read();
+  std::string want = "id,ra,s,f,b,q,p,n,big\n";
+  char b[64];
+  for (size_t i = 0; i < r.rows(); i++) {
+    for (size_t c = 0; c < r.columns.size(); c++) {
+      const parquet::Column& col = r.columns[c];
+      if (c) want += ',';
+      if (col.is_null(i)) continue;
+      switch (col.field.type) {
+        case parquet::Type::Int16: want += std::to_string(col.values_as<int16_t>()[i]); break;
+        case parquet::Type::Int64: want += std::to_string(col.values_as<int64_t>()[i]); break;
+        case parquet::Type::Bool: want += col.values_as<uint8_t>()[i] ? "true" : "false"; break;
+        case parquet::Type::Float: std::snprintf(b, sizeof b, "%.9g", double(col.values_as<float>()[i])); want += b; break;
+        case parquet::Type::Double: std::snprintf(b, sizeof b, "%.17g", col.values_as<double>()[i]); want += b; break;
+        case parquet::Type::String: {
+          std::string v(col.string_at(i));
+          want += v == "plain" ? v : "\"x,\"\"y\"\"\"";
+          break;
+        }
+        default: FAIL() << "unexpected type in column " << col.field.name;
+      }
+    }
+    want += '\n';
+  }
+  std::ifstream f(t.path + "/r.csv");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  EXPECT_EQ(r.rows(), 131u);
+  EXPECT_EQ(ss.str(), want);
+}

@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "parquet/metadata.h"
 #include "parquet/reader.h"
@@ -189,4 +190,67 @@ TEST(Writer, FloatChunksThatDoNotCompressAreStoredUncompressed) {
   write_table(path, t, o);
   md = meta::parse_file_metadata(FileReader::open(path)->footer_bytes());
   EXPECT_EQ(md.row_groups[0].columns[0].meta->codec, 0);
+}
+
+static std::vector<uint8_t> file_bytes(const std::string& path) {
+  std::vector<uint8_t> b(fs::file_size(path));
+  FILE* f = std::fopen(path.c_str(), "rb");
+  EXPECT_EQ(std::fread(b.data(), 1, b.size(), f), b.size());
+  std::fclose(f);
+  return b;
+}
+
+TEST(Writer, EncodedRowGroupsAppendAsWriteWouldWrite) {
+  std::string d = tmpdir("encoded");
+  WriteOptions opts;
+  opts.row_group_rows = 1000;
+  Table t = sample(3000);
+  std::vector<Field> schema;
+  for (const Column& c : t.columns) schema.push_back(c.field);
+  write_table(d + "/a.parquet", t, opts);
+  {
+    FileWriter w(d + "/b.parquet", schema, opts);
+    w.append(FileWriter::encode(schema, t, opts));
+    w.close();
+  }
+  // The same row groups, encoded apart and appended: the same file, byte for byte.
+  EXPECT_EQ(file_bytes(d + "/a.parquet"), file_bytes(d + "/b.parquet"));
+
+  // Rows written, then row groups encoded on other threads appended in order, then rows again:
+  // the same rows as writing the three tables one after the other.
+  Table p1 = sample(700), p2 = sample(1800, 700), p3 = sample(50, 2500), p4 = sample(1200, 2550);
+  EncodedRowGroups e2, e4;
+  std::thread t2([&] { e2 = FileWriter::encode(schema, p2, opts); });
+  std::thread t4([&] { e4 = FileWriter::encode(schema, p4, opts); });
+  t2.join();
+  t4.join();
+  EXPECT_EQ(e2.rows, 1800);
+  EXPECT_EQ(e2.groups.size(), 2u);
+  {
+    FileWriter w(d + "/c.parquet", schema, opts);
+    w.write(p1);
+    w.append(std::move(e2));
+    w.write(p3);
+    w.append(std::move(e4));
+    w.close();
+    FileWriter v(d + "/d.parquet", schema, opts);
+    for (const Table* p : {&p1, &p2, &p3, &p4}) v.write(*p);
+    v.close();
+  }
+  auto c = FileReader::open(d + "/c.parquet"), want = FileReader::open(d + "/d.parquet");
+  EXPECT_EQ(c->row_groups(), 6);  // 700 | 1000 800 | 50 | 1000 200
+  Table got = c->read(), ref = want->read();
+  ASSERT_EQ(got.rows(), 3750u);
+  for (size_t i = 0; i < ref.columns.size(); i++) {
+    SCOPED_TRACE(ref.columns[i].field.name);
+    EXPECT_EQ(got.columns[i].valid, ref.columns[i].valid);
+    EXPECT_EQ(got.columns[i].offsets, ref.columns[i].offsets);
+    ASSERT_EQ(got.columns[i].data.size(), ref.columns[i].data.size());
+    EXPECT_EQ(std::memcmp(got.columns[i].data.data(), ref.columns[i].data.data(), ref.columns[i].data.size()), 0);
+  }
+  EXPECT_EQ(got.columns[0].values_as<int64_t>()[3749], 3749);
+  // Row groups of another schema are refused.
+  std::vector<Field> other(schema.begin(), schema.begin() + 2);
+  FileWriter w(d + "/e.parquet", other, opts);
+  EXPECT_THROW(w.append(FileWriter::encode(schema, p1, opts)), std::invalid_argument);
 }
