@@ -28,6 +28,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(REPO, "tests", "service"))
 from cdp import Browser  # noqa: E402
 from notebook_runner import ServerSession, notebook  # noqa: E402
+from reach import others_can_reach  # noqa: E402
 
 from astrolake.hub import cgroups  # noqa: E402
 from astrolake.hub.spawner import system_name  # noqa: E402
@@ -208,7 +209,8 @@ def place():
     state = os.path.join(base, "state")
     accounts_before = {e.pw_name for e in pwd.getpwall()}
     try:
-        yield {"base": base, "root": root, "state": state}
+        with others_can_reach(sys.prefix), others_can_reach(BIN):
+            yield {"base": base, "root": root, "state": state}
     finally:
         subprocess.run([PLATFORM, "down", "--state", state], capture_output=True, timeout=300)
         # This run's users' accounts, and the shared ones (Dask, admin) if this run made them and
