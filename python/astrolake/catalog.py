@@ -21,15 +21,23 @@ def _schema_of(info):
     return to_table(info["schema"]).schema
 
 
+def _location(path):
+    """A URL (s3://, http(s)://) as given; a local path made absolute, so that a worker in
+    another directory reads the same files."""
+    path = os.fspath(path)
+    return path if "://" in path else os.path.abspath(path)
+
+
 def open_catalog(path, columns=None, margin=None):
-    """Opens a HATS catalog or collection (with its default margin attached).
+    """Opens a HATS catalog or collection (with its default margin attached): a local path or a
+    URL (s3://bucket/path, http(s)://...; see docs/storage.md for the S3 settings).
 
     columns: None (the catalog's default columns, else all), "all", or a list.
     margin: None (the collection's default margin), False (none), or a margin name or path.
     """
-    path = os.fspath(path)
+    path = _location(path)
     with_margin = margin is not False
-    info = dict(_core.catalog_info(os.path.abspath(path), margin or "" if with_margin else "", with_margin))
+    info = dict(_core.catalog_info(path, margin or "" if with_margin else "", with_margin))
     info["schema"] = _schema_of(info)
     if info.get("margin"):
         m = dict(info["margin"])
@@ -42,7 +50,7 @@ def open_catalog(path, columns=None, margin=None):
         cols = names
     else:
         cols = [columns] if isinstance(columns, str) else list(columns)
-    read = _tasks.Read(path=os.path.abspath(path), margin=margin or "" if with_margin else "",
+    read = _tasks.Read(path=path, margin=margin or "" if with_margin else "",
                        with_margin=with_margin, columns=tuple(_with_index(cols, names)))
     _check_columns(read.columns, names, info["name"])
     return Catalog(info, read, tuple(range(len(info["partitions"]))), ())

@@ -1,0 +1,186 @@
+"""The platform as separate hosts on one machine: an S3 object store (Ceph radosgw), the astrolake
+service, a Dask scheduler, two Dask workers and a notebook "hub", each in its own network
+namespace with its own address (tests/python/netns.py). The catalogs live only on the S3 server;
+a notebook executed on the hub host cross-matches two s3:// catalogs on the scheduler (the
+workers open the s3:// URLs themselves) and writes the pairs to the user's storage on the
+service host. They must equal the in-process cross-match of the same catalogs."""
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+import requests
+
+import astrolake as al
+from astrolake._arrow import to_pandas  # the package's own Arrow -> pandas types (list columns)
+from conftest import HATS, ROOT, cli_path, start_service
+from netns import Hosts, stop
+
+S3_SCRIPT = os.path.join(ROOT, "tests", "storage", "s3_server.sh")
+KEYS = {"AWS_ACCESS_KEY_ID": "astrolake-test", "AWS_SECRET_ACCESS_KEY": "astrolake-test-secret",
+        "AWS_REGION": "us-east-1"}
+BUCKET = "astrolake-test"
+USER, PASSWORD = "ada", "ada's passphrase on the platform"
+HOSTS = {"s3": 2, "svc": 3, "sched": 4, "w1": 5, "w2": 6, "hub": 7}
+
+
+def _s3_env(endpoint):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    return dict(env, AWS_ENDPOINT_URL=endpoint, **KEYS)
+
+
+def _import(endpoint, parquet, name, ra="ra", dec="dec"):
+    out = subprocess.run([cli_path(), "import", parquet, "--ra", ra, "--dec", dec, "-o",
+                          f"s3://{BUCKET}/{name}", "--max-rows", "800", "--margin-arcsec", "10", "--threads", "2"],
+                         env=_s3_env(endpoint), capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+
+
+def _start_s3(hosts, s3_dir, addr):
+    """Starts the S3 server on its host; a second try when the first fails (the new OSD now and
+    then cannot register with the new monitor, see s3_server.sh)."""
+    for attempt in (1, 2):
+        out = subprocess.run([*hosts.on("s3"), "bash", S3_SCRIPT, "start", str(s3_dir), "7480", addr],
+                             capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=180)
+        if out.returncode == 0:
+            return
+        logs = "".join(f"\n== {f}\n" + f.read_text(errors="replace")[-2000:] for f in (s3_dir / "log").glob("*.log"))
+        subprocess.run(["bash", S3_SCRIPT, "stop", str(s3_dir)], capture_output=True, timeout=60)
+    raise RuntimeError(f"the S3 server did not start: {out.stderr}{logs}")
+
+
+@pytest.fixture(scope="module")
+def platform(survey, tmp_path_factory):
+    hosts = Hosts()
+    why = hosts.unavailable()
+    if why:
+        pytest.skip(why)
+    if shutil.which("radosgw") is None:
+        pytest.skip("radosgw is not installed (bash scripts/install-deps.sh installs it)")
+    d = tmp_path_factory.mktemp("platform")
+    procs, s3_dir = [], d / "s3"
+    try:
+        hosts.make_bridge()
+        for name, last in HOSTS.items():
+            hosts.add(name, last)
+        a = hosts.addr
+        # The object store host, and the catalogs on it (written from this host over the bridge).
+        endpoint = f"http://{a['s3']}:7480"
+        _start_s3(hosts, s3_dir, a["s3"])
+        _import(endpoint, survey["ztf_parquet"], "ztf")
+        _import(endpoint, survey["gaia_parquet"], "gaia")
+        # The service host: its own catalogs folder (a fixture) and the users' storage.
+        (d / "root").mkdir()
+        shutil.copytree(os.path.join(HATS, "small_sky"), d / "root" / "small_sky")
+        proc, url = start_service(d / "root", d / "state", {USER: PASSWORD}, host=a["svc"], prefix=hosts.on("svc"))
+        procs.append(proc)
+        # The scheduler host and two worker hosts; the workers read S3 themselves.
+        bindir = os.path.dirname(sys.executable)
+        env = dict(_s3_env(endpoint), DASK_DISTRIBUTED__WORKER__DAEMON="False")
+        sched = f"tcp://{a['sched']}:8786"
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env}
+        procs.append(subprocess.Popen([*hosts.on("sched"), f"{bindir}/dask", "scheduler", "--host", a["sched"],
+                                       "--port", "8786", "--no-dashboard"], **quiet))
+        for w in ("w1", "w2"):
+            procs.append(subprocess.Popen([*hosts.on(w), f"{bindir}/dask", "worker", sched, "--host", a[w],
+                                           "--nthreads", "1", "--no-dashboard"], **quiet))
+        yield {"hosts": hosts, "dir": d, "endpoint": endpoint, "url": url, "sched": sched}
+    finally:
+        stop(procs)
+        subprocess.run(["bash", S3_SCRIPT, "stop", str(s3_dir)], capture_output=True, timeout=60)
+        hosts.remove()
+
+
+CELLS = [
+    """import os, tempfile
+import astrolake as al
+from astrolake._arrow import to_pandas  # the package's own Arrow -> pandas types (list columns)
+from distributed import Client
+svc = al.Service()                       # URL and token from the environment, as the hub gives them
+print('user', svc.whoami())
+client = Client(os.environ['DASK_SCHEDULER_ADDRESS'], timeout=30)
+client.wait_for_workers(2, timeout=60)
+print(sorted(client.scheduler_info()['workers']))""",
+    """print('small_sky rows on the service:', int(svc.query('SELECT COUNT(*) AS n FROM small_sky')['n'][0]))
+ztf = al.open_catalog('s3://astrolake-test/ztf', columns=['object_id', 'ra', 'dec', 'mag'])
+gaia = al.open_catalog('s3://astrolake-test/gaia', columns=['source_id', 'ra', 'dec', 'phot_g_mean_mag'])
+pairs = ztf.crossmatch(gaia, radius_arcsec=1.0).compute(progress=False)
+print(len(pairs), 'pairs')""",
+    """with tempfile.TemporaryDirectory() as tmp:
+    pairs.to_parquet(os.path.join(tmp, 'pairs.parquet'))
+    svc.put(os.path.join(tmp, 'pairs.parquet'), 'vos://multihost/pairs.parquet')
+executed = client.run(lambda dask_worker: dask_worker.state.executed_count)
+print('tasks per worker:', executed)
+client.close()""",
+]
+
+RUNNER = """import sys, nbformat
+from nbclient import NotebookClient
+nb = nbformat.read(sys.argv[1], as_version=4)
+NotebookClient(nb, timeout=240, kernel_name='astrolake').execute()
+nbformat.write(nb, sys.argv[2])
+"""
+
+
+def _hub_notebook(p, token):
+    """Runs the notebook on the hub host (nbclient and its kernel in the hub's namespace)."""
+    import nbformat
+
+    d, hosts = p["dir"], p["hosts"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
+    nbformat.write(nb, d / "multihost.ipynb")
+    (d / "run_notebook.py").write_text(RUNNER)
+    spec = d / "jupyter" / "kernels" / "astrolake"
+    spec.mkdir(parents=True, exist_ok=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "astrolake (hub host)", "language": "python"}))
+    env = dict(_s3_env(p["endpoint"]), JUPYTER_PATH=str(d / "jupyter"), ASTROLAKE_SERVICE_URL=p["url"],
+               ASTROLAKE_TOKEN=token, DASK_SCHEDULER_ADDRESS=p["sched"])
+    out = subprocess.run([*hosts.on("hub"), sys.executable, str(d / "run_notebook.py"), str(d / "multihost.ipynb"),
+                          str(d / "multihost.out.ipynb")], env=env, cwd=d, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    ran = nbformat.read(d / "multihost.out.ipynb", as_version=4)
+    return "".join(o.get("text", "") for c in ran.cells for o in c.get("outputs", []))
+
+
+def test_notebook_on_hub_host_crossmatches_s3_catalogs_on_two_workers(platform):
+    import astrolake._execute as ex
+
+    assert ex.client() is None  # the in-process run below uses no scheduler
+    a, endpoint = platform["hosts"].addr, platform["endpoint"]
+    token = requests.post(platform["url"] + "/auth/login", data={"username": USER, "password": PASSWORD},
+                          timeout=30).text.strip()
+    text = _hub_notebook(platform, token)
+    assert f"user {USER}" in text
+    assert f"tcp://{a['w1']}:" in text and f"tcp://{a['w2']}:" in text
+    assert "small_sky rows on the service: 131" in text
+    executed = json.loads(text.split("tasks per worker:")[1].strip().replace("'", '"'))
+    assert sorted(k.split("//")[1].split(":")[0] for k in executed) == [a["w1"], a["w2"]]
+    assert all(v > 0 for v in executed.values()), executed  # both worker hosts did work
+    # The pairs, read back from the service host, equal the in-process cross-match of the same
+    # s3:// catalogs (this process, threads, no scheduler).
+    svc = al.Service(platform["url"], token=token)
+    remote = to_pandas(pq.read_table(io.BytesIO(svc.get("vos://multihost/pairs.parquet"))))
+    saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", *KEYS)}
+    os.environ.update(AWS_ENDPOINT_URL=endpoint, **KEYS)
+    try:
+        ztf = al.open_catalog(f"s3://{BUCKET}/ztf", columns=["object_id", "ra", "dec", "mag"])
+        gaia = al.open_catalog(f"s3://{BUCKET}/gaia", columns=["source_id", "ra", "dec", "phot_g_mean_mag"])
+        local = ztf.crossmatch(gaia, radius_arcsec=1.0).compute(progress=False)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    assert len(local) > 100
+    pd.testing.assert_frame_equal(remote, local)
