@@ -74,8 +74,8 @@ def _vos(path):
 
 
 class Service:
-    """A connection to an astrolake service at `url` (its root, or its TAP base ending in /tap;
-    without one, $ASTROLAKE_SERVICE_URL, which the platform sets for notebooks and workers).
+    """A connection to an astrolake service at `url` (its root, or its TAP base ending in /tap);
+    without `url`, $ASTROLAKE_SERVICE_URL (set in the platform's notebook servers).
 
     The token is, in this order: `token`, $ASTROLAKE_TOKEN, or the one cached for this URL by an
     earlier login() under ~/.astrolake/ (mode 0600). Without one, requests are anonymous."""
@@ -83,7 +83,7 @@ class Service:
     def __init__(self, url=None, token=None, timeout=600):
         url = url or os.environ.get("ASTROLAKE_SERVICE_URL")
         if not url:
-            raise ValueError("no service URL: pass Service(url) or set ASTROLAKE_SERVICE_URL")
+            raise ValueError("no service URL: pass one, or set $ASTROLAKE_SERVICE_URL")
         self.url = re.sub(r"/tap/?$", "", url.rstrip("/"))
         self.timeout = timeout
         self._http = requests.Session()
