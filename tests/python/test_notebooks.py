@@ -97,7 +97,7 @@ def check_user_pipeline(nb, service):
     truth = pd.read_csv(io.BytesIO(svc.get("vos://jovial/truth.csv")))
     found = pd.read_parquet(io.BytesIO(svc.get("vos://jovial/results/sources.parquet")))
     summary = pd.read_csv(io.BytesIO(svc.get("vos://jovial/results/summary.csv")))
-    assert summary["n_sources"].sum() == len(found)
+    assert len(summary) == 24 and summary["n_sources"].sum() == len(found)
     assert abs(len(found) - len(truth)) <= 1 and len(truth) >= 24
     for _, t in truth.iterrows():
         same = found[found["cube"] == t["cube"]]
