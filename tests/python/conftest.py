@@ -2,6 +2,7 @@
 generated and imported (with margins) by the astrolake CLI, once per test session."""
 import os
 import re
+import select
 import subprocess
 import threading
 
@@ -32,7 +33,8 @@ def start_service(root, state, users=None, host="127.0.0.1", prefix=()):
                        text=True, check=True, capture_output=True, timeout=60)
     proc = subprocess.Popen([*prefix, cli_path(), "serve", "--root", str(root), "--state", str(state),
                              "--host", host, "--port", "0"], stderr=subprocess.PIPE, text=True)
-    line = proc.stderr.readline()
+    ready, _, _ = select.select([proc.stderr], [], [], 60)  # its first line says where it listens
+    line = proc.stderr.readline() if ready else "(nothing within 60 s)"
     m = re.search(r'"url":"(http://[0-9.]+:\d+)/tap"', line)
     if not m:
         proc.kill()
