@@ -41,6 +41,12 @@ if [ ! -d tools/duckdb/node_modules/@duckdb/node-api ]; then
   echo "== installing DuckDB (npm @duckdb/node-api) into tools/duckdb"
   npm install --silent --no-audit --no-fund --prefix tools/duckdb
 fi
+# configurable-http-proxy (npm, pinned in tools/configurable-http-proxy/package.json): the proxy in
+# front of JupyterHub that `astrolake-platform up` starts (deploy/hub/).
+if [ ! -x tools/configurable-http-proxy/node_modules/.bin/configurable-http-proxy ]; then
+  echo "== installing configurable-http-proxy (npm) into tools/configurable-http-proxy"
+  npm install --silent --no-audit --no-fund --prefix tools/configurable-http-proxy
+fi
 # The project's Python environment: .venv from Debian's /usr/bin/python3, every package pinned in
 # requirements.txt (PyPI). Re-installed only when requirements.txt changes.
 if [ ! -x .venv/bin/python ]; then
