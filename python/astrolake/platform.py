@@ -261,13 +261,14 @@ def _prepare(dirs, args):
 
 
 def _start_service(dirs, p):
+    log = dirs.log("service")
+    start = os.path.getsize(log) if os.path.exists(log) else 0  # earlier runs' lines stay in the log
     proc = _spawn(dirs, "service", [p["bin"], "serve", "--root", p["root"], "--state", dirs.service,
                                     "--host", "127.0.0.1", "--port", str(p["service_port"])])
-    start = os.path.getsize(dirs.log("service"))
 
     def listening():
-        with open(dirs.log("service"), "rb") as f:
-            f.seek(start if start < os.path.getsize(dirs.log("service")) else 0)
+        with open(log, "rb") as f:
+            f.seek(start)
             for line in f:
                 if b'"event":"listening"' in line:
                     return json.loads(line)["url"].rsplit("/tap", 1)[0]

@@ -84,8 +84,9 @@ class Browser:
             if v:
                 return v
             if time.monotonic() > deadline:
-                shown = self.eval("document.querySelector('#message').textContent")
-                raise BrowserError(f"timed out waiting for {condition}; message line: {shown!r}")
+                shown = self.eval("[location.href, document.querySelector('#message')?.textContent ??"
+                                  " document.body?.innerText.slice(0, 300)]")
+                raise BrowserError(f"timed out waiting for {condition}; at {shown[0]}, message line: {shown[1]!r}")
             time.sleep(0.1)
 
     def click(self, selector):

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 
 from jupyterhub.spawner import LocalProcessSpawner, set_user_setuid
+from tornado import web
 from traitlets import Dict, Unicode, default
 
 from . import cgroups
@@ -92,7 +93,7 @@ class AstrolakeSpawner(LocalProcessSpawner):
         """The chosen size; a size above the admin's max_size is refused, whatever the form sent."""
         name = (self.user_options or {}).get("size") or self.allowed_sizes()[0]
         if name not in self.allowed_sizes():
-            raise ValueError(f"size {name!r} is not offered here (choose {', '.join(self.allowed_sizes())})")
+            raise web.HTTPError(400, f"size {name!r} is not offered here (choose {', '.join(self.allowed_sizes())})")
         return name, self.sizes[name]
 
     @property
