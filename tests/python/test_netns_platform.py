@@ -25,6 +25,7 @@ import astrolake as al
 from astrolake._arrow import to_pandas  # the package's own Arrow -> pandas types (list columns)
 from conftest import HATS, ROOT, cli_path, start_service
 from netns import Hosts, stop
+from test_notebooks import check_user_pipeline
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "hub"))
 from notebook_runner import ServerSession, notebook  # noqa: E402  (drives a Jupyter server like a browser)
@@ -273,7 +274,21 @@ def test_notebook_through_jupyterhub_on_hub_host(platform):
         finally:
             session.close()
         assert f"account al-{HUB_USER}\n" in text  # the user's own system account, not root
-        _check(platform, text, HUB_USER, _login(platform["url"], HUB_USER), out)
+        service_token = _login(platform["url"], HUB_USER)
+        _check(platform, text, HUB_USER, service_token, out)
+        # The example notebook of a user's own pipeline over FITS files in personal storage, from
+        # the copy the hub put in the user's home, on the scheduler and worker hosts.
+        r = requests.get(f"{server}/api/contents/notebooks/07_user_pipeline_on_dask.ipynb",
+                         headers={"Authorization": "token " + token}, timeout=30)
+        assert r.status_code == 200, r.text[:300]
+        cells = [c["source"] for c in r.json()["content"]["cells"] if c["cell_type"] == "code"]
+        session = ServerSession(server, token, "07-run.ipynb", notebook(cells))
+        try:
+            text = "".join(session.run_all(timeout=240))
+        finally:
+            session.close()
+        workers = check_user_pipeline(text, {"url": platform["url"], "token": service_token})
+        assert sorted(w.split("//")[1].split(":")[0] for w in workers) == [a["w1"], a["w2"]]
     finally:
         subprocess.run([PLATFORM, "down", "--state", state], capture_output=True, timeout=300)
         for e in pwd.getpwall():  # the system account the hub made for the user

@@ -80,16 +80,17 @@ def test_notebook_runs(path, tmp_path, monkeypatch, request):
     nb = _execute(path, tmp_path, monkeypatch)
     check = CHECKS.get(os.path.basename(path))
     if check:
-        check(nb, svc)
+        check(_text(nb), svc)
 
 
 def _text(nb):
     return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
 
 
-def check_user_pipeline(nb, service):
-    """07: the pipeline's results are in the user's storage and find what was injected."""
-    assert "24/24 cubes done" in _text(nb)
+def check_user_pipeline(text, service):
+    """07: what it printed (`text`), and its results in the user's storage: they find what was
+    injected, and two workers wrote them. Returns the workers' addresses."""
+    assert "24/24 cubes done" in text and "recovered" in text
     svc = astrolake.Service(service["url"], token=service["token"])
     cubes = [e["name"] for e in svc.ls("vos://jovial/cubes")]
     tables = sorted(e["name"] for e in svc.ls("vos://jovial/results/sources"))
@@ -102,7 +103,7 @@ def check_user_pipeline(nb, service):
     for _, t in truth.iterrows():
         same = found[found["cube"] == t["cube"]]
         assert np.hypot(same["x"] - t["x"], same["y"] - t["y"]).min() < 1.5, f"missed {t.to_dict()}"
-    # Per-cube tables were written by the workers; both LocalCluster workers did some.
+    # Per-cube tables were written by the workers; both workers did some.
     one = pd.read_csv(io.BytesIO(svc.get("vos://jovial/results/sources/cube_05.csv")))
     pd.testing.assert_frame_equal(one.reset_index(drop=True),
                                   found[found["cube"] == "cube_05"].reset_index(drop=True), check_dtype=False)
@@ -111,6 +112,7 @@ def check_user_pipeline(nb, service):
     import requests
     res = requests.get(service["url"] + "/storage/ls", params={"name": "vos://jovial"}, timeout=30)
     assert res.status_code == 401
+    return set(found["worker"])
 
 
 # Checks of a notebook's results beyond "every cell ran", by file name.
