@@ -1,9 +1,11 @@
 """The platform as separate hosts on one machine: an S3 object store (Ceph radosgw), the astrolake
-service, a Dask scheduler, two Dask workers and a notebook "hub", each in its own network
-namespace with its own address (tests/python/netns.py). The catalogs live only on the S3 server;
-a notebook executed on the hub host cross-matches two s3:// catalogs on the scheduler (the
-workers open the s3:// URLs themselves) and writes the pairs to the user's storage on the
-service host. They must equal the in-process cross-match of the same catalogs."""
+service, a Dask scheduler, two Dask workers and a "hub" host, each in its own network namespace
+with its own address (tests/python/netns.py). The catalogs live only on the S3 server. A notebook
+run on the hub host cross-matches two s3:// catalogs on the scheduler (the workers open the
+s3:// URLs themselves) and writes the pairs to the user's storage on the service host; they
+must equal the in-process cross-match of the same catalogs. The hub host runs it twice: with
+nbclient and a bare kernel, and through the platform's JupyterHub (login form, the user's own
+server, the Jupyter REST and kernel WebSocket API), where notebook 07 also runs."""
 import io
 import json
 import os
