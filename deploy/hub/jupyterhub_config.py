@@ -55,6 +55,7 @@ c.AstrolakeSpawner.service_url = p["service_url"]
 c.AstrolakeSpawner.dask_address = p.get("dask_address", "")
 c.AstrolakeSpawner.max_size = p.get("max_size", "large")
 c.AstrolakeSpawner.cgroup_prefix = p["cgroup_prefix"]
+c.AstrolakeSpawner.limits = p.get("limits", True)
 if p.get("sizes"):
     c.AstrolakeSpawner.sizes = p["sizes"]
 

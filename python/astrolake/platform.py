@@ -223,7 +223,7 @@ def _prepare(dirs, args):
     proxy = os.path.join(repo, "tools", "configurable-http-proxy", "node_modules", ".bin", "configurable-http-proxy")
     if not os.access(proxy, os.X_OK):
         raise PlatformError(f"{proxy} is missing: run scripts/install-deps.sh")
-    if os.geteuid() == 0 and not _others_can_reach(sys.prefix):
+    if not _others_can_reach(sys.prefix):
         raise PlatformError(f"the users' accounts cannot reach {sys.prefix}: a folder above it is not "
                             "searchable by others (chmod o+x), so their servers could not start")
     # The "astrolake" kernel (the project's .venv) for the users' servers.
@@ -258,6 +258,7 @@ def _prepare(dirs, args):
         "cull_every": max(5, min(300, args.cull_idle_timeout // 2)),
         "cgroup_prefix": "astrolake-" + hashlib.sha256(dirs.state.encode()).hexdigest()[:12],
         "dask_workers": args.dask_workers,
+        "limits": not args.no_limits,
     }
 
 
@@ -291,17 +292,14 @@ def _first_admin(dirs, p):
 
 
 def _start_dask(dirs, p, n):
-    account = None
-    if os.geteuid() == 0:  # users' code runs on the workers: never as root
-        account = _ensure_account(DASK_ACCOUNT, dirs.dask)
+    account = _ensure_account(DASK_ACCOUNT, dirs.dask)  # users' code runs on the workers: never as root
     os.makedirs(dirs.dask, mode=0o700, exist_ok=True)
-    if account:
-        os.chown(dirs.dask, account.pw_uid, account.pw_gid)
+    os.chown(dirs.dask, account.pw_uid, account.pw_gid)
     scheduler_file = os.path.join(dirs.dask, "scheduler.json")
     if os.path.exists(scheduler_file):
         os.unlink(scheduler_file)
     dask = os.path.join(os.path.dirname(sys.executable), "dask")
-    user = DASK_ACCOUNT if account else None
+    user = DASK_ACCOUNT
     env = dict(os.environ, HOME=dirs.dask)
     proc = _spawn(dirs, "dask-scheduler", [dask, "scheduler", "--host", "127.0.0.1", "--port", "0",
                                            "--dashboard-address", "127.0.0.1:0",
@@ -344,6 +342,12 @@ def _start_hub(dirs, p):
 
 def up(args):
     dirs = Dirs(args.state)
+    if os.geteuid() != 0:
+        raise PlatformError("up must run as root: it makes a system account and cgroups per user")
+    from .hub import cgroups
+    reason = cgroups.available()
+    if reason and not args.no_limits:
+        raise PlatformError(f"cannot enforce per-user limits: {reason} (--no-limits runs without them)")
     if any(dirs.running(n) for n in STOP_ORDER):
         raise PlatformError(f"the platform in {dirs.state} is already up (astrolake-platform down --state ...)")
     p = _prepare(dirs, args)
@@ -425,6 +429,8 @@ def main(argv=None):
     u.add_argument("--max-size", choices=["small", "medium", "large"], help="largest server size offered")
     u.add_argument("--sizes", help=argparse.SUPPRESS)  # JSON: replaces the size table (tests)
     u.add_argument("--cull-idle-timeout", type=int, default=3600, help="stop servers idle this many seconds")
+    u.add_argument("--no-limits", action="store_true",
+                   help="run the users' servers without cgroup limits (where cgroup v1 is not available)")
     u.add_argument("--bin", help="the astrolake binary (default: build/src/cli/astrolake)")
     for name, fn in (("down", down), ("status", status)):
         s = sub.add_parser(name)

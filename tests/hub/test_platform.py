@@ -40,9 +40,9 @@ ADA, BOB = "ada" + SUFFIX, "bob" + SUFFIX
 PASSWORDS = {ADA: "ada's long passphrase", BOB: "bob's long passphrase"}
 WORKERS = 2
 
-pytestmark = pytest.mark.skipif(cgroups.available() is not None,
-                                reason=f"the platform's accounts and limits need root and cgroup v1: "
-                                       f"{cgroups.available()}")
+# Without cgroup v1 (a cgroup v2-only host) everything but the limits is still tested.
+LIMITS = cgroups.available() is None
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the platform needs root (a system account per user)")
 
 
 def run(*cmd, timeout=300, **kw):
@@ -60,6 +60,8 @@ def snap(browser, name):
 
 
 def up(state, *extra):
+    if not LIMITS:
+        extra += ("--no-limits",)
     out = run(PLATFORM, "up", "--state", state, "--port", 0, "--service-port", 0, "--dask-workers", WORKERS,
               "--bin", BIN, *extra, timeout=300)
     hub = re.search(r"JupyterHub:\s+(http://127\.0\.0\.1:\d+)/", out).group(1)
@@ -117,6 +119,16 @@ def server_pid(user):
     return None
 
 
+def runs_as(uid):
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.stat(f"/proc/{pid}").st_uid == uid:
+                return True
+        except OSError:
+            pass
+    return False
+
+
 def server_env(user):
     with open(f"/proc/{server_pid(user)}/environ", "rb") as f:
         return dict(kv.split(b"=", 1) for kv in f.read().split(b"\0") if b"=" in kv)
@@ -147,6 +159,33 @@ def expected_pairs(root):
     return len(pairs), hashlib.sha256(repr(pairs).encode()).hexdigest()
 
 
+def check_limits(hub, bob_auth, nb, prefix):
+    """bob's kernel that allocates twice its memory is killed by the kernel's OOM killer inside
+    his group; his server and ada's kernel carry on; a thread bomb in ada's kernel stops at
+    pids.max."""
+    bob_group = cgroups.UserGroup(prefix, system_name(BOB))
+    bob = ServerSession(f"{hub}/user/{BOB}", bob_auth["Authorization"].split()[1], "hog.ipynb",
+                        notebook(["import numpy as np\nx = np.ones(2 << 30, dtype=np.uint8)\nprint('survived')"]))
+    try:
+        reply, outputs = bob.execute(bob.nb["cells"][0]["source"], timeout=180)
+        assert reply is None or reply["status"] != "ok", outputs
+        assert not any("survived" in o.get("text", "") for o in outputs)
+        oom = dict(line.split() for line in bob_group.read("memory", "memory.oom_control").splitlines())
+        assert int(oom["oom_kill"]) >= 1, oom  # the kernel's OOM killer, inside bob's group
+        assert server_pid(BOB) is not None and server_pid(BOB) in bob_group.pids()
+    finally:
+        bob.close()
+    reply, outputs = nb.execute("import threading\nstop = threading.Event(); threads = []\n"
+                                "try:\n    for i in range(2000):\n"
+                                "        t = threading.Thread(target=stop.wait); t.start(); threads.append(t)\n"
+                                "except RuntimeError as e:\n    print('refused', len(threads), e)\n"
+                                "stop.set(); [t.join() for t in threads]\nprint('sum', sum(range(1000)))")
+    text = "".join(o.get("text", "") for o in outputs)
+    assert reply["status"] == "ok" and "sum 499500" in text, outputs
+    m = re.search(r"refused (\d+)", text)
+    assert m and 0 < int(m.group(1)) < 512, text
+
+
 @pytest.fixture(scope="module")
 def place():
     """A state folder and a catalog root that the users' accounts and the Dask workers can read
@@ -168,9 +207,17 @@ def place():
         yield {"base": base, "root": root, "state": state}
     finally:
         subprocess.run([PLATFORM, "down", "--state", state], capture_output=True, timeout=300)
-        for e in pwd.getpwall():  # the accounts this test made
-            if e.pw_name not in accounts_before and e.pw_name.startswith("al-"):
-                subprocess.run(["userdel", e.pw_name], capture_output=True, timeout=60)
+        # This run's users' accounts, and the shared ones (Dask, admin) if this run made them and
+        # nothing runs as them now; never other runs' accounts.
+        shared = [n for n in ("al-dask", system_name("admin")) if n not in accounts_before]
+        for name in [system_name(ADA), system_name(BOB)] + shared:
+            try:
+                uid = pwd.getpwnam(name).pw_uid
+            except KeyError:
+                continue
+            if name in shared and runs_as(uid):
+                continue
+            subprocess.run(["userdel", name], capture_output=True, timeout=60)
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -202,7 +249,7 @@ def test_platform_end_to_end(place, browser):
     browser.fill("#password_input", PASSWORDS[ADA])
     browser.click("#login_submit")
     # The options form offers the sizes up to the admin's limit (medium), not large.
-    browser.wait("location.pathname.endsWith('/hub/spawn') && document.querySelector('select#size')", timeout=60)
+    browser.wait("location.pathname.endsWith('/hub/spawn') && !!document.querySelector('select#size')", timeout=60)
     offered = browser.eval("[...document.querySelectorAll('select#size option')].map(o => o.value)")
     assert offered == ["small", "medium"]
     browser.eval("document.querySelector('select#size').value = 'small'")
@@ -223,12 +270,14 @@ def test_platform_end_to_end(place, browser):
     # service, token and Dask scheduler in its environment.
     account = pwd.getpwnam(system_name(ADA))
     assert os.stat(f"/proc/{server_pid(ADA)}").st_uid == account.pw_uid
-    group = cgroups.UserGroup(json.load(open(os.path.join(state, "platform.json")))["cgroup_prefix"],
-                              system_name(ADA))
-    assert server_pid(ADA) in group.pids()
-    assert group.read("memory", "memory.limit_in_bytes") == str(1 << 30)
-    assert group.read("pids", "pids.max") == "512"
-    assert group.read("cpu", "cpu.cfs_quota_us") == "100000"
+    prefix = json.load(open(os.path.join(state, "platform.json")))["cgroup_prefix"]
+    if LIMITS:
+        group = cgroups.UserGroup(prefix, system_name(ADA))
+        assert server_pid(ADA) in group.pids()
+        assert group.read("memory", "memory.limit_in_bytes") == str(1 << 30)
+        assert group.read("pids", "pids.max") == "512"
+        assert group.read("cpu", "cpu.cfs_quota_us") == "100000"
+        assert group.read("cpu", "cpu.shares") == "1024"
     env = server_env(ADA)
     assert env[b"ASTROLAKE_SERVICE_URL"].decode() == service
     ada_token = env[b"ASTROLAKE_TOKEN"].decode()
@@ -260,6 +309,8 @@ def test_platform_end_to_end(place, browser):
     browser.wait("document.querySelectorAll('.jp-OutputArea-output').length >= 5 && "
                  "document.body.textContent.includes('pairs " + str(n_pairs) + "')", timeout=120)
     time.sleep(1)
+    browser.eval("[...document.querySelectorAll('.jp-Notification-Toast-Close, button')]"
+                 ".filter(b => b.textContent == 'No').forEach(b => b.click())")  # the news question
     snap(browser, "hub-notebook.png")
     browser.goto(service + "/")
     browser.fill("#login input[name=username]", ADA)
@@ -271,39 +322,19 @@ def test_platform_end_to_end(place, browser):
                  "tr.children[0].textContent == 'matches-e2e.csv')")
     snap(browser, "service-files-from-hub.png")
 
-    # Limits are the kernel's: bob's kernel that allocates twice its memory is killed, his
-    # server and ada's kernel carry on; a thread bomb in ada's kernel stops at pids.max.
+    # Limits are the kernel's, per user (check_limits).
     bob_auth = hub_login(hub, BOB, PASSWORDS[BOB])
     # A size above the admin's limit is refused, whatever a client sends.
     r = requests.post(f"{hub}/hub/api/users/{BOB}/server", json={"size": "large"}, headers=bob_auth, timeout=60)
     assert r.status_code >= 400 and "not offered" in r.text, r.text
     start_server(hub, BOB, bob_auth, "small")
-    bob_group = cgroups.UserGroup(group.dirs["memory"].split("/")[-2], system_name(BOB))
-    bob = ServerSession(f"{hub}/user/{BOB}", bob_auth["Authorization"].split()[1], "hog.ipynb",
-                        notebook(["import numpy as np\nx = np.ones(2 << 30, dtype=np.uint8)\nprint('survived')"]))
-    try:
-        reply, outputs = bob.execute(bob.nb["cells"][0]["source"], timeout=180)
-        assert reply is None or reply["status"] != "ok", outputs
-        assert not any("survived" in o.get("text", "") for o in outputs)
-        oom = dict(line.split() for line in bob_group.read("memory", "memory.oom_control").splitlines())
-        assert int(oom["oom_kill"]) >= 1, oom  # the kernel's OOM killer, inside bob's group
-        assert server_pid(BOB) is not None and server_pid(BOB) in bob_group.pids()
-    finally:
-        bob.close()
-    reply, outputs = nb.execute("import threading\nstop = threading.Event(); threads = []\n"
-                                "try:\n    for i in range(2000):\n"
-                                "        t = threading.Thread(target=stop.wait); t.start(); threads.append(t)\n"
-                                "except RuntimeError as e:\n    print('refused', len(threads), e)\n"
-                                "stop.set(); [t.join() for t in threads]\nprint('sum', sum(range(1000)))")
-    text = "".join(o.get("text", "") for o in outputs)
-    assert reply["status"] == "ok" and "sum 499500" in text, outputs
-    m = re.search(r"refused (\d+)", text)
-    assert m and 0 < int(m.group(1)) < 512, text
+    if LIMITS:
+        check_limits(hub, bob_auth, nb, prefix)
     nb.close()
 
     # Logging out of the hub ends the service token the server held.
     browser.goto(hub + "/hub/logout")
-    browser.wait("location.pathname.endsWith('/hub/login')")
+    browser.wait("location.pathname.endsWith('/hub/login') && !!document.querySelector('#username_input')")
     r = requests.get(service + "/auth/isValidToken", params={"token": ada_token}, timeout=30)
     assert r.text.strip() == "False"
     wait_server(hub, BOB, bob_auth, ready=True)  # bob is not affected
@@ -312,17 +343,17 @@ def test_platform_end_to_end(place, browser):
     browser.fill("#username_input", "admin")
     browser.fill("#password_input", admin_password)
     browser.click("#login_submit")
-    browser.wait("location.pathname.startsWith('/hub/')", timeout=60)
+    browser.wait("!location.pathname.endsWith('/hub/login') && document.readyState === 'complete'", timeout=60)
     browser.goto(hub + "/hub/admin")
     browser.wait(f"document.body.textContent.includes('{ADA}') && document.body.textContent.includes('{BOB}')",
                  timeout=60)
     snap(browser, "hub-admin.png")
 
     # down stops everything (servers, cgroups included); up again keeps users, files and tables.
-    prefix = group.dirs["memory"].split("/")[-2]
     run(PLATFORM, "down", "--state", state)
     assert server_pid(ADA) is None and server_pid(BOB) is None
-    assert not os.path.exists(os.path.dirname(group.dirs["memory"])), "cgroups left behind"
+    if LIMITS:
+        assert not os.path.exists(os.path.dirname(group.dirs["memory"])), "cgroups left behind"
     assert subprocess.run([PLATFORM, "status", "--state", state], capture_output=True, timeout=60).returncode == 3
     out, hub, service = up(state, "--cull-idle-timeout", "20")
     assert admin_password not in out
@@ -338,4 +369,3 @@ def test_platform_end_to_end(place, browser):
     # The idle culler stops a server nobody uses (timeout 20 s here).
     start_server(hub, BOB, bob_auth, "small")
     wait_server(hub, BOB, admin_auth, ready=False, timeout=150)
-    assert prefix  # the same cgroup folder is used after the restart

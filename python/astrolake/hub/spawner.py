@@ -10,7 +10,7 @@ import subprocess
 
 from jupyterhub.spawner import LocalProcessSpawner, set_user_setuid
 from tornado import web
-from traitlets import Dict, Unicode, default
+from traitlets import Bool, Dict, Unicode, default
 
 from . import cgroups
 
@@ -68,6 +68,7 @@ class AstrolakeSpawner(LocalProcessSpawner):
     cgroup_prefix = Unicode("astrolake", config=True, help="Folder of the per-user cgroups")
     service_url = Unicode("", config=True, help="The astrolake service the servers talk to")
     dask_address = Unicode("", config=True, help="The platform's Dask scheduler, if any")
+    limits = Bool(True, config=True, help="Refuse to start servers when the cgroup limits cannot be set")
 
     def allowed_sizes(self):
         """The sizes up to max_size, in the order of `sizes` (smallest first)."""
@@ -137,6 +138,9 @@ class AstrolakeSpawner(LocalProcessSpawner):
         if reason is None:
             self._group = cgroups.UserGroup(self.cgroup_prefix, self.account)
             self._group.create(size["memory"], size["cpus"], size["pids"])
+        elif self.limits:
+            raise web.HTTPError(500, f"cannot limit the server's resources ({reason}); the platform must "
+                                     "be started with --no-limits to run servers without limits")
         else:
             self.log.warning("No resource limits for %s: %s", self.user.name, reason)
         self.log.info("Starting %s's server as %s, size %s", self.user.name, self.account, size_name)
