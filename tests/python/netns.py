@@ -20,8 +20,9 @@ class Hosts:
 
     def unavailable(self):
         """Why namespaces cannot be made here, or None."""
-        if shutil.which("ip") is None:
-            return "the ip command (iproute2) is not installed"
+        for tool, package in (("ip", "iproute2"), ("nsenter", "util-linux")):
+            if shutil.which(tool) is None:
+                return f"the {tool} command ({package}) is not installed"
         probe = ip("netns", "add", f"{self.tag}probe", check=False)
         if probe.returncode != 0:
             return f"cannot make network namespaces here (ip netns add: {probe.stderr.strip()})"
@@ -51,8 +52,10 @@ class Hosts:
         return f"{self.tag}{name}"
 
     def on(self, name):
-        """The command prefix that runs a program on host `name`."""
-        return ["ip", "netns", "exec", self.ns(name)]
+        """The command prefix that runs a program on host `name`: nsenter into its network
+        namespace only (`ip netns exec` would also remount /sys, hiding the cgroup file systems
+        the hub's per-user limits need)."""
+        return ["nsenter", f"--net=/run/netns/{self.ns(name)}", "--"]
 
     def remove(self):
         for name in self.addr:

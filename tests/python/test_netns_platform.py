@@ -250,6 +250,9 @@ def test_notebook_through_jupyterhub_on_hub_host(platform):
     WebSocket API."""
     if os.geteuid() != 0:
         pytest.skip("the hub runs each user's server as a system account: needs root")
+    from astrolake.hub import cgroups
+
+    no_limits = [] if cgroups.available() is None else ["--no-limits"]  # limits are tested in tests/hub
     hosts, a = platform["hosts"], platform["hosts"].addr
     base = tempfile.mkdtemp(prefix="al-hubhost-")  # readable by the users' accounts, unlike pytest's
     os.chmod(base, 0o755)
@@ -259,7 +262,7 @@ def test_notebook_through_jupyterhub_on_hub_host(platform):
     try:
         up = subprocess.run([*hosts.on("hub"), PLATFORM, "up", "--state", state, "--root", root, "--host", a["hub"],
                              "--port", "8000", "--service-url", platform["url"], "--dask-address", platform["sched"],
-                             "--bin", cli_path()], capture_output=True, text=True, timeout=300)
+                             "--bin", cli_path(), *no_limits], capture_output=True, text=True, timeout=300)
         assert up.returncode == 0, up.stdout + up.stderr
         hub = re.search(r"JupyterHub:\s+(http://\S+?)/?\n", up.stdout).group(1)
         assert hub == f"http://{a['hub']}:8000"
@@ -268,7 +271,8 @@ def test_notebook_through_jupyterhub_on_hub_host(platform):
         # The kernel gets the service URL, token and scheduler from the hub; the object store's
         # settings are the user's own, set in the notebook.
         s3 = {"AWS_ENDPOINT_URL": platform["endpoint"], **KEYS}
-        setup = f"import os, pwd\nos.environ.update({s3!r})\nprint('account', pwd.getpwuid(os.getuid()).pw_name)\n"
+        setup = (f"import os, pwd\nos.environ.update({s3!r})\nprint('account', pwd.getpwuid(os.getuid()).pw_name)\n"
+                 "print('memory cgroup', [l.split(':')[2] for l in open('/proc/self/cgroup') if ':memory:' in l])\n")
         out = "vos://multihost/pairs-hub.parquet"
         session = ServerSession(server, token, "multihost.ipynb", notebook(_cells(out, setup)))
         try:
@@ -276,6 +280,8 @@ def test_notebook_through_jupyterhub_on_hub_host(platform):
         finally:
             session.close()
         assert f"account al-{HUB_USER}\n" in text  # the user's own system account, not root
+        if not no_limits:  # the kernel runs inside the user's memory cgroup
+            assert re.search(rf"memory cgroup \['[^']*/astrolake-[0-9a-f]+/al-{HUB_USER}\b", text), text[:500]
         service_token = _login(platform["url"], HUB_USER)
         _check(platform, text, HUB_USER, service_token, out)
         # The example notebook of a user's own pipeline over FITS files in personal storage, from
