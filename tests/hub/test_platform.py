@@ -146,7 +146,11 @@ CELLS = [
     "print('pairs', len(pairs), hashlib.sha256(repr(pairs).encode()).hexdigest())\n"
     "print('workers', len(client.scheduler_info()['workers']), sorted(set(client.run(os.getuid).values())))",
     "matches[['object_id_ztf', 'source_id_gaia', '_dist_arcsec']].to_csv('matches.csv', index=False)\n"
-    "print('stored', svc.put('matches.csv', 'vos://matches-e2e.csv')['size'])",
+    "print('stored', svc.put('matches.csv', 'vos://matches-e2e.csv')['size'])\n"
+    "mine = matches.head(200)[['object_id_ztf', 'ra_ztf', 'dec_ztf']].rename(columns={'ra_ztf': 'ra', 'dec_ztf': 'dec'})\n"
+    "print('table', svc.mydb_import('e2e_matches', mine)['rows'])\n"
+    "job = svc.query('SELECT COUNT(*) AS n FROM small_sky', async_=True)\nsvc.wait(job, timeout=120)\n"
+    "print('job', job.id)",
     "matches.head()",
 ]
 
@@ -281,6 +285,7 @@ def test_platform_end_to_end(place, browser):
     env = server_env(ADA)
     assert env[b"ASTROLAKE_SERVICE_URL"].decode() == service
     ada_token = env[b"ASTROLAKE_TOKEN"].decode()
+    assert b"JUPYTERHUB_CRYPT_KEY" not in env and b"CONFIGPROXY_AUTH_TOKEN" not in env  # hub secrets stay there
     assert requests.get(service + "/auth/whoAmI", headers={"Authorization": "Bearer " + ada_token},
                         timeout=30).text.strip() == ADA
     assert os.path.exists(os.path.join(account.pw_dir, "notebooks", "02_crossmatch_on_dask.ipynb"))
@@ -297,7 +302,10 @@ def test_platform_end_to_end(place, browser):
     assert texts[2].splitlines()[0].split() == ["pairs", str(n_pairs), digest]
     dask_uid = pwd.getpwnam("al-dask").pw_uid
     assert texts[2].splitlines()[1] == f"workers {WORKERS} [{dask_uid}]"
-    size = int(texts[3].split()[1])
+    lines = texts[3].splitlines()
+    size = int(lines[0].split()[1])
+    assert lines[1] == "table 200"
+    job_id = lines[2].split()[1]
     local = open(os.path.join(account.pw_dir, "matches.csv"), "rb").read()
     assert size == len(local)
     got = requests.get(service + "/storage/get", params={"name": "vos://matches-e2e.csv"},
@@ -348,6 +356,10 @@ def test_platform_end_to_end(place, browser):
     browser.wait(f"document.body.textContent.includes('{ADA}') && document.body.textContent.includes('{BOB}')",
                  timeout=60)
     snap(browser, "hub-admin.png")
+    # ... and its buttons work: stop bob's server from there.
+    browser.eval(f"[...document.querySelectorAll('tr')].find(tr => tr.textContent.includes('{BOB}'))"
+                 ".querySelector('button.stop-button, button.btn-danger').click()")
+    wait_server(hub, BOB, bob_auth, ready=False, timeout=120)
 
     # down stops everything (servers, cgroups included); up again keeps users, files and tables.
     run(PLATFORM, "down", "--state", state)
@@ -360,6 +372,11 @@ def test_platform_end_to_end(place, browser):
     got = requests.get(service + "/storage/get", params={"name": "vos://matches-e2e.csv"},
                        headers=service_login(service, ADA), timeout=30)
     assert got.status_code == 200 and got.content == local
+    ada_service = service_login(service, ADA)
+    tables = requests.get(service + "/mydb/list", headers=ada_service, timeout=30).json()
+    assert [(t["name"], t["rows"]) for t in tables] == [("e2e_matches", 200)]
+    phase = requests.get(f"{service}/tap/async/{job_id}/phase", headers=ada_service, timeout=30)
+    assert phase.text.strip() == "COMPLETED"
     assert os.path.exists(os.path.join(account.pw_dir, "e2e.ipynb"))
     bob_auth = hub_login(hub, BOB, PASSWORDS[BOB])
     assert requests.get(f"{hub}/hub/api/users/{ADA}", headers=bob_auth, timeout=30).status_code in (403, 404)

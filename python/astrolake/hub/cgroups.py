@@ -55,9 +55,14 @@ class UserGroup:
         """Makes the groups (or reuses them) and sets the limits."""
         for d in self.dirs.values():
             os.makedirs(d, exist_ok=True)
+        # memory+swap must stay >= memory: lift it first (a reused group may hold a smaller
+        # size's limits), then set both. With swap counted, a group cannot page out instead
+        # of being stopped.
+        memsw = os.path.exists(os.path.join(self.dirs["memory"], "memory.memsw.limit_in_bytes"))
+        if memsw:
+            self._write("memory", "memory.memsw.limit_in_bytes", -1)
         self._write("memory", "memory.limit_in_bytes", int(memory_bytes))
-        # Without swap accounting a group could page out instead of being stopped.
-        if os.path.exists(os.path.join(self.dirs["memory"], "memory.memsw.limit_in_bytes")):
+        if memsw:
             self._write("memory", "memory.memsw.limit_in_bytes", int(memory_bytes))
         period = 100_000
         self._write("cpu", "cpu.cfs_period_us", period)

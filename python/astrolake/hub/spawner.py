@@ -69,6 +69,8 @@ class AstrolakeSpawner(LocalProcessSpawner):
     service_url = Unicode("", config=True, help="The astrolake service the servers talk to")
     dask_address = Unicode("", config=True, help="The platform's Dask scheduler, if any")
     limits = Bool(True, config=True, help="Refuse to start servers when the cgroup limits cannot be set")
+    _token = None  # the user's service token, read from auth_state at each start
+    _group = None  # the server's cgroups, made at each start
 
     def allowed_sizes(self):
         """The sizes up to max_size, in the order of `sizes` (smallest first)."""
@@ -76,9 +78,6 @@ class AstrolakeSpawner(LocalProcessSpawner):
         if self.max_size not in names:
             raise ValueError(f"max_size {self.max_size!r} is not one of {', '.join(names)}")
         return names[: names.index(self.max_size) + 1]
-
-    _token = None
-    _group = None
 
     @default("options_form")
     def _options_form_default(self):
