@@ -350,6 +350,8 @@ def up(args):
         raise PlatformError(f"cannot enforce per-user limits: {reason} (--no-limits runs without them)")
     if any(dirs.running(n) for n in STOP_ORDER):
         raise PlatformError(f"the platform in {dirs.state} is already up (astrolake-platform down --state ...)")
+    if args.service_url and not _http_ok(args.service_url.rstrip("/") + "/auth/whoAmI"):
+        raise PlatformError(f"--service-url {args.service_url}: no astrolake service answers there")
     p = _prepare(dirs, args)
     try:
         if args.service_url:  # the service runs on another host: its accounts are managed there

@@ -303,3 +303,17 @@ def test_notebook_through_jupyterhub_on_hub_host(platform):
             if e.pw_name not in accounts_before and e.pw_name.startswith("al-"):
                 subprocess.run(["userdel", e.pw_name], capture_output=True, timeout=60)
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="up checks its arguments after the root check")
+def test_hub_only_up_refuses_a_service_that_does_not_answer(tmp_path):
+    (tmp_path / "catalogs").mkdir()
+    state = str(tmp_path / "state")
+    try:
+        r = subprocess.run([PLATFORM, "up", "--state", state, "--root", str(tmp_path / "catalogs"), "--port", "0",
+                            "--no-limits", "--service-url", "http://127.0.0.1:9"], capture_output=True, text=True,
+                           timeout=120)
+        assert r.returncode == 1 and "--service-url http://127.0.0.1:9: no astrolake service answers" in r.stderr
+        assert not os.path.exists(os.path.join(state, "run", "hub.pid"))
+    finally:
+        subprocess.run([PLATFORM, "down", "--state", state], capture_output=True, timeout=300)
