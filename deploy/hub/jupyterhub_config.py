@@ -14,8 +14,9 @@ with open(os.path.join(state, "platform.json")) as f:
     p = json.load(f)
 venv_bin = os.path.dirname(sys.executable)
 
-# Everything listens on loopback only.
-c.JupyterHub.bind_url = f"http://127.0.0.1:{p['hub_port']}"
+# Browsers reach the hub at hub_host (loopback unless `up --host` says otherwise); everything
+# else listens on loopback only.
+c.JupyterHub.bind_url = f"http://{p.get('hub_host', '127.0.0.1')}:{p['hub_port']}"
 c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{p['hub_api_port']}"
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{p['proxy_api_port']}"
 c.ConfigurableHTTPProxy.command = [p["proxy_command"]]

@@ -37,9 +37,9 @@ def open_catalog(path, columns=None, margin=None):
     columns: None (the catalog's default columns, else all), "all", or a list.
     margin: None (the collection's default margin), False (none), or a margin name or path.
     """
-    path = os.fspath(path)
+    path = _location(path)
     with_margin = margin is not False
-    info = dict(_core.catalog_info(_location(path), margin or "" if with_margin else "", with_margin))
+    info = dict(_core.catalog_info(path, margin or "" if with_margin else "", with_margin))
     info["schema"] = _schema_of(info)
     if info.get("margin"):
         m = dict(info["margin"])
@@ -52,7 +52,7 @@ def open_catalog(path, columns=None, margin=None):
         cols = names
     else:
         cols = [columns] if isinstance(columns, str) else list(columns)
-    read = _tasks.Read(path=_location(path), margin=margin or "" if with_margin else "",
+    read = _tasks.Read(path=path, margin=margin or "" if with_margin else "",
                        with_margin=with_margin, columns=tuple(_with_index(cols, names)))
     _check_columns(read.columns, names, info["name"])
     return Catalog(info, read, tuple(range(len(info["partitions"]))), ())

@@ -246,6 +246,7 @@ def _prepare(dirs, args):
         "bin": _binary(args.bin),
         "proxy_command": proxy,
         "notebooks": os.path.join(repo, "notebooks"),
+        "hub_host": args.host,
         "hub_port": args.port if args.port else _free_port(),
         "service_port": args.service_port,
         "hub_api_port": _free_port(),
@@ -334,7 +335,7 @@ def _start_hub(dirs, p):
     config = os.path.join(p["repo"], "deploy", "hub", "jupyterhub_config.py")
     jupyterhub = os.path.join(os.path.dirname(sys.executable), "jupyterhub")
     proc = _spawn(dirs, "hub", [jupyterhub, "-f", config], env=env, cwd=dirs.hub)
-    url = f"http://127.0.0.1:{p['hub_port']}"
+    url = f"http://{p['hub_host']}:{p['hub_port']}"
     _wait("JupyterHub", lambda: _http_ok(url + "/hub/api/"), proc, dirs.log("hub"), 120)
     return url
 
@@ -349,11 +350,19 @@ def up(args):
         raise PlatformError(f"cannot enforce per-user limits: {reason} (--no-limits runs without them)")
     if any(dirs.running(n) for n in STOP_ORDER):
         raise PlatformError(f"the platform in {dirs.state} is already up (astrolake-platform down --state ...)")
+    if args.service_url and not _http_ok(args.service_url.rstrip("/") + "/auth/whoAmI"):
+        raise PlatformError(f"--service-url {args.service_url}: no astrolake service answers there")
     p = _prepare(dirs, args)
     try:
-        p["service_url"] = _start_service(dirs, p)
-        password = _first_admin(dirs, p)
-        p["dask_address"] = _start_dask(dirs, p, args.dask_workers) if args.dask_workers > 0 else ""
+        if args.service_url:  # the service runs on another host: its accounts are managed there
+            p["service_url"], password = args.service_url.rstrip("/"), None
+        else:
+            p["service_url"] = _start_service(dirs, p)
+            password = _first_admin(dirs, p)
+        if args.dask_address:  # a scheduler on another host
+            p["dask_address"] = args.dask_address
+        else:
+            p["dask_address"] = _start_dask(dirs, p, args.dask_workers) if args.dask_workers > 0 else ""
         _write_private(dirs.config, json.dumps(p, indent=1) + "\n", mode=0o644)
         hub = _start_hub(dirs, p)
     except BaseException:
@@ -363,13 +372,17 @@ def up(args):
     print(f"  JupyterHub:       {hub}/")
     print(f"  astrolake service: {p['service_url']}/  (TAP: {p['service_url']}/tap)")
     if p["dask_address"]:
-        print(f"  Dask scheduler:   {p['dask_address']} ({args.dask_workers} workers)")
-    if password:
-        print(f"  Admin login:      {ADMIN} / {password}")
-        print(f"                    (shown only now; also in {dirs.admin_password}, mode 0600)")
+        workers = "" if args.dask_address else f" ({args.dask_workers} workers)"
+        print(f"  Dask scheduler:   {p['dask_address']}{workers}")
+    if args.service_url:
+        print("  Logins:           the service's accounts (added on the service's host)")
     else:
-        print(f"  Admin login:      {ADMIN}, password in {dirs.admin_password}")
-    print(f"  Add users:        astrolake user add NAME --state {dirs.service}")
+        if password:
+            print(f"  Admin login:      {ADMIN} / {password}")
+            print(f"                    (shown only now; also in {dirs.admin_password}, mode 0600)")
+        else:
+            print(f"  Admin login:      {ADMIN}, password in {dirs.admin_password}")
+        print(f"  Add users:        astrolake user add NAME --state {dirs.service}")
     print(f"  Logs:             {dirs.logs}/    Stop: astrolake-platform down --state {dirs.state}")
     return 0
 
@@ -408,9 +421,13 @@ def main(argv=None):
     u = sub.add_parser("up", help="start the service, the hub and (optionally) Dask")
     u.add_argument("--state", required=True, help="folder of everything that persists")
     u.add_argument("--root", help="folder of the catalogs to serve (remembered after the first up)")
+    u.add_argument("--host", default="127.0.0.1", help="the hub's address (where browsers reach it)")
     u.add_argument("--port", type=int, default=8000, help="the hub's port (0: any free port)")
     u.add_argument("--service-port", type=int, default=8080, help="the service's port (0: any free port)")
     u.add_argument("--dask-workers", type=int, default=0, help="start a Dask scheduler and N workers")
+    u.add_argument("--service-url", help="use the astrolake service at this URL (on another host) instead of "
+                                         "starting one")
+    u.add_argument("--dask-address", help="use the Dask scheduler at this address instead of starting one")
     u.add_argument("--max-size", choices=["small", "medium", "large"], help="largest server size offered")
     u.add_argument("--sizes", help=argparse.SUPPRESS)  # JSON: replaces the size table (tests)
     u.add_argument("--cull-idle-timeout", type=int, default=3600, help="stop servers idle this many seconds")

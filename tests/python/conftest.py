@@ -1,7 +1,10 @@
 """Shared fixtures: a small ZTF-like survey (light curves) and an overlapping Gaia-like one,
 generated and imported (with margins) by the astrolake CLI, once per test session."""
 import os
+import re
+import select
 import subprocess
+import threading
 
 import numpy as np
 import pytest
@@ -19,6 +22,26 @@ def run_cli(*args):
     if out.returncode != 0:
         raise RuntimeError(f"astrolake {' '.join(map(str, args))} failed: {out.stderr}")
     return out.stdout
+
+
+def start_service(root, state, users=None, host="127.0.0.1", prefix=()):
+    """Starts `astrolake serve` over `root` (a free port on `host`) after adding `users` (name ->
+    password) to `state`; `prefix` runs it under another command (e.g. ip netns exec NS).
+    Returns (process, base URL); stop it with SIGTERM."""
+    for user, password in (users or {}).items():
+        subprocess.run([cli_path(), "user", "add", user, "--state", str(state)], input=password + "\n",
+                       text=True, check=True, capture_output=True, timeout=60)
+    proc = subprocess.Popen([*prefix, cli_path(), "serve", "--root", str(root), "--state", str(state),
+                             "--host", host, "--port", "0"], stderr=subprocess.PIPE, text=True)
+    ready, _, _ = select.select([proc.stderr], [], [], 60)  # its first line says where it listens
+    line = proc.stderr.readline() if ready else "(nothing within 60 s)"
+    m = re.search(r'"url":"(http://[0-9.]+:\d+)/tap"', line)
+    if not m:
+        proc.kill()
+        proc.wait(timeout=30)
+        raise RuntimeError(f"the service did not start: {line}")
+    threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()  # drain its log
+    return proc, m.group(1)
 
 
 @pytest.fixture(scope="session")

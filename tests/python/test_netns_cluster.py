@@ -2,7 +2,6 @@
 its own address (ip netns + veth pairs on a bridge), the catalogs on a path every host sees.
 The same code connected with Client("tcp://ADDR:PORT") gives the in-process results."""
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -11,66 +10,36 @@ import pandas as pd
 import pytest
 
 import astrolake as al
+from netns import Hosts, stop
 
-TAG = f"al{os.getpid() % 100000}"
-NET = f"10.{200 + os.getpid() % 50}.{(os.getpid() // 50) % 250}"
 HOSTS = {"sched": 2, "w1": 3, "w2": 4}
-
-
-def _ip(*args, check=True):
-    return subprocess.run(["ip", *args], capture_output=True, text=True, check=check)
-
-
-def _teardown(procs):
-    for p in procs:
-        if p.poll() is None:
-            p.terminate()
-    for p in procs:
-        try:
-            p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-    for h in HOSTS:
-        _ip("netns", "del", f"{TAG}{h}", check=False)
-    _ip("link", "del", f"{TAG}br", check=False)
 
 
 @pytest.fixture(scope="module")
 def hosts():
-    if shutil.which("ip") is None:
-        pytest.skip("the ip command (iproute2) is not installed")
-    probe = _ip("netns", "add", f"{TAG}probe", check=False)
-    if probe.returncode != 0:
-        pytest.skip(f"cannot make network namespaces here (ip netns add: {probe.stderr.strip()})")
-    _ip("netns", "del", f"{TAG}probe", check=False)
+    hosts = Hosts()
+    why = hosts.unavailable()
+    if why:
+        pytest.skip(why)
     procs = []
     try:
-        _ip("link", "add", f"{TAG}br", "type", "bridge")
-        _ip("addr", "add", f"{NET}.1/24", "dev", f"{TAG}br")
-        _ip("link", "set", f"{TAG}br", "up")
+        hosts.make_bridge()
         for h, last in HOSTS.items():
-            ns, host_end, ns_end = f"{TAG}{h}", f"{TAG}{h}h", f"{TAG}{h}n"
-            _ip("netns", "add", ns)
-            _ip("link", "add", host_end, "type", "veth", "peer", "name", ns_end)
-            _ip("link", "set", ns_end, "netns", ns)
-            _ip("link", "set", host_end, "master", f"{TAG}br")
-            _ip("link", "set", host_end, "up")
-            _ip("netns", "exec", ns, "ip", "addr", "add", f"{NET}.{last}/24", "dev", ns_end)
-            _ip("netns", "exec", ns, "ip", "link", "set", ns_end, "up")
-            _ip("netns", "exec", ns, "ip", "link", "set", "lo", "up")
+            hosts.add(h, last)
+        a = hosts.addr
         bindir = os.path.dirname(sys.executable)
         env = dict(os.environ, DASK_DISTRIBUTED__WORKER__DAEMON="False")
-        sched = f"tcp://{NET}.2:8786"
-        procs.append(subprocess.Popen(["ip", "netns", "exec", f"{TAG}sched", f"{bindir}/dask", "scheduler", "--host",
-                                       f"{NET}.2", "--port", "8786", "--no-dashboard"], env=env,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        sched = f"tcp://{a['sched']}:8786"
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env}
+        procs.append(subprocess.Popen([*hosts.on("sched"), f"{bindir}/dask", "scheduler", "--host", a["sched"],
+                                       "--port", "8786", "--no-dashboard"], **quiet))
         for w in ("w1", "w2"):
-            procs.append(subprocess.Popen(["ip", "netns", "exec", f"{TAG}{w}", f"{bindir}/dask", "worker", sched,
-                                           "--host", f"{NET}.{HOSTS[w]}", "--nthreads", "1", "--no-dashboard"],
-                                          env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        yield sched
+            procs.append(subprocess.Popen([*hosts.on(w), f"{bindir}/dask", "worker", sched, "--host", a[w],
+                                           "--nthreads", "1", "--no-dashboard"], **quiet))
+        yield {"sched": sched, "addr": a}
     finally:
-        _teardown(procs)
+        stop(procs)
+        hosts.remove()
 
 
 def _plans(survey):
@@ -95,7 +64,7 @@ def test_namespace_hosts_cluster_identical(survey, in_process, hosts):
     client = None
     while client is None:
         try:
-            client = Client(hosts, timeout=5)
+            client = Client(hosts["sched"], timeout=5)
         except OSError:
             if time.time() > deadline:
                 raise
@@ -103,7 +72,7 @@ def test_namespace_hosts_cluster_identical(survey, in_process, hosts):
     try:
         client.wait_for_workers(2, timeout=60)
         addrs = sorted(w.split("//")[1].split(":")[0] for w in client.scheduler_info()["workers"])
-        assert addrs == [f"{NET}.3", f"{NET}.4"]
+        assert addrs == [hosts["addr"]["w1"], hosts["addr"]["w2"]]
         for k, plan in _plans(survey).items():
             remote = plan.compute(progress=False)
             assert len(remote) > 0

@@ -8,13 +8,12 @@ import re
 import shutil
 import signal
 import subprocess
-import threading
 
 import numpy as np
 import pytest
 
 import astrolake
-from conftest import HATS, cli_path
+from conftest import HATS, cli_path, start_service
 
 CATALOGS = ["small_sky", "small_sky_order1_collection"]
 USERS = {"alice": "alice's long passphrase", "bob": "bob's other passphrase"}
@@ -39,13 +38,8 @@ def service(tmp_path_factory):
         for user, password in USERS.items():
             subprocess.run([cli_path(), "user", "add", user, "--state", str(d / "state")], input=password + "\n",
                            text=True, check=True, capture_output=True)
-    proc = subprocess.Popen([cli_path(), "serve", "--root", str(root), "--state", str(d / "state"), "--port", "0"],
-                            stderr=subprocess.PIPE, text=True)
-    line = proc.stderr.readline()
-    m = re.search(r'"url":"(http://127\.0\.0\.1:\d+)/tap"', line)
-    assert m, f"service did not start: {line}"
-    threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
-    yield {"url": m.group(1), "root": str(root), "state": str(d / "state")}
+    proc, url = start_service(root, d / "state")
+    yield {"url": url, "root": str(root), "state": str(d / "state")}
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 0
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A throwaway S3 server for the tests: Ceph's S3 gateway (radosgw) over one monitor and one
 # in-memory (memstore) OSD, all on 127.0.0.1, no systemd, everything under one directory.
-#   s3_server.sh start DIR PORT   -> prints "endpoint http://127.0.0.1:PORT" once S3 answers
+#   s3_server.sh start DIR PORT [ADDR] -> prints "endpoint http://ADDR:PORT" once S3 answers
+# ADDR (default 127.0.0.1) is where the S3 gateway listens, e.g. a network namespace's own
+# address when the server runs as a separate host; the monitor and OSD stay on loopback.
 #   s3_server.sh stop DIR
 # Access key and secret for the test user: astrolake-test / astrolake-test-secret.
 set -euo pipefail
@@ -26,6 +28,7 @@ if [ "$cmd" = stop ]; then
   exit 0
 fi
 port=${3:?port}
+addr=${4:-127.0.0.1}
 mon_port=$((port + 1))
 for b in ceph-mon ceph-osd radosgw radosgw-admin monmaptool ceph-authtool; do
   command -v $b >/dev/null || { echo "s3_server.sh: $b is missing (bash scripts/install-deps.sh installs it)" >&2; exit 2; }
@@ -69,7 +72,7 @@ osd data = $dir/osd/0
 [client.rgw]
 # tcp_nodelay: without it a reused connection waits ~40 ms per response (Nagle against
 # the client's delayed ACK), which would hide every request-count improvement.
-rgw frontends = beast endpoint=127.0.0.1:$port tcp_nodelay=1
+rgw frontends = beast endpoint=$addr:$port tcp_nodelay=1
 rgw dns name = localhost
 rgw enable usage log = false
 rgw thread pool size = 64
@@ -98,15 +101,15 @@ for i in $(seq 1 120); do
   sleep 0.5
 done
 for i in $(seq 1 120); do
-  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/" || true)
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://$addr:$port/" || true)
   if [ "$code" = 200 ]; then
     # The tests' bucket, made with boto3 (an independent client).
-    python3 -c "import boto3; boto3.client('s3', endpoint_url='http://127.0.0.1:$port', region_name='us-east-1',
+    python3 -c "import boto3; boto3.client('s3', endpoint_url='http://$addr:$port', region_name='us-east-1',
       aws_access_key_id='astrolake-test', aws_secret_access_key='astrolake-test-secret').create_bucket(Bucket='astrolake-test')"
-    echo "endpoint http://127.0.0.1:$port"
+    echo "endpoint http://$addr:$port"
     exit 0
   fi
   sleep 0.5
 done
-echo "s3_server.sh: radosgw did not answer on 127.0.0.1:$port (logs in $dir/log)" >&2
+echo "s3_server.sh: radosgw did not answer on $addr:$port (logs in $dir/log)" >&2
 exit 1
