@@ -31,6 +31,7 @@ from test_notebooks import check_user_pipeline
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "hub"))
 from notebook_runner import ServerSession, notebook  # noqa: E402  (drives a Jupyter server like a browser)
+from reach import others_can_reach  # noqa: E402
 
 PLATFORM = os.path.join(os.path.dirname(sys.executable), "astrolake-platform")
 S3_SCRIPT = os.path.join(ROOT, "tests", "storage", "s3_server.sh")
@@ -259,6 +260,8 @@ def test_notebook_through_jupyterhub_on_hub_host(platform):
     root, state = os.path.join(base, "catalogs"), os.path.join(base, "state")
     os.makedirs(root)
     accounts_before = {e.pw_name for e in pwd.getpwall()}
+    reach = others_can_reach(sys.prefix)
+    reach.__enter__()
     try:
         up = subprocess.run([*hosts.on("hub"), PLATFORM, "up", "--state", state, "--root", root, "--host", a["hub"],
                              "--port", "8000", "--service-url", platform["url"], "--dask-address", platform["sched"],
@@ -299,9 +302,13 @@ def test_notebook_through_jupyterhub_on_hub_host(platform):
         assert sorted(w.split("//")[1].split(":")[0] for w in workers) == [a["w1"], a["w2"]]
     finally:
         subprocess.run([PLATFORM, "down", "--state", state], capture_output=True, timeout=300)
-        for e in pwd.getpwall():  # the system account the hub made for the user
-            if e.pw_name not in accounts_before and e.pw_name.startswith("al-"):
-                subprocess.run(["userdel", e.pw_name], capture_output=True, timeout=60)
+        reach.__exit__(None, None, None)
+        from astrolake.hub.spawner import system_name
+        # Only the account this test's user got (other tests make accounts of their own at the
+        # same time); the shared admin account only if this run made it.
+        for name in (system_name(HUB_USER), system_name("admin")):
+            if name not in accounts_before and name in {e.pw_name for e in pwd.getpwall()}:
+                subprocess.run(["userdel", name], capture_output=True, timeout=60)
         shutil.rmtree(base, ignore_errors=True)
 
 
