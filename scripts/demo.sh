@@ -129,6 +129,29 @@ fi
 kill -TERM $SERVE_PID; wait $SERVE_PID 2>/dev/null || true; trap - EXIT
 echo "service log (JSON lines) -> $OUT/serve.log; users, jobs, files and tables in $OUT/state"
 
+PLATFORM_MSG="  (not started: the platform runs each user's notebook server as a system account, so it needs root)"
+if [ "$(id -u)" = 0 ] && [ "${ASTROLAKE_DEMO_PLATFORM:-1}" != 0 ]; then
+  step "the platform: the service, JupyterHub and a Dask scheduler with 2 workers (astrolake-platform up)"
+  PLATFORM=.venv/bin/astrolake-platform
+  LIMITS=""
+  .venv/bin/python -c "from astrolake.hub import cgroups; raise SystemExit(cgroups.available() is not None)" \
+    || { LIMITS=--no-limits; echo "(no cgroup v1 memory/cpu/pids controllers here: servers run without limits)"; }
+  $PLATFORM down --state "$OUT/platform" >/dev/null 2>&1 || true   # a previous demo's platform
+  if $PLATFORM up --state "$OUT/platform" --root "$ASTROLAKE_ROOT" --port 0 --service-port 0 \
+       --dask-workers 2 $LIMITS > "$OUT/platform-up.txt" 2>&1; then
+    $AL user list --state "$OUT/platform/service" | grep -qw demo \
+      || echo "demo-password" | $AL user add demo --state "$OUT/platform/service"
+    grep -v "Admin login\|shown only now" "$OUT/platform-up.txt"
+    HUB_URL=$(grep -o 'JupyterHub: *http://[^ ]*' "$OUT/platform-up.txt" | awk '{print $2}')
+    PLATFORM_MSG="  open $HUB_URL in a browser, log in as demo / demo-password, pick a size and run notebooks/
+  (the admin's password is in $OUT/platform/admin-password); stop it with:
+  $PLATFORM down --state $OUT/platform"
+  else
+    cat "$OUT/platform-up.txt"
+    PLATFORM_MSG="  (not started: see the message above, docs/hub.md)"
+  fi
+fi
+
 echo
 echo "Done. Look in $OUT/:"
 echo "  ztf.parquet, gaia.parquet      generated surveys (ZTF light curves as list columns)"
@@ -141,6 +164,8 @@ echo "  dip_candidates.csv             dimming-event candidates (depth, start, d
 echo "  python_pairs.csv               the Python API's cone + cross-match result"
 echo "  serve.log, state/              the service's access log; its state (users, jobs, personal files and tables)"
 echo "  web.png                        the web page, as a headless browser saw it"
-echo "Next: source .venv/bin/activate and open notebooks/ (docs/python.md); or run the platform:"
-echo "  $AL serve --root $ASTROLAKE_ROOT --state $OUT/state --port 8080"
-echo "  then open http://127.0.0.1:8080/ and log in as demo / demo-password (docs/platform.md)."
+echo "  platform/, platform-up.txt     the running platform's state and logs (service, hub, Dask)"
+echo "The platform (JupyterHub in front of the service and Dask; docs/hub.md):"
+echo "$PLATFORM_MSG"
+echo "Or, without the hub: source .venv/bin/activate and open notebooks/ (docs/python.md), or run the"
+echo "service alone: $AL serve --root $ASTROLAKE_ROOT --state $OUT/state --port 8080"
