@@ -322,7 +322,7 @@ PYBIND11_MODULE(_core, m) {
     auto cat = open_cached(path, margin, with_margin);
     const Catalog* c = of_margin ? cat->margin() : cat.get();
     if (!c) throw std::invalid_argument("catalog " + cat->name() + " has no margin attached");
-    for (const auto& p : c->partitions()) rows.push_back(p.rows);
+    for (const auto& p : c->counted_partitions()) rows.push_back(p.rows);
     return rows;
   });
 
