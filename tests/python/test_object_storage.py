@@ -5,6 +5,7 @@ import pickle
 import socket
 import subprocess
 import sys
+from urllib.parse import unquote
 
 import pandas as pd
 import pytest
@@ -69,7 +70,8 @@ def _run_task_fresh(task):
     env = dict(os.environ, ASTROLAKE_HTTP_STATS="2")
     r = subprocess.run([sys.executable, "-c", WORKER], input=pickle.dumps(task), capture_output=True, env=env)
     assert r.returncode == 0, r.stderr.decode()
-    urls = [line.split()[2] for line in r.stderr.decode().splitlines() if line.startswith("http: ") and " -> " in line]
+    urls = [unquote(line.split()[2]) for line in r.stderr.decode().splitlines()
+            if line.startswith("http: ") and " -> " in line]
     return pickle.loads(r.stdout), urls
 
 
