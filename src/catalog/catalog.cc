@@ -225,20 +225,22 @@ struct Opener {
     if (name.empty()) return c;
     std::vector<std::string> all = split_words(cp.get("all_margins"));
     std::string path;
+    bool inside = false;  // a margin of this collection is no collection itself: not probed for one
     if (std::find(all.begin(), all.end(), name) != all.end() || is_dir(dir + "/" + name)) {
       path = dir + "/" + name;
+      inside = true;
     } else if (is_dir(name)) {
       path = name;
     } else {
       throw std::runtime_error("collection " + dir + " has no margin '" + name + "' (all_margins: " +
                                cp.get("all_margins") + ")");
     }
-    attach_margin(c, path);
+    attach_margin(c, path, !inside);
     return c;
   }
 
-  void attach_margin(Catalog& c, const std::string& margin_dir) {
-    Catalog m = Opener{OpenOptions{false, ""}}.open(margin_dir);
+  void attach_margin(Catalog& c, const std::string& margin_dir, bool collection_allowed = true) {
+    Catalog m = Opener{OpenOptions{false, ""}}.open(margin_dir, collection_allowed);
     if (m.type() != CatalogType::Margin)
       throw std::runtime_error("cannot attach " + margin_dir + " as the margin of " + c.dir() +
                                ": it is a " + type_name(m.type()) + " catalog, not a margin");
