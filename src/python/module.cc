@@ -293,6 +293,7 @@ py::dict describe(const Catalog& cat) {
   py::list parts;
   for (const auto& p : cat.pixels()) parts.append(py::make_tuple(p.order, p.pixel));
   d["partitions"] = parts;
+  d["nrows"] = cat.properties().get_int("hats_nrows", -1);  // -1 when the properties do not say
   d["schema"] = to_capsules(engine::empty_table(cat.schema()));
   d["collection_dir"] = cat.collection_dir();
   return d;
