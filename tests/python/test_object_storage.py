@@ -159,3 +159,21 @@ def test_worker_task_reads_no_metadata_footer(survey, remote_survey):
         _check_worker_requests(urls, right_leaves + [_leaf(p) for p in ztf_r.pixels])
         pairs += got.num_rows
     assert pairs > 0
+
+    # A region read of a catalog the process already opened with its margin (a join after a
+    # cross-match, on one worker) reuses that open: no metadata request at all.
+    code = ("import pickle, sys; from astrolake import _core, _tasks; "
+            "path, cone = pickle.load(sys.stdin.buffer); _core.catalog_info(path, '', True); "
+            "sys.stderr.write('-- opened\\n'); "
+            "sys.stdout.buffer.write(pickle.dumps(_tasks.Read(path=path, columns=('source_id',)).scan_region(cone)))")
+    cone = ("cone", ra, dec, 1.0)
+    tables = []
+    for path in (remote_survey["gaia"], survey["gaia"]):
+        r = subprocess.run([sys.executable, "-c", code], input=pickle.dumps((path, cone)), capture_output=True,
+                           env=dict(os.environ, ASTROLAKE_HTTP_STATS="2"))
+        assert r.returncode == 0, r.stderr.decode()
+        tables.append(pickle.loads(r.stdout))
+        after = r.stderr.decode().split("-- opened\n", 1)[1]
+        assert not [u for u in after.split() if u.endswith(METADATA) or u.endswith("/_metadata")], after
+    assert tables[0].num_rows > 0
+    pd.testing.assert_frame_equal(_sorted_frame(tables[0], "source_id"), _sorted_frame(tables[1], "source_id"))
