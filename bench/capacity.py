@@ -102,7 +102,9 @@ def main():
                       "metadata_bytes_per_row_group": o["metadata_file_bytes"] / groups})
     per_rg = max(o["metadata_bytes_per_row_group"] for o in opens)
     low_rg = min(o["metadata_bytes_per_row_group"] for o in opens)
-    open_bytes = (opens[0]["bytes"] - opens[0]["metadata_bytes"]) + per_rg * RG + pinfo_bytes
+    # At scale the partition_info.csv of the catalog and of its margin (one margin partition
+    # per catalog partition, so about the same list) replace the measured small ones.
+    open_bytes = (opens[0]["bytes"] - opens[0]["metadata_bytes"]) + per_rg * RG + 2 * pinfo_bytes
     out["open"] = {
         "measured": opens,
         "requests_per_process": opens[0]["requests"],
@@ -112,6 +114,12 @@ def main():
         "all_workers_bytes": round(open_bytes * A["workers"]),
         "seconds_per_worker_one_stream": round(open_bytes / thread_bps, 1),
     }
+    # One Dask task in a fresh worker process (py_task1, when measured): what it reads.
+    tasks = [[r for r in rows if r["op"] == "py_task1"] for rows in meas]
+    if all(tasks):
+        out["open"]["worker_task_measured"] = [
+            {k: t[0][k] for k in ("meta_requests", "meta_bytes", "metadata_file_bytes", "data_requests", "data_objects")}
+            for t in tasks]
 
     ops = {}
     for op, n_catalogs in (("scan2", 1), ("scan_all", 1), ("xmatch", 2)):

@@ -88,4 +88,9 @@ run xmatch "$XM"
 pyrun py_open "pass"
 pyrun py_cone60 "_tasks.Read(path='$B/a').scan_region(('cone', 67.0, -37.0, 60 / 3600))"
 pyrun py_scan2 "r = _tasks.Read(path='$B/a', columns=('ra', 'dec')); [r.scan(i) for i in range(n)]"
+# One Dask task in a fresh worker process: no catalog_info (the client did that), one partition.
+before=$(wc -l <"$LOG")
+"$PY" -c "from astrolake import _tasks; _tasks.Read(path='$B/a', columns=('ra', 'dec')).scan(0)" >/dev/null
+sleep 1
+echo "{\"op\": \"py_task1\", $(classify "$before"), \"lowest_order\": $LOWEST, \"rows\": $ROWS}"
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2

@@ -361,6 +361,12 @@ class Catalog:
                 continue
             width += 200 if pa.types.is_large_list(f.type) or pa.types.is_list(f.type) else (
                 32 if pa.types.is_large_string(f.type) or pa.types.is_string(f.type) else 8)
+        known = self._info.get("partition_rows")
+        total, nparts = self._info.get("nrows", -1), len(self._info["partitions"])
+        if known is None and total >= 0 and nparts:
+            # From hats_nrows, spread evenly over the partitions: a warning threshold is no reason
+            # to read the _metadata footer (hundreds of MB for a 10^10-row catalog).
+            return total * len(self._parts) / nparts * width
         rows = sum(max(self._partition_rows()[i], 0) for i in self._parts)
         return rows * width
 

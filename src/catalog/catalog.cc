@@ -1,6 +1,7 @@
 #include "catalog/catalog.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -185,6 +186,9 @@ struct Footer {
   // can fetch the chunks a query needs together with the footer.
   std::vector<std::string> fields;
   std::unordered_map<std::string, std::vector<std::vector<std::pair<uint64_t, uint64_t>>>> chunks;
+  // Set once the read above succeeded: leaf opens use `chunks` only then, and never read
+  // _metadata for them.
+  std::atomic<bool> loaded{false};
 };
 
 // Builds a Catalog step by step; a friend so the Catalog's fields stay private.
@@ -221,20 +225,22 @@ struct Opener {
     if (name.empty()) return c;
     std::vector<std::string> all = split_words(cp.get("all_margins"));
     std::string path;
+    bool inside = false;  // a margin of this collection is no collection itself: not probed for one
     if (std::find(all.begin(), all.end(), name) != all.end() || is_dir(dir + "/" + name)) {
       path = dir + "/" + name;
+      inside = true;
     } else if (is_dir(name)) {
       path = name;
     } else {
       throw std::runtime_error("collection " + dir + " has no margin '" + name + "' (all_margins: " +
                                cp.get("all_margins") + ")");
     }
-    attach_margin(c, path);
+    attach_margin(c, path, !inside);
     return c;
   }
 
-  void attach_margin(Catalog& c, const std::string& margin_dir) {
-    Catalog m = Opener{OpenOptions{false, ""}}.open(margin_dir);
+  void attach_margin(Catalog& c, const std::string& margin_dir, bool collection_allowed = true) {
+    Catalog m = Opener{OpenOptions{false, ""}}.open(margin_dir, collection_allowed);
     if (m.type() != CatalogType::Margin)
       throw std::runtime_error("cannot attach " + margin_dir + " as the margin of " + c.dir() +
                                ": it is a " + type_name(m.type()) + " catalog, not a margin");
@@ -345,7 +351,9 @@ struct Opener {
     // Npix=p/ directories in an object store: _metadata names their files (HTTP cannot list,
     // and one listing per partition would make opening cost O(partitions) requests).
     const bool files_from_meta = c.npix_suffix_ == "/" && !c.legacy_ && storage::is_url(ds);
-    const bool defer = !files_from_meta && is_file(meta_path) && is_file(info_path) && is_file(common_path);
+    // Opening then reads properties, partition_info.csv and _common_metadata only: not even
+    // a probe of _metadata, which every process that opens the catalog would repeat.
+    const bool defer = !files_from_meta && is_file(info_path) && is_file(common_path);
     std::unique_ptr<parquet::FileReader> meta;
     if (!defer && is_file(meta_path)) meta = open_metadata(c);
     // Rows per file, keyed by path relative to the dataset dir, in _metadata order.
@@ -472,6 +480,8 @@ struct Opener {
   // What opening deferred: the row counts of `c`'s partitions from _metadata, and the checks
   // that need them (hats_nrows, _common_metadata against _metadata).
   static void read_footer(const Catalog& c, Footer& f) {
+    f.parts = c.parts_;
+    if (!is_file(c.dataset_dir_ + "/_metadata")) return;  // row counts stay unknown, as at opening
     std::unique_ptr<parquet::FileReader> meta = open_metadata(c);
     std::map<std::string, int64_t> meta_rows;
     files_of(*meta, meta_rows);
@@ -480,7 +490,6 @@ struct Opener {
       const auto& rg = meta->row_group(i);
       f.chunks[normalise_relative(rg.file_path)].push_back(rg.ranges);
     }
-    f.parts = c.parts_;
     f.total = count_rows(c.dataset_dir_, meta_rows, f.parts);
     check_counted(c, f.parts, c.rows_ >= 0 ? c.rows_ : f.total);
     check_common_metadata(c, meta.get());
@@ -629,6 +638,7 @@ void Catalog::load_footer() const {
   std::call_once(footer_->once, [this] {
     try {
       Opener::read_footer(*this, *footer_);
+      footer_->loaded = true;
     } catch (const std::exception& e) {
       footer_->error = e.what();
     }
@@ -644,7 +654,7 @@ int64_t Catalog::rows() const {
   return rows_;
 }
 
-const std::vector<Partition>& Catalog::partitions() const {
+const std::vector<Partition>& Catalog::counted_partitions() const {
   if (!footer_) return parts_;
   load_footer();
   return footer_->parts;
@@ -663,7 +673,6 @@ std::shared_ptr<const parquet::FileReader> Catalog::file_reader(const std::strin
 
 std::shared_ptr<const parquet::FileReader> Catalog::file_reader(const std::string& path,
                                                                 const std::vector<std::string>& columns) const {
-  if (footer_) load_footer();
   std::shared_ptr<const parquet::FileReader> r =
       readers_ ? readers_->get(path, read_from(path, columns))
                : std::shared_ptr<const parquet::FileReader>(parquet::FileReader::open(path));
@@ -674,10 +683,11 @@ std::shared_ptr<const parquet::FileReader> Catalog::file_reader(const std::strin
 // Where a read of `columns` of an object-store leaf should start so that one request gets
 // those chunks and the footer: the first chunk needed (or the file's start, when that is
 // within 64 KiB), when what lies between (other columns) stays under half of what is needed
-// plus 64 KiB and the whole is small; else nothing (the object's tail is read first, then the
-// chunks). Known only from a _metadata footer.
+// plus 64 KiB and the whole is small; else nothing (the object's last 64 KiB are read first,
+// which holds the whole of a small leaf, then the chunks). Known only from a _metadata footer
+// some other use has already read: a leaf open never reads _metadata for it.
 std::optional<uint64_t> Catalog::read_from(const std::string& path, const std::vector<std::string>& columns) const {
-  if (!footer_ || columns.empty() || !storage::is_url(path) || path.size() <= dataset_dir_.size()) return {};
+  if (!footer_ || !footer_->loaded || columns.empty() || !storage::is_url(path) || path.size() <= dataset_dir_.size()) return {};
   auto it = footer_->chunks.find(normalise_relative(path.substr(dataset_dir_.size())));
   if (it == footer_->chunks.end()) return {};
   uint64_t lo = UINT64_MAX, end = 0, needed = 0;
@@ -752,7 +762,6 @@ parquet::Table Catalog::read_partition(size_t i, const std::vector<std::string>&
   if (i >= parts_.size())
     throw std::out_of_range(dir_ + ": partition " + std::to_string(i) + " out of range (" +
                             std::to_string(parts_.size()) + " partitions)");
-  if (footer_) load_footer();
   const Partition& part = parts_[i];
   std::string what = part.order >= 0 ? "Norder=" + std::to_string(part.order) + "/Npix=" + std::to_string(part.pixel)
                                      : part.files.front();

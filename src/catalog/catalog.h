@@ -1,9 +1,11 @@
 // A HATS catalog opened for reading: its properties, partitions (sorted by spatial index),
 // schema, an optional attached margin, and reading a partition's rows. Opening reads only
-// metadata (properties, partition_info.csv, the _common_metadata footer); the _metadata
-// footer (per-file row counts; megabytes for thousands of partitions) is read on first need
-// when partition_info.csv and _common_metadata make it unnecessary for opening, and its
-// checks then fail that first use with the same errors. Leaf files are read on demand.
+// properties, partition_info.csv and the _common_metadata footer when they exist. The
+// _metadata footer (about 1 kB per row group: hundreds of MB for a 10^10-row catalog, read
+// by every process that opens it) is then read only by what needs every partition's row
+// count (counted_partitions, rows() without hats_nrows), and its checks (row counts,
+// _common_metadata against _metadata) fail that use and every later one with the same
+// errors. Reading a partition opens only its leaf files, each checked against the schema.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -66,10 +68,13 @@ class Catalog {
   // hats_margin_threshold in arcsec (margin catalogs), else 0.
   double margin_threshold_arcsec() const { return margin_threshold_; }
 
-  // With row counts from _metadata: the first call reads and checks the footer if opening
-  // deferred it (throws std::runtime_error as open() would have).
-  const std::vector<Partition>& partitions() const;
-  // (order, pixel) of each partition, in partitions() order, without reading any footer.
+  // The partitions and their files, without reading _metadata: a partition's rows are -1
+  // unless opening had to read _metadata (no partition_info.csv or _common_metadata).
+  const std::vector<Partition>& partitions() const { return parts_; }
+  // The same with row counts from _metadata (-1 where it has none): the first call reads and
+  // checks the footer if opening deferred it (throws std::runtime_error as open() would have).
+  const std::vector<Partition>& counted_partitions() const;
+  // (order, pixel) of each partition, in partitions() order.
   std::vector<PixelId> pixels() const;
   // Index into partitions() of (order, pixel), or -1.
   int find_partition(int order, int64_t pixel) const;
@@ -100,8 +105,9 @@ class Catalog {
   // Checks it like check_leaf.
   std::shared_ptr<const parquet::FileReader> file_reader(const std::string& path) const;
   // The same, for a caller about to read `columns`: on an object store the first open of the
-  // file then fetches those column chunks with its footer in one request (when _metadata
-  // says where they lie).
+  // file then fetches those column chunks with its footer in one request when a _metadata
+  // footer already read says where they lie (else the object's last 64 KiB, which hold the
+  // whole of a small leaf, then the chunks).
   std::shared_ptr<const parquet::FileReader> file_reader(const std::string& path,
                                                          const std::vector<std::string>& columns) const;
   // Throws naming the file when a leaf file's columns are not the catalog's: a column

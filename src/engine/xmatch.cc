@@ -477,7 +477,7 @@ struct Context {
   bool same = false;
   uint64_t out_row_bytes = 0;  // estimate, for charging a result before it is gathered
   std::mutex mu;
-  int64_t right_rows = 0, pieces = 0;
+  int64_t left_rows = 0, right_rows = 0, pieces = 0;
   // crossmatch_pixel: turns each right table read into the rows to match (null: as read),
   // and where the right coordinates are in the tables it gives.
   std::function<parquet::Table(parquet::Table&&)> right_filter;
@@ -669,6 +669,7 @@ parquet::Table match_partition(Context& cx, size_t li) {
   }
   held.set(table_bytes(result));  // given back on return; crossmatch() charges it until sunk
   std::lock_guard<std::mutex> lock(cx.mu);
+  cx.left_rows += int64_t(lt.rows());
   cx.right_rows += right_rows;
   cx.pieces += int64_t(pieces.size());
   return result;
@@ -755,8 +756,6 @@ XmatchStats run_crossmatch(const catalog::Catalog& left, const catalog::Catalog&
       },
       [&](size_t k, parquet::Table&& t) {
         progress.add(1);
-        int64_t lrows = left.partitions()[todo[k]].rows;
-        if (lrows > 0) st.left_rows += lrows;
         if (write) {
           st.pairs += encoded[k].rows;
           if (encoded[k].rows > 0) encoded_sink(std::move(encoded[k]));
@@ -777,6 +776,7 @@ XmatchStats run_crossmatch(const catalog::Catalog& left, const catalog::Catalog&
         held[k].set(0);
       });
   progress.finish();
+  st.left_rows = cx->left_rows;  // as read: the partitions' row counts would need _metadata
   st.right_rows_read = cx->right_rows;
   st.pieces = cx->pieces;
   return st;

@@ -73,22 +73,31 @@ std::string stat_signature(const std::string& path) {
   return std::to_string(st.st_ino) + ":" + std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
 }
 
-std::shared_ptr<const Catalog> open_cached(const std::string& path, const std::string& margin, bool with_margin) {
-  static std::mutex mu;
-  static std::map<std::string, std::pair<std::string, std::shared_ptr<const Catalog>>> cache;
+// Catalogs opened by this process, keyed by path, margin and with_margin, with the signature
+// of the path when they were opened.
+std::mutex g_cache_mu;
+std::map<std::string, std::pair<std::string, std::shared_ptr<const Catalog>>> g_cache;
+
+// `any_margin`: the caller reads the catalog's own rows only, so an open of `path` with any
+// margin will do (a worker that cross-matches and joins against one catalog opens it once).
+std::shared_ptr<const Catalog> open_cached(const std::string& path, const std::string& margin, bool with_margin,
+                                           bool any_margin = false) {
   std::string key = path + '\n' + margin + '\n' + (with_margin ? "1" : "0");
   std::string sig = stat_signature(path);
   {
-    std::lock_guard<std::mutex> lock(mu);
-    auto it = cache.find(key);
-    if (it != cache.end() && it->second.first == sig) return it->second.second;
+    std::lock_guard<std::mutex> lock(g_cache_mu);
+    auto it = g_cache.find(key);
+    if (it != g_cache.end() && it->second.first == sig) return it->second.second;
+    const std::string prefix = path + '\n';
+    for (it = g_cache.lower_bound(prefix); any_margin && it != g_cache.end() && it->first.starts_with(prefix); ++it)
+      if (it->second.first == sig) return it->second.second;
   }
   catalog::OpenOptions opts;
   opts.with_margin = with_margin;
   opts.margin = margin;
   auto cat = std::make_shared<const Catalog>(Catalog::open(path, opts));
-  std::lock_guard<std::mutex> lock(mu);
-  cache[key] = {sig, cat};
+  std::lock_guard<std::mutex> lock(g_cache_mu);
+  g_cache[key] = {sig, cat};
   return cat;
 }
 
@@ -293,6 +302,7 @@ py::dict describe(const Catalog& cat) {
   py::list parts;
   for (const auto& p : cat.pixels()) parts.append(py::make_tuple(p.order, p.pixel));
   d["partitions"] = parts;
+  d["nrows"] = cat.properties().get_int("hats_nrows", -1);  // -1 when the properties do not say
   d["schema"] = to_capsules(engine::empty_table(cat.schema()));
   d["collection_dir"] = cat.collection_dir();
   return d;
@@ -322,7 +332,7 @@ PYBIND11_MODULE(_core, m) {
     auto cat = open_cached(path, margin, with_margin);
     const Catalog* c = of_margin ? cat->margin() : cat.get();
     if (!c) throw std::invalid_argument("catalog " + cat->name() + " has no margin attached");
-    for (const auto& p : c->partitions()) rows.push_back(p.rows);
+    for (const auto& p : c->counted_partitions()) rows.push_back(p.rows);
     return rows;
   });
 
@@ -352,7 +362,7 @@ PYBIND11_MODULE(_core, m) {
     parquet::Table t;
     {
       py::gil_scoped_release nogil;
-      auto cat = open_cached(path, "", false);
+      auto cat = open_cached(path, "", false, true);
       t = scan_region(*cat, spec);
     }
     return to_capsules(std::move(t));

@@ -138,7 +138,7 @@ void expect_matches_small_sky(const Catalog& c) {
   ASSERT_EQ(truth.size(), 131u);
   std::set<int64_t> seen;
   for (size_t i = 0; i < c.partitions().size(); i++) {
-    const Partition& p = c.partitions()[i];
+    const Partition& p = c.counted_partitions()[i];
     parquet::Table t = c.read_partition(i, {"_healpix_29", "id", "ra", "dec", "ra_error", "dec_error"});
     ASSERT_EQ(t.columns.size(), 6u);
     EXPECT_EQ(int64_t(t.rows()), p.rows);
@@ -190,8 +190,8 @@ TEST(Catalog, EveryFixtureOpensWithItsStatedRows) {
     for (size_t i = 0; i < c.partitions().size(); i++) {
       parquet::Table t = c.read_partition(i);
       EXPECT_EQ(t.columns.size(), c.schema().size());
-      if (c.partitions()[i].rows >= 0) {
-        EXPECT_EQ(int64_t(t.rows()), c.partitions()[i].rows) << i;
+      if (c.counted_partitions()[i].rows >= 0) {
+        EXPECT_EQ(int64_t(t.rows()), c.counted_partitions()[i].rows) << i;
       }
       total += int64_t(t.rows());
     }
@@ -207,7 +207,7 @@ TEST(Catalog, SmallSkyValuesMatchRawCsv) {
   ASSERT_EQ(c.partitions().size(), 1u);
   EXPECT_EQ(c.partitions()[0].order, 0);
   EXPECT_EQ(c.partitions()[0].pixel, 11);
-  EXPECT_EQ(c.partitions()[0].rows, 131);
+  EXPECT_EQ(c.counted_partitions()[0].rows, 131);
   EXPECT_EQ(c.ra_column(), "ra");
   EXPECT_EQ(c.dec_column(), "dec");
   EXPECT_EQ(c.healpix_column(), "_healpix_29");
@@ -230,7 +230,7 @@ TEST(Catalog, SmallSkyOrder1ShapeAndPartitions) {
   EXPECT_EQ(c.rows(), 131);
   EXPECT_EQ(names(c.schema()), (std::vector<std::string>{"_healpix_29", "id", "ra", "dec", "ra_error", "dec_error"}));
   std::vector<std::pair<int64_t, int64_t>> got;
-  for (auto& p : c.partitions()) got.emplace_back(p.pixel, p.rows);
+  for (auto& p : c.counted_partitions()) got.emplace_back(p.pixel, p.rows);
   EXPECT_EQ(got, (std::vector<std::pair<int64_t, int64_t>>{{44, 42}, {45, 29}, {46, 42}, {47, 18}}));
   EXPECT_EQ(c.find_partition(1, 46), 2);
   EXPECT_EQ(c.find_partition(0, 11), -1);
@@ -276,7 +276,7 @@ TEST(Catalog, PartitionRowsMatchBruteForceAssignment) {
     }
     int64_t total = 0;
     for (size_t i = 0; i < c.partitions().size(); i++) {
-      const Partition& p = c.partitions()[i];
+      const Partition& p = c.counted_partitions()[i];
       EXPECT_EQ(p.rows, counts[std::make_pair(p.order, p.pixel)]) << p.order << "/" << p.pixel;
       EXPECT_EQ(int64_t(c.read_partition(i, {c.ra_column()}).rows()), p.rows);
       total += p.rows;
@@ -342,7 +342,7 @@ TEST(Catalog, NpixSuffixVariantsLoad) {
   ASSERT_EQ(as_dir.partitions().size(), 1u);
   ASSERT_EQ(as_dir.partitions()[0].files.size(), 1u);
   EXPECT_TRUE(as_dir.partitions()[0].files[0].ends_with("Npix=11/part0.parquet"));
-  EXPECT_EQ(as_dir.partitions()[0].rows, 131);
+  EXPECT_EQ(as_dir.counted_partitions()[0].rows, 131);
   EXPECT_EQ(read_all(as_dir).rows(), 131u);
   expect_matches_small_sky(as_dir);
   EXPECT_EQ(read_all(as_dir).parts[0].columns.size(), 6u);  // 5 columns + _healpix_29
@@ -397,7 +397,7 @@ TEST(Catalog, LegacyHipscat) {
   EXPECT_EQ(c.ra_column(), "ra");
   EXPECT_TRUE(c.healpix_column().empty());
   ASSERT_EQ(c.partitions().size(), 1u);
-  EXPECT_EQ(c.partitions()[0].rows, 131);
+  EXPECT_EQ(c.counted_partitions()[0].rows, 131);
   std::vector<std::string> cols = names(c.schema());
   EXPECT_NE(std::find(cols.begin(), cols.end(), "_hipscat_index"), cols.end());
   std::map<int64_t, Obj> truth = small_sky_csv();
@@ -484,7 +484,7 @@ TEST(Catalog, SkymapAgreesWithPartitions) {
   Skymap m = read_skymap_fits(c.dir() + "/skymap.fits");
   int order = int(c.properties().get_int("hats_skymap_order", -1));
   ASSERT_EQ(m.order, order);
-  for (auto& p : c.partitions()) {
+  for (auto& p : c.counted_partitions()) {
     int64_t sum = 0;
     int64_t first = sky::first_child(p.pixel, p.order, order), n = int64_t(1) << (2 * (order - p.order));
     for (int64_t k = first; k < first + n; k++) sum += m.counts[size_t(k)];
@@ -534,15 +534,17 @@ class DamagedCatalog : public ::testing::Test {
   std::string open_error() {
     return error_of([&] { Catalog::open(dir_.string()); });
   }
-  // The error of opening and then reading: checks that need the _metadata footer run when
-  // the catalog is first used, and every use after a failed one fails the same way.
+  // The error of opening and then asking for the row counts: checks that need the _metadata
+  // footer run when it is first read, and every use of it after a failed read fails the same
+  // way. Opening, listing the partitions and reading one never read _metadata.
   std::string first_use_error() {
     std::string open_err = open_error();
     if (!open_err.empty()) return open_err;
     Catalog c = Catalog::open(dir_.string());
-    std::string err = error_of([&] { c.partitions(); });
-    EXPECT_EQ(error_of([&] { c.read_partition(0); }), err);
-    EXPECT_EQ(error_of([&] { c.partitions(); }), err);
+    EXPECT_EQ(c.partitions().size(), 1u);
+    std::string err = error_of([&] { c.counted_partitions(); });
+    EXPECT_EQ(error_of([&] { c.counted_partitions(); }), err);
+    EXPECT_EQ(error_of([&] { c.rows(); }), c.properties().get("hats_nrows").empty() ? err : "");
     return err;
   }
   fs::path dir_;
@@ -574,7 +576,7 @@ TEST_F(DamagedCatalog, TruncatedMetadataAndLeaf) {
   // Falls back to _common_metadata for the schema; rows then come from properties.
   Catalog c = Catalog::open(dir_.string());
   EXPECT_EQ(c.rows(), 131);
-  EXPECT_EQ(c.partitions()[0].rows, -1);
+  EXPECT_EQ(c.counted_partitions()[0].rows, -1);
   std::string leaf = (dir_ / "dataset/Norder=0/Dir=0/Npix=11.parquet").string();
   fs::resize_file(leaf, 100);
   err = error_of([&] { c.read_partition(0); });
@@ -640,6 +642,10 @@ TEST_F(DamagedCatalog, StaleCommonMetadata) {
   std::string err = first_use_error();
   EXPECT_NE(err.find("dataset/_common_metadata does not match dataset/_metadata: column '"), std::string::npos) << err;
   EXPECT_NE(err.find("stale"), std::string::npos) << err;
+  // A read that does not need _metadata finds the leaf that differs from _common_metadata.
+  Catalog c = Catalog::open(dir_.string());
+  err = error_of([&] { c.read_partition(0); });
+  EXPECT_NE(err.find("Npix=11.parquet does not have the catalog's columns: column '"), std::string::npos) << err;
 }
 
 // Opening a catalog with partition_info.csv and _common_metadata does not read _metadata (a
@@ -654,14 +660,22 @@ TEST_F(DamagedCatalog, MetadataFooterReadOnFirstNeed) {
   ASSERT_EQ(c.pixels().size(), 1u);
   EXPECT_EQ(c.pixels()[0].pixel, 11);
   EXPECT_EQ(c.find_partition(0, 11), 0);
-  EXPECT_NE(error_of([&] { c.partitions(); }).find("cannot read dataset/_metadata"), std::string::npos);
+  // Reading a partition opens its leaf only.
+  EXPECT_EQ(c.read_partition(0).rows(), 131u);
+  EXPECT_EQ(c.partitions()[0].rows, -1);
+  EXPECT_NE(error_of([&] { c.counted_partitions(); }).find("cannot read dataset/_metadata"), std::string::npos);
   fs::copy_file(saved, meta, fs::copy_options::overwrite_existing);
   Catalog d = Catalog::open(dir_.string());
   Catalog copy = d;  // copies share the footer once read
-  ASSERT_EQ(d.partitions().size(), 1u);
-  EXPECT_EQ(d.partitions()[0].rows, 131);
-  EXPECT_EQ(copy.partitions()[0].rows, 131);
+  ASSERT_EQ(d.counted_partitions().size(), 1u);
+  EXPECT_EQ(d.counted_partitions()[0].rows, 131);
+  EXPECT_EQ(copy.counted_partitions()[0].rows, 131);
   EXPECT_EQ(d.read_partition(0).rows(), 131u);
+  // Without _metadata at all the row counts stay unknown, as when opening finds none.
+  fs::remove(meta);
+  Catalog e = Catalog::open(dir_.string());
+  EXPECT_EQ(e.counted_partitions()[0].rows, -1);
+  EXPECT_EQ(e.rows(), 131);
 }
 
 // A leaf file whose columns are not the catalog's: reading it fails naming the file, through
