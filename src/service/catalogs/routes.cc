@@ -5,10 +5,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <memory>
 #include <vector>
 
 #include "service/http/json.h"
+#include "service/http/send_file.h"
 #include "service/tap/error.h"
 
 namespace astrolake::service {
@@ -67,23 +67,14 @@ void add_catalog_file_routes(httplib::Server& s, const CatalogRoot& root) {
         throw DaliError(404, "no catalog '" + name + "'");
       }
       std::vector<std::string> parts = components(name, rest);
-      auto fd = std::make_shared<int>(open_under(t.dir, parts));
+      int fd = open_under(t.dir, parts);
       struct stat st {};
-      if (*fd < 0 || ::fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        if (*fd >= 0) ::close(*fd);
+      if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (fd >= 0) ::close(fd);
         throw DaliError(404, "no file /catalogs/" + name + rest + " (directories are not listed)");
       }
-      r.set_header("Accept-Ranges", "bytes");
       r.set_header("Cache-Control", "public, max-age=60");
-      r.set_content_provider(
-          size_t(st.st_size), "application/octet-stream",
-          [fd](size_t offset, size_t length, httplib::DataSink& sink) {
-            std::string buf(std::min<size_t>(length, 1 << 20), '\0');
-            ssize_t n = ::pread(*fd, buf.data(), buf.size(), off_t(offset));
-            if (n <= 0) return false;
-            return sink.write(buf.data(), size_t(n));
-          },
-          [fd](bool) { ::close(*fd); });
+      send_file(r, fd, uint64_t(st.st_size), "application/octet-stream");
     });
   });
 }

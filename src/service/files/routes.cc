@@ -9,6 +9,7 @@
 
 #include "service/http/form.h"
 #include "service/http/json.h"
+#include "service/http/send_file.h"
 #include "service/tap/error.h"
 
 namespace astrolake::service {
@@ -89,25 +90,14 @@ void add_storage_routes(httplib::Server& s, Storage& st, Accounts& acc) {
     json_guard(r, [&] {
       std::string who = acc.require_user(q).name;
       Entry e;
-      auto fd = std::make_shared<int>(st.open_read(who, q.get_param_value("name"), e));
+      int fd = st.open_read(who, q.get_param_value("name"), e);
       if (e.dir) {
-        ::close(*fd);
+        ::close(fd);
         throw DaliError(400, "'" + e.path + "' is a directory (use /storage/ls)");
       }
       r.set_header("Content-Disposition", "attachment; filename=\"" + e.name + "\"");
       r.set_header("X-Content-Type-Options", "nosniff");
-      r.set_header("Accept-Ranges", "bytes");
-      // The open descriptor is what is sent: a later put renames a new file over the name
-      // and this download still reads the old one whole.
-      r.set_content_provider(
-          size_t(e.size), mime_of(e.name),
-          [fd](size_t offset, size_t length, httplib::DataSink& sink) {
-            std::string buf(std::min<size_t>(length, 1 << 20), '\0');
-            ssize_t n = ::pread(*fd, buf.data(), buf.size(), off_t(offset));
-            if (n <= 0) return false;
-            return sink.write(buf.data(), size_t(n));
-          },
-          [fd](bool) { ::close(*fd); });
+      send_file(r, fd, uint64_t(e.size), mime_of(e.name));  // a later put does not change it
     });
   });
   // The body streams to a temporary file in the caller's area, checked against the quota as it
