@@ -15,12 +15,7 @@ cd "$(dirname "$0")/.."
 ROWS=${1:-4000000} LOWEST=${2:-0} CONES=${3:-5}
 AL=${BUILD:-build}/src/cli/astrolake
 W=${TMPDIR:-/tmp}/bench_capacity.$$
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p "$W"
-trap 'bash tests/storage/s3_server.sh stop "$W/s3" >/dev/null 2>&1; rm -rf "$W"' EXIT
-bash tests/storage/s3_server.sh start "$W/s3" "$PORT" >/dev/null
-export AWS_ENDPOINT_URL=http://127.0.0.1:$PORT AWS_ACCESS_KEY_ID=astrolake-test \
-  AWS_SECRET_ACCESS_KEY=astrolake-test-secret AWS_REGION=us-east-1
+source bench/s3_server.sh  # radosgw on a free port, stopped on exit; AWS_* exported
 echo "# $(date -u +%FT%TZ) $(nproc) cores, $(lscpu | sed -n 's/Model name: *//p'); load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 $AL generate gaia --rows "$ROWS" --seed 2 -o "$W/a.parquet" >/dev/null
 $AL generate gaia --rows "$ROWS" --seed 3 -o "$W/b.parquet" >/dev/null

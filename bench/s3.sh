@@ -12,12 +12,7 @@ AL=${BUILD:-build}/src/cli/astrolake
 CB=${BUILD:-build}/bench/cone_bench
 [ -x "$CB" ] || cmake --build "${BUILD:-build}" -j2 --target cone_bench >/dev/null
 W=${TMPDIR:-/tmp}/bench_s3.$$
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p "$W"
-trap 'bash tests/storage/s3_server.sh stop "$W/s3" >/dev/null 2>&1; rm -rf "$W"' EXIT
-bash tests/storage/s3_server.sh start "$W/s3" "$PORT" >/dev/null
-export AWS_ENDPOINT_URL=http://127.0.0.1:$PORT AWS_ACCESS_KEY_ID=astrolake-test \
-  AWS_SECRET_ACCESS_KEY=astrolake-test-secret AWS_REGION=us-east-1
+source bench/s3_server.sh  # radosgw on a free port, stopped on exit; AWS_* exported
 echo "== $(date -u +%FT%TZ) $(nproc) cores, $(lscpu | sed -n 's/Model name: *//p'); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 $AL generate ztf --rows "$ROWS" --seed 1 -o "$W/ztf.parquet" >/dev/null
 $AL generate gaia --rows "$ROWS" --seed 2 -o "$W/gaia.parquet" >/dev/null

@@ -4,6 +4,7 @@ process itself reaches them). Made and removed by the tests; needs root and ipro
 import os
 import shutil
 import subprocess
+import sys
 
 
 def ip(*args, check=True):
@@ -74,3 +75,20 @@ def stop(procs, timeout=10):
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait(timeout=timeout)
+
+
+def start_dask(hosts, env, procs):
+    """A Dask scheduler on host 'sched' and one single-threaded worker on each of 'w1' and 'w2',
+    started with `env` and appended to `procs` (stopped by the caller); returns the scheduler's
+    address."""
+    bindir = os.path.dirname(sys.executable)
+    a = hosts.addr
+    env = dict(env, DASK_DISTRIBUTED__WORKER__DAEMON="False")
+    sched = f"tcp://{a['sched']}:8786"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env}
+    procs.append(subprocess.Popen([*hosts.on("sched"), f"{bindir}/dask", "scheduler", "--host", a["sched"],
+                                   "--port", "8786", "--no-dashboard"], **quiet))
+    for w in ("w1", "w2"):
+        procs.append(subprocess.Popen([*hosts.on(w), f"{bindir}/dask", "worker", sched, "--host", a[w],
+                                       "--nthreads", "1", "--no-dashboard"], **quiet))
+    return sched

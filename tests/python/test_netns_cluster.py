@@ -2,15 +2,13 @@
 its own address (ip netns + veth pairs on a bridge), the catalogs on a path every host sees.
 The same code connected with Client("tcp://ADDR:PORT") gives the in-process results."""
 import os
-import subprocess
-import sys
 import time
 
 import pandas as pd
 import pytest
 
 import astrolake as al
-from netns import Hosts, stop
+from netns import Hosts, start_dask, stop
 
 HOSTS = {"sched": 2, "w1": 3, "w2": 4}
 
@@ -27,15 +25,7 @@ def hosts():
         for h, last in HOSTS.items():
             hosts.add(h, last)
         a = hosts.addr
-        bindir = os.path.dirname(sys.executable)
-        env = dict(os.environ, DASK_DISTRIBUTED__WORKER__DAEMON="False")
-        sched = f"tcp://{a['sched']}:8786"
-        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env}
-        procs.append(subprocess.Popen([*hosts.on("sched"), f"{bindir}/dask", "scheduler", "--host", a["sched"],
-                                       "--port", "8786", "--no-dashboard"], **quiet))
-        for w in ("w1", "w2"):
-            procs.append(subprocess.Popen([*hosts.on(w), f"{bindir}/dask", "worker", sched, "--host", a[w],
-                                           "--nthreads", "1", "--no-dashboard"], **quiet))
+        sched = start_dask(hosts, os.environ, procs)
         yield {"sched": sched, "addr": a}
     finally:
         stop(procs)

@@ -26,7 +26,7 @@ import requests
 import astrolake as al
 from astrolake._arrow import to_pandas  # the package's own Arrow -> pandas types (list columns)
 from conftest import HATS, ROOT, cli_path, start_service
-from netns import Hosts, stop
+from netns import Hosts, start_dask, stop
 from test_notebooks import check_user_pipeline
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "hub"))
@@ -94,15 +94,7 @@ def platform(survey, tmp_path_factory):
         proc, url = start_service(d / "root", d / "state", PASSWORDS, host=a["svc"], prefix=hosts.on("svc"))
         procs.append(proc)
         # The scheduler host and two worker hosts; the workers read S3 themselves.
-        bindir = os.path.dirname(sys.executable)
-        env = dict(_s3_env(endpoint), DASK_DISTRIBUTED__WORKER__DAEMON="False")
-        sched = f"tcp://{a['sched']}:8786"
-        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env}
-        procs.append(subprocess.Popen([*hosts.on("sched"), f"{bindir}/dask", "scheduler", "--host", a["sched"],
-                                       "--port", "8786", "--no-dashboard"], **quiet))
-        for w in ("w1", "w2"):
-            procs.append(subprocess.Popen([*hosts.on(w), f"{bindir}/dask", "worker", sched, "--host", a[w],
-                                           "--nthreads", "1", "--no-dashboard"], **quiet))
+        sched = start_dask(hosts, _s3_env(endpoint), procs)
         yield {"hosts": hosts, "dir": d, "endpoint": endpoint, "url": url, "sched": sched}
     finally:
         stop(procs)
