@@ -267,6 +267,11 @@ std::optional<uint64_t> ProbeCache::stat(const std::string& url,
   return src->size();
 }
 
+void ProbeCache::clear() {
+  std::lock_guard<std::mutex> lock(mu_);
+  parked_.clear();
+}
+
 std::shared_ptr<ByteSource> ProbeCache::take(const std::string& url) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = parked_.find(url);

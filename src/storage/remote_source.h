@@ -38,6 +38,7 @@ class ProbeCache {
  public:
   std::optional<uint64_t> stat(const std::string& url, const std::function<std::shared_ptr<ByteSource>()>& open);
   std::shared_ptr<ByteSource> take(const std::string& url);
+  void clear();
 
  private:
   std::mutex mu_;

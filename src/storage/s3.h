@@ -27,6 +27,11 @@ struct S3Config {
 // profile's addressing_style says otherwise. ASTROLAKE_S3_PART_MB sets the part size.
 S3Config load_s3_config();
 
+// The environment load_s3_config() reads, as one string. The process-wide S3 file system
+// reloads its configuration when this changes, so a notebook that sets AWS_* after a first
+// s3:// read (or a test that starts another server) is not left on the old endpoint or keys.
+std::string s3_environment();
+
 // An S3 file system with the given configuration (s3_file_system() uses load_s3_config()).
 std::shared_ptr<FileSystem> make_s3_file_system(S3Config config);
 

@@ -108,4 +108,16 @@ S3Config load_s3_config() {
   return c;
 }
 
+std::string s3_environment() {
+  std::string all;
+  for (const char* name : {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION",
+                           "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                           "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "HOME", "AWS_NO_SIGN_REQUEST",
+                           "ASTROLAKE_S3_ADDRESSING", "ASTROLAKE_S3_PART_MB"}) {
+    all += env(name);
+    all += '\0';
+  }
+  return all;
+}
+
 }  // namespace astrolake::storage

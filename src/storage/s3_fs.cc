@@ -146,12 +146,14 @@ class S3Writable : public WritableFile {
 class S3FileSystem : public FileSystem {
  public:
   S3FileSystem() = default;
-  explicit S3FileSystem(S3Config c) : client_(std::make_shared<const S3Client>(std::move(c))) {}
+  explicit S3FileSystem(S3Config c) : fixed_(true), client_(std::make_shared<const S3Client>(std::move(c))) {}
   std::shared_ptr<ByteSource> open(const std::string& url) override {
+    client();  // first: a changed configuration drops what was parked under the old one
     if (auto parked = probes_.take(url)) return parked;
     return open_new(url);
   }
   std::shared_ptr<ByteSource> open_from(const std::string& url, uint64_t offset) override {
+    client();
     if (auto parked = probes_.take(url)) return parked;
     return open_new(url, offset);
   }
@@ -230,10 +232,18 @@ class S3FileSystem : public FileSystem {
 
   std::shared_ptr<const S3Client> client() {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!client_) client_ = std::make_shared<const S3Client>(load_s3_config());
+    if (fixed_) return client_;
+    std::string now = s3_environment();
+    if (!client_ || now != env_) {
+      if (client_) probes_.clear();  // those answers came from the old endpoint or account
+      client_ = std::make_shared<const S3Client>(load_s3_config());
+      env_ = std::move(now);
+    }
     return client_;
   }
   std::mutex mu_;
+  bool fixed_ = false;  // made with an explicit configuration: the environment does not apply
+  std::string env_;     // the environment client_ was made from
   std::shared_ptr<const S3Client> client_;
   ProbeCache probes_;
 };

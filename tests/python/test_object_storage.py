@@ -177,3 +177,22 @@ def test_worker_task_reads_no_metadata_footer(survey, remote_survey):
         assert not [u for u in after.split() if u.endswith(METADATA) or u.endswith("/_metadata")], after
     assert tables[0].num_rows > 0
     pd.testing.assert_frame_equal(_sorted_frame(tables[0], "source_id"), _sorted_frame(tables[1], "source_id"))
+
+
+def test_changed_aws_environment_is_used_in_the_same_process(survey, bucket):
+    # A notebook may set AWS_* after its first s3:// read; the process-wide S3 client must follow
+    # (it once kept the first endpoint for the life of the process).
+    url = f"{bucket}/env_change/gaia"
+    run_cli("import", survey["gaia_parquet"], "--ra", "ra", "--dec", "dec", "-o", url)
+    good = os.environ["AWS_ENDPOINT_URL"]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]  # nothing listens here once the socket is closed
+    os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{dead}"
+    try:
+        with pytest.raises(al.CatalogError, match=f"127.0.0.1:{dead}"):
+            al.open_catalog(url)
+    finally:
+        os.environ["AWS_ENDPOINT_URL"] = good
+    cat = al.open_catalog(url, columns=["source_id"])
+    assert len(cat.compute(progress=False)) == len(al.open_catalog(survey["gaia"]).compute(progress=False))
