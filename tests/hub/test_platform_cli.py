@@ -10,6 +10,9 @@ from astrolake.hub import cgroups
 from astrolake.hub.authenticator import AstrolakeAuthenticator
 from astrolake.hub.spawner import system_name
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from reach import others_can_reach  # noqa: E402
+
 PLATFORM = os.path.join(os.path.dirname(sys.executable), "astrolake-platform")
 
 
@@ -28,8 +31,10 @@ def test_up_needs_a_catalog_root(tmp_path):
 
 def test_up_without_root_says_so(tmp_path):
     if os.geteuid() == 0:
-        r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", PLATFORM, "up",
-                            "--state", "/tmp/al-never", "--root", "/"], capture_output=True, text=True, timeout=120)
+        with others_can_reach(PLATFORM):  # the account 'nobody' must reach .venv to be refused by it
+            r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", PLATFORM, "up",
+                                "--state", "/tmp/al-never", "--root", "/"], capture_output=True, text=True,
+                               timeout=120)
     else:
         r = platform("up", "--state", tmp_path, "--root", "/")
     assert r.returncode == 1 and "must run as root" in r.stderr
