@@ -13,7 +13,10 @@
 #        csv-import   CSV -> HATS (astrolake import) vs CSV -> Parquet (DuckDB COPY)
 #        parquet-import  Parquet -> HATS vs DuckDB's Parquet -> Parquet copy sorted by _healpix_29
 # env: ROWS (default 5000000; the goals are stated at 20M rows for scans and imports, 10M x 10M
-#      for the cross-match), ROUNDS (3), THREADS (2), BUILD (build), DATA (out/speed-bench)
+#      for the cross-match), ROUNDS (3), THREADS (2), BUILD (build), DATA (out/speed-bench),
+#      PEERS (empty; "lsdb" adds one LSDB crossmatch to the xmatch rows, "hats-import" one
+#      hats-import run to csv-import, both from .venv). astropy, STILTS and PostgreSQL+Q3C on
+#      the same cross-match: bench/engine.sh.
 # Queries run through the CLI (process start and catalog open included) and, for filter-agg
 # and sum-ra, also in-process (engine_bench / scan_sum), which is what DuckDB's time measures.
 set -euo pipefail
@@ -30,6 +33,8 @@ now() { date +%s.%N; }
 wall() { local t0; t0=$(now); "$@" > /dev/null; python3 -c "print($(now) - $t0)"; }
 duck() { node bench/duckdb_query.mjs "$1" 1 "$THREADS" | python3 -c "import json,sys; print(json.load(sys.stdin)['seconds'])"; }
 best() { sort -g | head -1; }
+# ratio JSON SECONDS: the "seconds" of a peer's JSON line divided by SECONDS
+ratio() { python3 -c "import json,sys; print(f'{json.loads(sys.argv[1])[\"seconds\"] / float(sys.argv[2]):.1f}')" "$1" "$2"; }
 report() {  # label astrolake-times-file duckdb-times-file
   local a d
   a=$(best < "$2") d=$(best < "$3")
@@ -101,6 +106,10 @@ case $ROW in
       a=$(best < "$T/all")
       echo "all columns: best $a s, all/ids $(python3 -c "print(f'{$a / $i:.2f}')") (goal <= 1.5)"
     fi
+    if [[ ",${PEERS:-}," == *,lsdb,* ]]; then
+      l=$(.venv/bin/python bench/lsdb_xmatch.py "$X.a.hats" "$X.b.hats" 1 2>/dev/null)
+      echo "LSDB crossmatch (ids and positions to pandas, open included): $l; LSDB/astrolake ids-only $(ratio "$l" "$i")x"
+    fi
     ;;
   csv-import|parquet-import)
     prepare_scan
@@ -122,6 +131,10 @@ case $ROW in
       duck "$sql" >> "$T/duck"
     done
     report "$ROW" "$T/al" "$T/duck"
+    if [ "$ROW" = csv-import ] && [[ ",${PEERS:-}," == *,hats-import,* ]]; then
+      h=$(.venv/bin/python bench/hats_import_csv.py "$IN" "$T/hi/cat" "$THREADS" 2>/dev/null)
+      echo "hats-import (Dask, $THREADS worker processes): $h; hats-import/astrolake $(ratio "$h" "$(best < "$T/al")")x"
+    fi
     ;;
   *) echo "unknown row '$ROW'" >&2; exit 2 ;;
 esac
