@@ -4,6 +4,7 @@ wait for a condition, choose a file for an <input type=file>, take a screenshot.
 import asyncio
 import base64
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -104,6 +105,14 @@ class Browser:
         data = self.send("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"]
         with open(path, "wb") as f:
             f.write(base64.b64decode(data))
+
+    def artifact(self, folder, name):
+        """A screenshot kept as a test artifact in `folder`; checks it shows a page."""
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, name)
+        self.screenshot(path)
+        assert os.path.getsize(path) > 10000  # a page, not a blank image
+        return path
 
     def close(self):
         try:
