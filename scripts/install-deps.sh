@@ -62,6 +62,12 @@ fi
 # pinned pybind11; a persistent build folder under build/ and ccache keep re-installs quick).
 echo "== installing the astrolake Python package into .venv"
 .venv/bin/pip install -q --no-build-isolation --no-deps .
+# JupyterLab's settings for every user of this environment (the hub's servers): no fetching of
+# Jupyter news or update checks from the internet, and so no question about it on first start.
+mkdir -p .venv/share/jupyter/lab/settings
+cat > .venv/share/jupyter/lab/settings/overrides.json <<'JSON'
+{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}
+JSON
 # A Jupyter kernel named "astrolake" that runs .venv's Python (the notebooks in notebooks/ ask
 # for it), so any Jupyter on this machine can run them.
 .venv/bin/python -m ipykernel install --user --name astrolake --display-name "Python (astrolake .venv)" >/dev/null

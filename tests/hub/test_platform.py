@@ -316,7 +316,7 @@ def test_platform_end_to_end(place, browser):
                  "document.body.textContent.includes('pairs " + str(n_pairs) + "')", timeout=120)
     time.sleep(1)
     browser.eval("[...document.querySelectorAll('.jp-Notification-Toast-Close, button')]"
-                 ".filter(b => b.textContent == 'No').forEach(b => b.click())")  # the news question
+                 ".filter(b => b.textContent == 'No').forEach(b => b.click())")  # the news question, if asked
     snap(browser, "hub-notebook.png")
     browser.goto(service + "/")
     browser.fill("#login input[name=username]", ADA)
