@@ -326,17 +326,24 @@ void sum_grouped(const Column& c, const std::vector<size_t>& gid, std::vector<S>
 }
 }  // namespace
 
-bool HashAggregator::fold_grouped(size_t a, const Table& batch, const std::vector<size_t>& gid) {
+const Column* HashAggregator::foldable_column(size_t a, const Table& batch) const {
   const AggSpec& spec = aggs_[a];
   bool foldable = (spec.func == AggFunc::Count && !spec.distinct) || spec.func == AggFunc::Sum ||
                   spec.func == AggFunc::Avg;
-  if (!foldable || spec.arg->kind != ExprKind::Column) return false;
+  if (!foldable || spec.arg->kind != ExprKind::Column) return nullptr;
   int i = batch.find(spec.arg->name);
-  if (i < 0) return false;
+  if (i < 0) return nullptr;
   const Column& c = batch.columns[size_t(i)];
-  if (c.field.list || !plain_numeric(c.field.type) || c.field.type != arg_types_[a]) return false;
+  if (c.field.list || !plain_numeric(c.field.type) || c.field.type != arg_types_[a]) return nullptr;
+  return &c;
+}
+
+bool HashAggregator::fold_grouped(size_t a, const Table& batch, const std::vector<size_t>& gid) {
+  const Column* col = foldable_column(a, batch);
+  if (!col) return false;
+  const Column& c = *col;
   State& s = states_[a];
-  if (spec.func == AggFunc::Count) {
+  if (aggs_[a].func == AggFunc::Count) {
     for (size_t r = 0; r < gid.size(); r++) s.count[gid[r]] += !c.value_is_null(r);
     return true;
   }
@@ -358,16 +365,9 @@ bool HashAggregator::fold_selected(const Table& batch, const Selection* sel) {
   if (!keys_.empty()) return false;
   std::vector<const Column*> cols(aggs_.size(), nullptr);
   for (size_t a = 0; a < aggs_.size(); a++) {
-    const AggSpec& spec = aggs_[a];
-    if (spec.func == AggFunc::CountStar) continue;
-    bool foldable = (spec.func == AggFunc::Count && !spec.distinct) || spec.func == AggFunc::Sum ||
-                    spec.func == AggFunc::Avg;
-    if (!foldable || spec.arg->kind != ExprKind::Column) return false;
-    int i = batch.find(spec.arg->name);
-    if (i < 0) return false;
-    const Column& c = batch.columns[size_t(i)];
-    if (c.field.list || !plain_numeric(c.field.type) || c.field.type != arg_types_[a]) return false;
-    cols[a] = &c;
+    if (aggs_[a].func == AggFunc::CountStar) continue;
+    cols[a] = foldable_column(a, batch);
+    if (!cols[a]) return false;
   }
   size_t rows = sel ? sel->size() : batch.rows();
   if (rows == 0) return true;

@@ -67,6 +67,9 @@ class HashAggregator {
   size_t merge_by_encoded_key(HashAggregator& o, size_t og);
   void grow(size_t groups);
   void update_charge();
+  // The batch column aggregate a folds in place (count/sum/avg of a plain numeric column of
+  // the type the aggregate was bound to), or null when it needs the generic path.
+  const parquet::Column* foldable_column(size_t a, const parquet::Table& batch) const;
   // Ungrouped count/sum/avg of plain numeric columns straight from the batch's values (sel
   // null: every row); false, having changed nothing, when the aggregates need the generic path.
   bool fold_selected(const parquet::Table& batch, const Selection* sel);
