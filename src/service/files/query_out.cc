@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include "catalog/import.h"
 #include "service/mydb/mydb.h"
 #include "service/tap/error.h"
 
@@ -53,21 +52,8 @@ Entry write_hats(Storage& storage, const std::string& user, const std::string& o
   } remove{built};
   std::string leaf = out.substr(0, out.size() - 1);
   leaf = leaf.substr(leaf.rfind('/') + 1);
-  catalog::ImportOptions o;
-  o.inputs = {parquet_path};
-  o.output = built;
-  o.name = leaf.empty() ? "result" : leaf;
-  o.ra_column = ra;
-  o.dec_column = dec;
-  o.margin_arcsec = 10;
-  o.threads = 1;
-  o.progress = 0;
-  o.memory_budget = uint64_t(512) << 20;
-  try {
-    catalog::import_catalog(o);
-  } catch (const std::exception& e) {
-    throw DaliError(400, std::string("cannot make a HATS catalog of the result: ") + e.what());
-  }
+  import_for_user(parquet_path, built, leaf.empty() ? "result" : leaf, ra, dec, 10,
+                  "cannot make a HATS catalog of the result");
   return storage.put_tree(user, out, built);
 }
 

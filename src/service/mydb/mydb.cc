@@ -40,6 +40,25 @@ void check_table_name(const std::string& name) {
   throw DaliError(400, "'" + name.substr(0, 100) + "': " + rule);
 }
 
+void import_for_user(const std::string& input, const std::string& output, const std::string& name,
+                     const std::string& ra, const std::string& dec, double margin_arcsec, const std::string& what) {
+  catalog::ImportOptions o;
+  o.inputs = {input};
+  o.output = output;
+  o.name = name;
+  o.ra_column = ra;
+  o.dec_column = dec;
+  o.margin_arcsec = margin_arcsec;
+  o.threads = 1;
+  o.progress = 0;
+  o.memory_budget = uint64_t(512) << 20;
+  try {
+    catalog::import_catalog(o);
+  } catch (const std::exception& e) {
+    throw DaliError(400, what + ": " + e.what());
+  }
+}
+
 std::string MyDb::root(const std::string& user) const {
   std::string r = dir_ + "/" + user + "/mydb";
   fs::create_directories(r);
@@ -91,21 +110,8 @@ nlohmann::json MyDb::import(const std::string& user, const std::string& table, c
       fs::remove_all(p, ec);
     }
   } cleanup{tmp};
-  catalog::ImportOptions o;
-  o.inputs = {input};
-  o.output = tmp;
-  o.name = table;
-  o.ra_column = ra.empty() ? "ra" : ra;
-  o.dec_column = dec.empty() ? "dec" : dec;
-  o.margin_arcsec = margin_arcsec;
-  o.threads = 1;
-  o.progress = 0;
-  o.memory_budget = uint64_t(512) << 20;
-  try {
-    catalog::import_catalog(o);
-  } catch (const std::exception& e) {
-    throw DaliError(400, std::string("cannot import the table: ") + e.what());
-  }
+  import_for_user(input, tmp, table, ra.empty() ? "ra" : ra, dec.empty() ? "dec" : dec, margin_arcsec,
+                  "cannot import the table");
   int64_t bytes = tree_bytes(tmp);
   storage_.charge(user, bytes);  // 413 when it does not fit; the cleanup removes the build
   std::error_code ec;

@@ -15,6 +15,12 @@
 
 namespace astrolake::service {
 
+// Imports `input` (a result or an upload) as a HATS catalog at `output` the way the service does
+// for its users: one thread, a 512 MiB budget, no progress; an import error is a 400 whose
+// message begins with `what`.
+void import_for_user(const std::string& input, const std::string& output, const std::string& name,
+                     const std::string& ra, const std::string& dec, double margin_arcsec, const std::string& what);
+
 class MyDb {
  public:
   MyDb(std::string users_dir, Storage& storage) : dir_(std::move(users_dir)), storage_(storage) {}
